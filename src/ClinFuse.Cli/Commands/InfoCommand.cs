@@ -1,0 +1,65 @@
+using System.CommandLine;
+using System.Runtime.Intrinsics.X86;
+using System.Text.Json;
+using ClinFuse.Core;
+using ClinFuse.Models;
+
+namespace ClinFuse.Cli.Commands;
+
+/// <summary><c>clinfuse info</c>: versions, native library status, threads, CPU features, devices.</summary>
+public static class InfoCommand
+{
+    /// <summary>Everything <c>info</c> reports; the JSON form uses these property names in camelCase.</summary>
+    public sealed record Report(
+        string Product, string Version, string Runtime, string Os, string TorchSharp, string? LibTorch,
+        bool LibTorchLoaded, string? LibTorchError, int Threads, int LogicalCores, IReadOnlyList<string> CpuFeatures,
+        IReadOnlyList<string> Devices);
+
+    public static Command Create()
+    {
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
+        var command = new Command("info", "Show versions, whether libtorch loads, threads, CPU features and devices.") { json };
+        command.SetAction((result, _) =>
+        {
+            var compute = CommonOptions.Compute(result);
+            var report = Collect(compute);
+            var output = result.InvocationConfiguration.Output;
+            if (result.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(report, JsonOptions.Indented));
+            else Print(report, output);
+            return Task.FromResult(report.LibTorchLoaded ? ExitCodes.Ok : ExitCodes.Environment);
+        });
+        return command;
+    }
+
+    /// <summary>Probes the runtime; never throws for a broken native install.</summary>
+    public static Report Collect(ComputeSettings compute)
+    {
+        var torch = TorchRuntime.Probe(compute);
+        var features = new List<string>();
+        if (Sse42.IsSupported) features.Add("SSE4.2");
+        if (Avx.IsSupported) features.Add("AVX");
+        if (Avx2.IsSupported) features.Add("AVX2");
+        if (Fma.IsSupported) features.Add("FMA");
+        if (Avx512F.IsSupported) features.Add("AVX-512F");
+        if (Avx512BW.IsSupported) features.Add("AVX-512BW");
+        if (Avx10v1.IsSupported) features.Add("AVX10.1");
+        if (System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) features.Add("AdvSIMD");
+        return new Report("ClinFuse", ProductInfo.Version, ProductInfo.Runtime,
+            System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+            torch.TorchSharpVersion, torch.LibTorchVersion, torch.Loaded, torch.Error,
+            torch.Loaded ? torch.Threads : compute.Threads, Environment.ProcessorCount, features, torch.Devices);
+    }
+
+    static void Print(Report r, TextWriter o)
+    {
+        o.WriteLine($"ClinFuse {r.Version}");
+        o.WriteLine($"  runtime        {r.Runtime} on {r.Os}");
+        o.WriteLine($"  TorchSharp     {r.TorchSharp}");
+        o.WriteLine($"  libtorch       {(r.LibTorchLoaded ? $"{r.LibTorch} (loaded)" : $"NOT LOADED: {r.LibTorchError}")}");
+        o.WriteLine($"  threads        {r.Threads} of {r.LogicalCores} logical cores");
+        o.WriteLine($"  CPU features   {(r.CpuFeatures.Count == 0 ? "none detected" : string.Join(' ', r.CpuFeatures))}");
+        o.WriteLine($"  devices        {string.Join(' ', r.Devices)}");
+        if (!r.LibTorchLoaded)
+            o.WriteLine("  Rebuild with ./clinfuse (it applies the libtorch loader fix to the build output), then run `./clinfuse info` again.");
+    }
+}

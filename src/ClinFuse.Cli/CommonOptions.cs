@@ -1,0 +1,38 @@
+using System.CommandLine;
+using ClinFuse.Core;
+
+namespace ClinFuse.Cli;
+
+/// <summary>Options shared by several commands; one definition each.</summary>
+public static class CommonOptions
+{
+    /// <summary>Threads for libtorch and the data pipeline; inherited by every subcommand.</summary>
+    public static readonly Option<int?> Threads = new("--threads")
+    {
+        Description = "Threads for libtorch and the data pipeline (default: all cores).",
+        Recursive = true,
+    };
+
+    /// <summary>The compute settings the user asked for.</summary>
+    public static ComputeSettings Compute(ParseResult result) => ComputeSettings.FromOption(result.GetValue(Threads));
+
+    /// <summary>A seed option with a command-specific default.</summary>
+    public static Option<int> Seed(int defaultValue = 42) => new("--seed")
+    {
+        Description = "Seed from which every random choice of the command is derived.",
+        DefaultValueFactory = _ => defaultValue,
+    };
+
+    /// <summary>A required output folder.</summary>
+    public static Option<DirectoryInfo> OutDir(string description) => new("--out", "-o")
+    {
+        Description = description,
+        Required = true,
+    };
+
+    /// <summary>Overwrite a non-empty output folder.</summary>
+    public static Option<bool> Force() => new("--force")
+    {
+        Description = "Replace the output folder if it is not empty.",
+    };
+}

@@ -1,0 +1,3 @@
+using ClinFuse.Cli;
+
+return await CliApp.RunAsync(args);

@@ -1,0 +1,77 @@
+using System.Reflection;
+using ClinFuse.Core;
+using TorchSharp;
+
+namespace ClinFuse.Models;
+
+/// <summary>What the process found when it tried to load libtorch.</summary>
+/// <param name="Loaded">True when the native library loaded and a tensor operation ran.</param>
+/// <param name="Error">Why it did not load, when it did not.</param>
+/// <param name="TorchSharpVersion">The managed TorchSharp assembly version.</param>
+/// <param name="LibTorchVersion">The native libtorch version, when loaded.</param>
+/// <param name="Threads">libtorch intra-op threads in use.</param>
+/// <param name="Devices">Usable devices, e.g. "cpu", "cuda:0".</param>
+public sealed record TorchStatus(bool Loaded, string? Error, string TorchSharpVersion, string? LibTorchVersion, int Threads, IReadOnlyList<string> Devices);
+
+/// <summary>
+/// Loads libtorch once per process and applies <see cref="ComputeSettings"/> to it. Everything that
+/// touches TorchSharp goes through <see cref="Initialize"/> first so that a broken native install
+/// produces one clear message instead of a TypeInitializationException deep inside a model.
+/// </summary>
+public static class TorchRuntime
+{
+    static readonly Lock Gate = new();
+    static TorchStatus? status;
+
+    /// <summary>The libtorch version the TorchSharp package is built against.</summary>
+    public const string ExpectedLibTorchVersion = "2.10.0";
+
+    /// <summary>Loads libtorch (once) and sets its thread count; never throws.</summary>
+    public static TorchStatus Probe(ComputeSettings compute)
+    {
+        lock (Gate)
+        {
+            status ??= Load();
+            if (status.Loaded)
+            {
+                if (torch.get_num_threads() != compute.Threads) torch.set_num_threads(compute.Threads);
+                status = status with { Threads = torch.get_num_threads() };
+            }
+            return status;
+        }
+    }
+
+    /// <summary>Loads libtorch and sets threads, or throws a <see cref="ClinFuseException"/> that says how to fix it.</summary>
+    public static TorchStatus Initialize(ComputeSettings compute)
+    {
+        var s = Probe(compute);
+        if (!s.Loaded)
+            throw new ClinFuseException(
+                $"libtorch could not be loaded: {s.Error}",
+                "Rebuild with ./clinfuse (or dotnet build), which applies the loader fix to the build output; run `./clinfuse info` to check.",
+                ExitCodes.Environment);
+        return s;
+    }
+
+    static TorchStatus Load()
+    {
+        string managed = typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0]
+                         ?? typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown";
+        try
+        {
+            torch.InitializeDeviceType(DeviceType.CPU);
+            using var probe = torch.ones(2, 2).matmul(torch.ones(2, 2));
+            if (probe.sum().item<float>() != 8f) throw new InvalidOperationException("libtorch computed a wrong result for a 2x2 matmul.");
+            var devices = new List<string> { "cpu" };
+            if (torch.cuda.is_available())
+                for (int i = 0; i < torch.cuda.device_count(); i++) devices.Add($"cuda:{i}");
+            return new TorchStatus(true, null, managed, ExpectedLibTorchVersion, torch.get_num_threads(), devices);
+        }
+        catch (Exception e)
+        {
+            var inner = e;
+            while (inner.InnerException is not null) inner = inner.InnerException;
+            return new TorchStatus(false, inner.Message, managed, null, 0, ["cpu"]);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds everything and runs every test project; ends with one line "N passed, N failed[, N skipped]".
+# Extra arguments go to `dotnet test` (e.g. --filter FullyQualifiedName~Clahe).
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "test.sh: the .NET 10 SDK is required but 'dotnet' is not on PATH." >&2
+  echo "0 passed, 1 failed"
+  exit 4
+fi
+
+results=TestResults
+rm -rf "$results"
+dotnet test ClinFuse.slnx -c Release "$@"   # each test project writes TestResults/<project>.trx
+rc=$?
+
+passed=0; failed=0; total=0
+shopt -s nullglob
+for trx in "$results"/*.trx; do
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  get() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
+  total=$((total + $(get total)))
+  passed=$((passed + $(get passed)))
+  failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
+done
+skipped=$((total - passed - failed))
+if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1 # the build or a test host failed before any result was written
+fi
+line="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
+echo "$line"
+exit "$rc"

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using ClinFuse.Core;
+
+namespace ClinFuse.Cli.Tests;
+
+public sealed class CommandLineTests
+{
+    static readonly string[] Subcommands =
+        ["synth", "extract", "prepare", "image", "pretrain", "train", "evaluate", "robustness", "report", "demo", "info"];
+
+    [Fact]
+    public async Task Root_help_lists_every_subcommand()
+    {
+        var r = await CliRunner.RunAsync("--help");
+        Assert.Equal(0, r.ExitCode);
+        foreach (var name in Subcommands) Assert.Contains(name, r.Out);
+        Assert.Contains("--threads", r.Out);
+    }
+
+    [Theory]
+    [MemberData(nameof(SubcommandNames))]
+    public async Task Each_subcommand_has_its_own_help(string name)
+    {
+        var r = await CliRunner.RunAsync(name, "--help");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Matches($@"Usage:\s+\S+ {name}\b", r.Out);
+        Assert.Contains("Options:", r.Out);
+    }
+
+    public static TheoryData<string> SubcommandNames() => new(Subcommands);
+
+    [Fact]
+    public async Task Info_json_parses_and_reports_libtorch_loaded_with_the_requested_threads()
+    {
+        var r = await CliRunner.RunAsync("info", "--json", "--threads", "1");
+        Assert.Equal(0, r.ExitCode);
+        using var doc = JsonDocument.Parse(r.Out);
+        var root = doc.RootElement;
+        Assert.Equal("ClinFuse", root.GetProperty("product").GetString());
+        Assert.Equal(ProductInfo.Version, root.GetProperty("version").GetString());
+        Assert.True(root.GetProperty("libTorchLoaded").GetBoolean(), root.GetProperty("libTorchError").GetString());
+        Assert.Equal("0.107.0", root.GetProperty("torchSharp").GetString());
+        Assert.Equal(1, root.GetProperty("threads").GetInt32());
+        Assert.Contains(root.GetProperty("devices").EnumerateArray(), d => d.GetString() == "cpu");
+    }
+
+    [Fact]
+    public async Task Negative_threads_is_a_usage_error_with_one_clear_message()
+    {
+        var r = await CliRunner.RunAsync("info", "--threads", "-3");
+        Assert.Equal(ExitCodes.Usage, r.ExitCode);
+        Assert.StartsWith("error: --threads must be a positive number", r.Err);
+        Assert.DoesNotContain("   at ", r.Err); // no stack trace
+    }
+
+    [Fact]
+    public async Task Unknown_option_is_a_usage_error_that_points_to_help()
+    {
+        var r = await CliRunner.RunAsync("info", "--no-such-option");
+        Assert.Equal(ExitCodes.Usage, r.ExitCode);
+        Assert.Contains("--no-such-option", r.Err);
+        Assert.Contains("clinfuse info --help", r.Err);
+    }
+
+    [Fact]
+    public async Task Missing_required_option_is_a_usage_error()
+    {
+        var r = await CliRunner.RunAsync("extract");
+        Assert.Equal(ExitCodes.Usage, r.ExitCode);
+        Assert.Contains("--mimic-iv", r.Err);
+    }
+
+    [Fact]
+    public async Task A_command_whose_stage_is_not_built_says_so_and_fails()
+    {
+        var r = await CliRunner.RunAsync("report", "--run", "runs/a", "--out", "report");
+        Assert.Equal(ExitCodes.NotImplemented, r.ExitCode);
+        Assert.StartsWith("error: `clinfuse report` is not available", r.Err);
+        Assert.Equal("", r.Out);
+    }
+}
