@@ -1,0 +1,83 @@
+namespace ClinFuse.Core.Stages;
+
+/// <summary>
+/// An output folder that appears only when complete: the stage writes into a sibling temporary
+/// folder and <see cref="Commit"/> renames it into place. If the stage fails or is cancelled, the
+/// temporary folder is deleted on dispose and any previous output is left untouched.
+/// </summary>
+public sealed class StageOutput : IDisposable
+{
+    readonly string finalPath;
+    bool committed;
+
+    StageOutput(string finalPath, string workPath)
+    {
+        this.finalPath = finalPath;
+        Path = workPath;
+    }
+
+    /// <summary>The folder to write into while the stage runs.</summary>
+    public string Path { get; }
+
+    /// <summary>Where the output will be once committed.</summary>
+    public string FinalPath => finalPath;
+
+    /// <summary>
+    /// Prepares to write <paramref name="outputDir"/>. Refuses a non-empty existing folder unless
+    /// <paramref name="force"/> is set (then it is replaced only at commit).
+    /// </summary>
+    public static StageOutput Begin(string outputDir, bool force)
+    {
+        var full = System.IO.Path.GetFullPath(outputDir.TrimEnd('/', '\\'));
+        if (File.Exists(full))
+            throw new ClinFuseException($"The output path {full} is a file, not a folder.", "Choose another --out.");
+        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !force)
+            throw new ClinFuseException($"The output folder {full} is not empty.", "Choose another --out, or add --force to replace it.");
+        var parent = System.IO.Path.GetDirectoryName(full) ?? throw new ClinFuseException($"Cannot write to the root folder {full}.");
+        try
+        {
+            Directory.CreateDirectory(parent);
+            var work = System.IO.Path.Combine(parent, $".{System.IO.Path.GetFileName(full)}.partial-{Environment.ProcessId}");
+            if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+            Directory.CreateDirectory(work);
+            return new StageOutput(full, work);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new ClinFuseException($"Cannot write to {parent}: {e.Message}", "Check the folder's permissions or choose another --out.");
+        }
+    }
+
+    /// <summary>A path inside the working folder (parent folders are created).</summary>
+    public string PathFor(params string[] parts)
+    {
+        var path = System.IO.Path.Combine([Path, .. parts]);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        return path;
+    }
+
+    /// <summary>Moves the finished output into place, replacing an earlier output.</summary>
+    public void Commit()
+    {
+        if (committed) return;
+        string? old = null;
+        if (Directory.Exists(finalPath))
+        {
+            old = finalPath + $".old-{Environment.ProcessId}";
+            Directory.Move(finalPath, old);
+        }
+        Directory.Move(Path, finalPath);
+        committed = true;
+        if (old is not null) Directory.Delete(old, recursive: true);
+    }
+
+    /// <summary>Deletes the working folder unless committed.</summary>
+    public void Dispose()
+    {
+        if (!committed && Directory.Exists(Path))
+        {
+            try { Directory.Delete(Path, recursive: true); }
+            catch (IOException) { /* best effort: a leftover .partial folder is harmless and named as such */ }
+        }
+    }
+}
