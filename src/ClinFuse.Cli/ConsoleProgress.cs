@@ -8,9 +8,18 @@ namespace ClinFuse.Cli;
 /// at most 5 times a second; otherwise (logs, CI) a line when a step starts, every 10 seconds, and
 /// when it ends. Thread-safe.
 /// </summary>
-public sealed class ConsoleProgress(TextWriter writer, bool interactive) : IStageProgress
+public sealed class ConsoleProgress : IStageProgress
 {
     readonly Lock gate = new();
+    readonly TextWriter writer;
+    readonly bool interactive;
+
+    /// <summary>Progress written to <paramref name="writer"/>; <paramref name="interactive"/> redraws one line in place.</summary>
+    public ConsoleProgress(TextWriter writer, bool interactive)
+    {
+        this.writer = writer;
+        this.interactive = interactive;
+    }
 
     /// <summary>Progress for the current process's stderr.</summary>
     public static ConsoleProgress ForStderr() => new(Console.Error, !Console.IsErrorRedirected);
