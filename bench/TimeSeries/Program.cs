@@ -45,11 +45,15 @@ void Measure(string name, Action pass)
 {
     pass(); // warm-up (JIT, pools)
     long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
     var watch = Stopwatch.StartNew();
     int passes = 0;
     while (watch.Elapsed.TotalSeconds < seconds) { pass(); passes++; }
     watch.Stop();
-    double perSecond = passes * (double)stays.Length / watch.Elapsed.TotalSeconds;
-    double bytesPerStay = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / (double)(passes * stays.Length);
-    Console.WriteLine($"{name}: {perSecond:N0} stays/s ({1e6 / perSecond:F2} µs/stay), {bytesPerStay:N0} B allocated/stay");
+    double total = passes * (double)stays.Length;
+    double perSecond = total / watch.Elapsed.TotalSeconds;
+    // CPU time per stay is the steadier number on a machine shared with other work.
+    double cpuMicroseconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds / total;
+    double bytesPerStay = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / total;
+    Console.WriteLine($"{name}: {perSecond:N0} stays/s wall ({1e6 / perSecond:F2} µs/stay), {cpuMicroseconds:F2} µs CPU/stay, {bytesPerStay:N0} B allocated/stay");
 }
