@@ -27,6 +27,7 @@ public sealed class Discretizer
     readonly int channelCount;
     readonly bool[] isCategorical;
     readonly int[] beginColumn;
+    readonly bool[] isContinuousColumn;
 
     /// <summary>Creates a discretizer for <paramref name="config"/> (default: the reference configuration) and a bin width in hours.</summary>
     public Discretizer(DiscretizerConfig? config = null, double timestep = 1.0)
@@ -43,6 +44,9 @@ public sealed class Discretizer
             isCategorical[ch] = Config.IsCategorical(ch);
             beginColumn[ch] = Config.BeginColumn(ch);
         }
+        isContinuousColumn = new bool[Config.ColumnCount];
+        for (int ch = 0; ch < channelCount; ch++)
+            if (!isCategorical[ch]) isContinuousColumn[beginColumn[ch]] = true;
     }
 
     /// <summary>The channel definition.</summary>
@@ -150,8 +154,8 @@ public sealed class Discretizer
         if (normalizer.ColumnCount != ColumnCount)
             throw new ClinFuseException($"The normalizer has {normalizer.ColumnCount} columns, the discretizer produces {ColumnCount}.",
                 "Use a normalizer fitted with the same discretizer configuration.");
-        foreach (int column in normalizer.StandardizedColumns)
-            if (column >= Config.ValueColumnCount || Config.Header.Names[column].Contains("->", StringComparison.Ordinal))
+        foreach (int column in normalizer.StandardizedColumnSpan)
+            if (!isContinuousColumn[column])
                 throw new ClinFuseException($"The normalizer standardises column {column} ({Config.Header.Names[column]}), which is not a continuous value column.",
                     "Only continuous channels can be standardised.");
     }

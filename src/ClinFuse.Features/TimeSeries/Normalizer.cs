@@ -23,6 +23,7 @@ public sealed class Normalizer
     readonly double[] means;
     readonly double[] stds;
     readonly bool[] isStandardized;
+    readonly int[] standardizedColumns;
 
     /// <summary>Creates a normalizer from per-column statistics (arrays of the matrix width) and the columns to standardise.</summary>
     public Normalizer(IReadOnlyList<double> means, IReadOnlyList<double> stds, IReadOnlyList<int> standardizedColumns, long sampleCount = 0)
@@ -40,7 +41,7 @@ public sealed class Normalizer
                 throw new ClinFuseException($"Normalizer column {c}: mean {this.means[c]} and std {this.stds[c]} must be finite with std > 0.");
             isStandardized[c] = true;
         }
-        StandardizedColumns = [.. standardizedColumns.Distinct().Order()];
+        this.standardizedColumns = [.. standardizedColumns.Distinct().Order()];
         SampleCount = sampleCount;
     }
 
@@ -51,7 +52,9 @@ public sealed class Normalizer
     public int ColumnCount => means.Length;
 
     /// <summary>Columns that are standardised, ascending.</summary>
-    public IReadOnlyList<int> StandardizedColumns { get; }
+    public IReadOnlyList<int> StandardizedColumns => standardizedColumns;
+
+    internal ReadOnlySpan<int> StandardizedColumnSpan => standardizedColumns;
 
     /// <summary>Per-column means (all columns; only standardised ones are used).</summary>
     public ReadOnlySpan<double> Means => means;
@@ -74,7 +77,7 @@ public sealed class Normalizer
         for (int start = 0; start < rows.Length; start += width)
         {
             var row = rows.Slice(start, width);
-            foreach (int c in StandardizedColumns)
+            foreach (int c in standardizedColumns)
                 row[c] = T.CreateTruncating((double.CreateTruncating(row[c]) - means[c]) / stds[c]);
         }
     }
@@ -115,7 +118,7 @@ public sealed class Normalizer
     /// <summary>Writes the statistics as JSON (to a temporary file first, then renamed into place).</summary>
     public void Save(string path)
     {
-        var file = new NormalizerFile(FormatName, null, [.. StandardizedColumns], SampleCount, means, stds);
+        var file = new NormalizerFile(FormatName, null, standardizedColumns, SampleCount, means, stds);
         string temp = path + ".tmp";
         try
         {
