@@ -30,7 +30,7 @@ public sealed class DiscretizerPropertyTests
         return (observations, end);
     }
 
-    [Property(MaxTest = 300)]
+    [Property(MaxTest = 150)]
     public void Every_row_has_one_category_per_categorical_channel_and_binary_masks(int seed, byte count)
     {
         var (observations, end) = RandomEpisode(seed, count);
@@ -50,7 +50,7 @@ public sealed class DiscretizerPropertyTests
         }
     }
 
-    [Property(MaxTest = 300)]
+    [Property(MaxTest = 150)]
     public void Observed_cells_hold_the_last_value_of_their_bin_and_unobserved_cells_repeat_the_previous_row(int seed, byte count)
     {
         var (observations, end) = RandomEpisode(seed, count);
@@ -73,24 +73,24 @@ public sealed class DiscretizerPropertyTests
             {
                 int begin = Config.BeginColumn(ch);
                 int width = Config.IsCategorical(ch) ? Config.Categories(ch).Count : 1;
-                var cell = row.Slice(begin, width).ToArray();
+                var cell = row.Slice(begin, width);
                 bool observed = last.TryGetValue((step, ch), out var value);
                 Assert.Equal(observed ? 1f : 0f, row[Config.MaskColumn(ch)]);
                 if (observed)
                 {
-                    if (Config.IsCategorical(ch)) Assert.Equal(1f, cell[Config.Categories(ch).ToList().IndexOf(value!)]);
+                    if (Config.IsCategorical(ch)) Assert.Equal(1f, cell[IndexOf(Config.Categories(ch), value!)]);
                     else Assert.Equal((float)double.Parse(value!, CultureInfo.InvariantCulture), cell[0]);
                 }
                 else
                 {
                     var previous = step == 0 ? normals.Row(0) : matrix.Row(step - 1);
-                    Assert.Equal(previous.Slice(begin, width).ToArray(), cell);
+                    Assert.True(previous.Slice(begin, width).SequenceEqual(cell), $"step {step}, channel {ch}: not carried forward");
                 }
             }
         }
     }
 
-    [Property(MaxTest = 200)]
+    [Property(MaxTest = 150)]
     public void Float32_output_is_the_rounded_float64_output(int seed, byte count)
     {
         var (observations, end) = RandomEpisode(seed, count);
@@ -99,7 +99,17 @@ public sealed class DiscretizerPropertyTests
         {
             var exact = new double[Discretizer.StepCount(end) * 76];
             Discretizer.Transform(episode, end, exact.AsSpan(), normalizer);
-            Assert.Equal(exact.Select(v => (float)v), Discretizer.Transform(episode, end, normalizer).Values);
+            var single = Discretizer.Transform(episode, end, normalizer).Values;
+            Assert.Equal(exact.Length, single.Length);
+            for (int i = 0; i < exact.Length; i++)
+                Assert.True((float)exact[i] == single[i], $"element {i}: {(float)exact[i]} != {single[i]}");
         }
+    }
+
+    static int IndexOf(IReadOnlyList<string> categories, string value)
+    {
+        for (int i = 0; i < categories.Count; i++)
+            if (categories[i] == value) return i;
+        return -1;
     }
 }
