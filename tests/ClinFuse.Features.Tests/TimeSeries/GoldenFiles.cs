@@ -35,12 +35,12 @@ internal static class GoldenFiles
     /// <summary>The end hours the reference reader used: IHM 48 h, phenotyping the listfile's period length.</summary>
     public static double EndHours(string name, ClinicalTask task)
     {
-        string listfile = task == ClinicalTask.InHospitalMortality ? "ihm_listfile.csv" : "pheno_listfile.csv";
-        var row = File.ReadLines(Fixtures.Path("discretizer", listfile)).Skip(1)
-            .Select(l => l.Split(','))
-            .Single(cells => cells[0] == $"{name}_timeseries.csv");
-        return EpisodeWindow.EndHours(task, double.Parse(row[1], CultureInfo.InvariantCulture));
+        var entry = Listfile(task).Entries.Single(e => e.EpisodeFile == $"{name}_timeseries.csv");
+        return EpisodeWindow.EndHours(task, entry.PeriodLength);
     }
+
+    public static EpisodeListfile Listfile(ClinicalTask task) =>
+        EpisodeListfile.Read(Fixtures.Path("discretizer", task == ClinicalTask.InHospitalMortality ? "ihm_listfile.csv" : "pheno_listfile.csv"));
 
     /// <summary>Header names and float64 rows of an expected matrix (values are Python float reprs: parse exactly).</summary>
     public static (string[] Header, double[][] Rows) Matrix(string name, ClinicalTask task, bool normalized)
