@@ -17,7 +17,7 @@ namespace ClinFuse.Features.TimeSeries;
 /// Unobserved cells repeat the channel's last observed value (its normal value before the first
 /// observation) with mask 0. Deviation from the reference, which fails an assertion instead: events
 /// whose bin falls before the first or after the last row (t &lt;= -1 h, or floating-point edge cases
-/// at the end boundary) are skipped like events after the end.
+/// at the end boundary) are skipped like events after the end. Instances are immutable and thread-safe.
 /// </remarks>
 public sealed class Discretizer
 {

@@ -115,11 +115,7 @@ public sealed class DiscretizerConfig
             using var stream = File.OpenRead(path);
             return Parse(stream, path);
         }
-        catch (IOException e)
-        {
-            throw new ClinFuseException($"Cannot read discretizer configuration {path}: {e.Message}", inner: e);
-        }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ClinFuseException($"Cannot read discretizer configuration {path}: {e.Message}", inner: e);
         }

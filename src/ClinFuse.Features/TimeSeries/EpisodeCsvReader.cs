@@ -61,12 +61,11 @@ public static class EpisodeCsvReader
             previous = time;
 
             var rest = line[(comma + 1)..];
-            string where = $"line {lineNumber}";
             for (int channel = 0; channel < config.ChannelCount; channel++)
             {
                 int next = rest.IndexOf(',');
                 var cell = next < 0 ? rest : rest[..next];
-                if (!cell.IsEmpty) builder.Add(time, channel, cell, where);
+                if (!cell.IsEmpty) builder.Add(time, channel, cell, lineNumber);
                 rest = next < 0 ? [] : rest[(next + 1)..];
             }
         }

@@ -88,7 +88,7 @@ public sealed class SeriesEpisode
             if ((uint)o.Channel >= (uint)config.ChannelCount)
                 throw new ClinFuseException($"{source}: channel index {o.Channel} is outside 0..{config.ChannelCount - 1}.");
             if (string.IsNullOrEmpty(o.Value)) continue;
-            builder.Add(o.Hours, o.Channel, o.Value, $"observation at {o.Hours} h");
+            builder.Add(o.Hours, o.Channel, o.Value, lineNumber: 0);
         }
         return builder.Build();
     }
@@ -110,7 +110,8 @@ public sealed class SeriesEpisode
         readonly List<double> codes = new(capacity);
         int ignored;
 
-        public void Add(double time, int channel, ReadOnlySpan<char> text, string where)
+        /// <summary>Encodes and appends one cell; <paramref name="lineNumber"/> (0 for in-memory input) only feeds error messages.</summary>
+        public void Add(double time, int channel, ReadOnlySpan<char> text, int lineNumber)
         {
             var result = config.Encode(channel, text, out double code);
             if (result != EncodeResult.Ok)
@@ -120,7 +121,7 @@ public sealed class SeriesEpisode
                     ignored++;
                     return;
                 }
-                throw Invalid(result, channel, text.ToString(), where);
+                throw Invalid(result, channel, text.ToString(), lineNumber > 0 ? $"line {lineNumber}" : $"observation at {time} h");
             }
             hours.Add(time);
             channels.Add((byte)channel);
