@@ -85,7 +85,7 @@ public sealed class DiscretizerGoldenTests
                 bool ok = relativeTolerance == 0
                     ? e.Equals(a)
                     : Math.Abs(e - a) <= (Math.Abs(e) < 1e-3 ? 1e-9 : relativeTolerance * Math.Abs(e));
-                Assert.True(ok, $"row {r}, column {c} ({DiscretizerConfig.Reference.Header.Names[c]}): expected {e:R}, got {a:R}");
+                if (!ok) Assert.Fail($"row {r}, column {c} ({DiscretizerConfig.Reference.Header.Names[c]}): expected {e:R}, got {a:R}");
             }
     }
 }

@@ -84,7 +84,7 @@ public sealed class DiscretizerPropertyTests
                 else
                 {
                     var previous = step == 0 ? normals.Row(0) : matrix.Row(step - 1);
-                    Assert.True(previous.Slice(begin, width).SequenceEqual(cell), $"step {step}, channel {ch}: not carried forward");
+                    if (!previous.Slice(begin, width).SequenceEqual(cell)) Assert.Fail($"step {step}, channel {ch}: not carried forward");
                 }
             }
         }
@@ -102,7 +102,7 @@ public sealed class DiscretizerPropertyTests
             var single = Discretizer.Transform(episode, end, normalizer).Values;
             Assert.Equal(exact.Length, single.Length);
             for (int i = 0; i < exact.Length; i++)
-                Assert.True((float)exact[i] == single[i], $"element {i}: {(float)exact[i]} != {single[i]}");
+                if ((float)exact[i] != single[i]) Assert.Fail($"element {i}: {(float)exact[i]} != {single[i]}");
         }
     }
 
