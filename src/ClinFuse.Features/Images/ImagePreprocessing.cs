@@ -1,0 +1,39 @@
+namespace ClinFuse.Features.Images;
+
+/// <summary>
+/// The offline part of the image pipeline, from a file to the fixed-size gray image a cache slot
+/// holds: decode (OpenCV gray) → <c>resize.py</c> to <see cref="ResizeWidth"/> (Pillow BICUBIC) →
+/// optional CLAHE (clip 2.0, 8×8) → <c>Resize(<see cref="ShorterSide"/>)</c> (Pillow BILINEAR) →
+/// centre crop <see cref="SlotSize"/>². The reference's lossy JPEG re-encodes after resize.py (q75)
+/// and CLAHE (q95) are left out on purpose.
+/// </summary>
+/// <param name="ResizeWidth">Width of the resize.py step; 0 skips it.</param>
+/// <param name="Clahe">Apply CLAHE after the resize.py step, as the paper's preprocessing does.</param>
+/// <param name="ShorterSide">The loader's <c>Resize</c> size (256 in the reference).</param>
+/// <param name="SlotSize">Side of the stored square: 256 keeps room for the train augmentation; 224 is the eval crop itself.</param>
+/// <param name="ShrinkOnLoad">Let the JPEG decoder downscale by 1/2, 1/4 or 1/8 while staying at least <see cref="ResizeWidth"/> wide: several times faster on full-size X-rays, not bit-identical to the reference.</param>
+public sealed record ImagePreprocessing(int ResizeWidth = 512, bool Clahe = true, int ShorterSide = 256, int SlotSize = 256, bool ShrinkOnLoad = false)
+{
+    /// <summary>Checks the settings; throws <see cref="ArgumentException"/> naming the bad one.</summary>
+    public void Validate()
+    {
+        if (ResizeWidth < 0) throw new ArgumentException($"ResizeWidth must be 0 (keep) or positive, got {ResizeWidth}.");
+        if (ShorterSide <= 0) throw new ArgumentException($"ShorterSide must be positive, got {ShorterSide}.");
+        if (SlotSize <= 0 || SlotSize > ShorterSide) throw new ArgumentException($"SlotSize must be between 1 and ShorterSide ({ShorterSide}), got {SlotSize}.");
+    }
+
+    /// <summary>Decode + resize.py + CLAHE: the image the reference wrote to disk before training (without its JPEG loss).</summary>
+    public GrayImage LoadResized(string path)
+    {
+        var decoded = ImageDecoder.DecodeFile(path, ShrinkOnLoad ? ResizeWidth : 0);
+        var resized = ResizeWidth > 0 ? PillowResample.ResizeToWidth(decoded, ResizeWidth) : decoded;
+        return Clahe ? Images.Clahe.Paper.Apply(resized) : resized;
+    }
+
+    /// <summary>The full offline pipeline: the <see cref="SlotSize"/>² image stored in a cache slot.</summary>
+    public GrayImage LoadSlot(string path) => ToSlot(LoadResized(path));
+
+    /// <summary><c>Resize(ShorterSide)</c> then the centre crop to the slot size.</summary>
+    public GrayImage ToSlot(GrayImage resized) =>
+        CxrTransforms.CentreCrop(PillowResample.ResizeShorterSide(resized, ShorterSide), SlotSize);
+}

@@ -1,0 +1,48 @@
+using ClinFuse.Core;
+using SkiaSharp;
+
+namespace ClinFuse.Features.Images;
+
+/// <summary>Writes gray images as lossless 8-bit single-channel PNG, atomically (temporary file, then rename).</summary>
+public static class ImageWriter
+{
+    /// <summary>The PNG bytes of <paramref name="image"/>.</summary>
+    public static byte[] EncodePng(GrayImage image)
+    {
+        var info = new SKImageInfo(image.Width, image.Height, SKColorType.Gray8, SKAlphaType.Opaque);
+        using var pixmap = new SKPixmap();
+        var handle = System.Runtime.InteropServices.GCHandle.Alloc(image.Pixels, System.Runtime.InteropServices.GCHandleType.Pinned);
+        try
+        {
+            pixmap.Reset(info, handle.AddrOfPinnedObject(), image.Width);
+            using var data = pixmap.Encode(SKEncodedImageFormat.Png, 100)
+                ?? throw new InvalidOperationException($"PNG encoding of a {image} image failed.");
+            return data.ToArray();
+        }
+        finally
+        {
+            handle.Free();
+        }
+    }
+
+    /// <summary>Writes <paramref name="image"/> to <paramref name="path"/>; a reader never sees a partial file.</summary>
+    public static void WritePng(GrayImage image, string path)
+    {
+        var bytes = EncodePng(image);
+        var full = Path.GetFullPath(path);
+        var temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllBytes(temporary, bytes);
+            File.Move(temporary, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ClinFuseException($"Cannot write {path}: {e.Message}", "Check that the folder exists and is writable.", inner: e);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+}

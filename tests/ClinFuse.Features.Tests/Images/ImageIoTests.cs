@@ -1,0 +1,49 @@
+using ClinFuse.Core;
+using ClinFuse.Features.Images;
+
+namespace ClinFuse.Features.Tests.Images;
+
+public sealed class ImageIoTests
+{
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(7, 5)]
+    [InlineData(333, 256)]
+    public void Png_round_trip_is_lossless(int width, int height)
+    {
+        using var folder = Fixtures.TempFolder();
+        var pixels = new byte[width * height];
+        new Random(width * 31 + height).NextBytes(pixels);
+        var image = new GrayImage(width, height, pixels);
+        var path = folder.Combine("out.png");
+        ImageWriter.WritePng(image, path);
+        Assert.Equal(pixels, ImageDecoder.DecodeFile(path).Pixels);
+        Assert.Single(Directory.GetFiles(folder.Path));
+    }
+
+    [Fact]
+    public void Unreadable_inputs_raise_a_message_naming_the_file()
+    {
+        using var folder = Fixtures.TempFolder();
+        var text = folder.Combine("notes.png");
+        File.WriteAllText(text, "not an image");
+        Assert.Contains(text, Assert.Throws<ClinFuseException>(() => ImageDecoder.DecodeFile(text)).Message);
+        var absent = folder.Combine("absent.jpg");
+        Assert.Contains(absent, Assert.Throws<ClinFuseException>(() => ImageDecoder.DecodeFile(absent)).Message);
+        var empty = folder.Combine("empty.jpg");
+        File.WriteAllBytes(empty, []);
+        Assert.Contains(empty, Assert.Throws<ClinFuseException>(() => ImageDecoder.DecodeFile(empty)).Message);
+    }
+
+    [Fact]
+    public void Shrink_on_load_keeps_at_least_the_requested_width()
+    {
+        using var folder = Fixtures.TempFolder();
+        var jpeg = Fixtures.Path("clahe", "inputs", "jpeg_q95_00008569_000_256x256.jpg");
+        Assert.Equal(256, ImageDecoder.DecodeFile(jpeg).Width);
+        Assert.Equal(128, ImageDecoder.DecodeFile(jpeg, minimumWidth: 100).Width);
+        Assert.Equal(256, ImageDecoder.DecodeFile(jpeg, minimumWidth: 200).Width);
+        // PNG has no DCT scaling: always full size.
+        Assert.Equal(256, ImageDecoder.DecodeFile(Fixtures.Path("clahe", "inputs", "cxr_00008569_000_256x256.png"), minimumWidth: 64).Width);
+    }
+}
