@@ -94,9 +94,11 @@ public sealed record BootstrapSettings(int Resamples, int? Seed, double Confiden
 /// <param name="Summary">Averages.</param>
 /// <param name="PerLabel">Per-label metrics in label order.</param>
 /// <param name="Reference">The reference's summary lines.</param>
+/// <param name="Comparison">A paired comparison with another prediction set, when one was asked for.</param>
 public sealed record MetricsResult(
     string Format, string? Model, string? Task, string? Split, string? Source, int Samples, IReadOnlyList<string> Labels,
-    string Threshold, BootstrapSettings Bootstrap, SummaryMetrics Summary, IReadOnlyList<LabelMetrics> PerLabel, ReferenceSummary Reference)
+    string Threshold, BootstrapSettings Bootstrap, SummaryMetrics Summary, IReadOnlyList<LabelMetrics> PerLabel, ReferenceSummary Reference,
+    ComparisonResult? Comparison = null)
 {
     /// <summary>Value of <see cref="Format"/> written by this version.</summary>
     public const string FormatTag = "clinfuse-metrics/1";
