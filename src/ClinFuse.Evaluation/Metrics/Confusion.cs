@@ -2,7 +2,7 @@ namespace ClinFuse.Evaluation.Metrics;
 
 /// <summary>
 /// Confusion counts of one label at the reference threshold, and the F1 variants the reference
-/// reports. Counts are doubles so that bootstrap row weights can be applied.
+/// reports. Counts are doubles because bootstrap resamples weight rows by how often they were drawn.
 /// </summary>
 public readonly record struct Confusion(double TrueNegatives, double FalsePositives, double FalseNegatives, double TruePositives)
 {
@@ -12,19 +12,37 @@ public readonly record struct Confusion(double TrueNegatives, double FalsePositi
     /// </summary>
     public static bool PredictsPositive(double probability) => probability > 0.5;
 
-    /// <summary>Counts over all rows, or over a bootstrap resample given as per-row counts.</summary>
-    public static Confusion Count(ReadOnlySpan<double> probabilities, ReadOnlySpan<byte> truth, ReadOnlySpan<int> rowCounts = default)
+    /// <summary>Counts over all rows.</summary>
+    public static Confusion Count(ReadOnlySpan<double> probabilities, ReadOnlySpan<byte> truth)
     {
-        bool weighted = !rowCounts.IsEmpty;
         double tn = 0, fp = 0, fn = 0, tp = 0;
         for (int i = 0; i < truth.Length; i++)
         {
-            double weight = weighted ? rowCounts[i] : 1;
             bool predicted = PredictsPositive(probabilities[i]);
-            if (truth[i] != 0) { if (predicted) tp += weight; else fn += weight; }
-            else { if (predicted) fp += weight; else tn += weight; }
+            if (truth[i] != 0) { if (predicted) tp++; else fn++; }
+            else { if (predicted) fp++; else tn++; }
         }
         return new Confusion(tn, fp, fn, tp);
+    }
+
+    /// <summary>
+    /// Each row's confusion cell (0 = TN, 1 = FP, 2 = FN, 3 = TP), so that resamples only need to
+    /// add row counts per cell (<see cref="FromCells"/>).
+    /// </summary>
+    public static byte[] Cells(ReadOnlySpan<double> probabilities, ReadOnlySpan<byte> truth)
+    {
+        var cells = new byte[truth.Length];
+        for (int i = 0; i < cells.Length; i++)
+            cells[i] = (byte)((truth[i] != 0 ? 2 : 0) + (PredictsPositive(probabilities[i]) ? 1 : 0));
+        return cells;
+    }
+
+    /// <summary>Counts of a resample from the rows' <see cref="Cells"/> and how often each row was drawn.</summary>
+    public static Confusion FromCells(ReadOnlySpan<byte> cells, ReadOnlySpan<int> rowCounts)
+    {
+        Span<long> tally = stackalloc long[4];
+        for (int i = 0; i < cells.Length; i++) tally[cells[i]] += rowCounts[i];
+        return new Confusion(tally[0], tally[1], tally[2], tally[3]);
     }
 
     /// <summary>Rows counted.</summary>

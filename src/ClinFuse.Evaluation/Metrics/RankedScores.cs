@@ -44,36 +44,22 @@ public sealed class RankedScores
     /// NaN when the (re)sample holds a single class.
     /// </summary>
     /// <param name="rowCounts">Times each row occurs (bootstrap); empty for the full set.</param>
-    public double Auroc(ReadOnlySpan<int> rowCounts = default)
-    {
-        bool weighted = !rowCounts.IsEmpty;
-        double positivesAbove = 0, area = 0, totalPositives = 0, totalNegatives = 0;
-        int start = 0;
-        foreach (int end in _groupEnds)
-        {
-            double groupPositives = 0, groupNegatives = 0;
-            for (int k = start; k < end; k++)
-            {
-                int row = _order[k];
-                double weight = weighted ? rowCounts[row] : 1;
-                if (_truth[row] != 0) groupPositives += weight; else groupNegatives += weight;
-            }
-            area += groupNegatives * (positivesAbove + 0.5 * groupPositives);
-            positivesAbove += groupPositives;
-            totalPositives += groupPositives;
-            totalNegatives += groupNegatives;
-            start = end;
-        }
-        if (totalPositives == 0 || totalNegatives == 0) return double.NaN;
-        return area / (totalPositives * totalNegatives);
-    }
+    public double Auroc(ReadOnlySpan<int> rowCounts = default) => Rank(rowCounts).Auroc;
 
     /// <summary>
     /// Step-wise average precision (scikit-learn <c>average_precision_score</c>): one threshold per
     /// distinct score, AP = Σ (R_t − R_prev)·P_t. NaN when the (re)sample has no positive.
     /// </summary>
     /// <param name="rowCounts">Times each row occurs (bootstrap); empty for the full set.</param>
-    public double AveragePrecision(ReadOnlySpan<int> rowCounts = default)
+    public double AveragePrecision(ReadOnlySpan<int> rowCounts = default) => Rank(rowCounts).AveragePrecision;
+
+    /// <summary>
+    /// AUROC and average precision in one walk over the tie groups (the bootstrap's hot loop).
+    /// AUROC: each negative counts the positives ranked above it plus half of those tied with it.
+    /// AP: each group with positives adds (recall gain) × (precision at that threshold).
+    /// </summary>
+    /// <param name="rowCounts">Times each row occurs (bootstrap); empty for the full set.</param>
+    public (double Auroc, double AveragePrecision) Rank(ReadOnlySpan<int> rowCounts = default)
     {
         bool weighted = !rowCounts.IsEmpty;
         double totalPositives = 0;
@@ -83,9 +69,8 @@ public sealed class RankedScores
                 if (_truth[row] != 0) totalPositives += rowCounts[row];
         }
         else totalPositives = Positives;
-        if (totalPositives == 0) return double.NaN;
 
-        double truePositives = 0, falsePositives = 0, previousRecall = 0, ap = 0;
+        double positivesAbove = 0, negativesAbove = 0, area = 0, previousRecall = 0, ap = 0;
         int start = 0;
         foreach (int end in _groupEnds)
         {
@@ -97,26 +82,15 @@ public sealed class RankedScores
                 if (_truth[row] != 0) groupPositives += weight; else groupNegatives += weight;
             }
             start = end;
-            if (groupPositives == 0 && groupNegatives == 0) continue;
-            truePositives += groupPositives;
-            falsePositives += groupNegatives;
+            area += groupNegatives * (positivesAbove + 0.5 * groupPositives);
+            positivesAbove += groupPositives;
+            negativesAbove += groupNegatives;
             if (groupPositives == 0) continue;
-            double recall = truePositives / totalPositives;
-            ap += (recall - previousRecall) * (truePositives / (truePositives + falsePositives));
+            double recall = positivesAbove / totalPositives;
+            ap += (recall - previousRecall) * (positivesAbove / (positivesAbove + negativesAbove));
             previousRecall = recall;
         }
-        return ap;
-    }
-
-    /// <summary>True when the resample described by <paramref name="rowCounts"/> holds both classes.</summary>
-    public bool HasBothClasses(ReadOnlySpan<int> rowCounts)
-    {
-        bool positive = false, negative = false;
-        for (int row = 0; row < _truth.Length && !(positive && negative); row++)
-        {
-            if (rowCounts[row] == 0) continue;
-            if (_truth[row] != 0) positive = true; else negative = true;
-        }
-        return positive && negative;
+        double auroc = totalPositives == 0 || negativesAbove == 0 ? double.NaN : area / (totalPositives * negativesAbove);
+        return (auroc, totalPositives == 0 ? double.NaN : ap);
     }
 }

@@ -17,13 +17,19 @@ public sealed class SetStatistics
 {
     readonly PredictionSet _set;
     readonly RankedScores[] _ranked;
+    readonly byte[][] _cells;
 
     /// <summary>Prepares <paramref name="set"/> (one sort per label, labels in parallel).</summary>
     public SetStatistics(PredictionSet set, ParallelOptions? parallel = null)
     {
         _set = set;
         _ranked = new RankedScores[set.Labels.Count];
-        Parallel.For(0, _ranked.Length, parallel ?? new ParallelOptions(), l => _ranked[l] = new RankedScores(set.Probabilities[l], set.Truth[l]));
+        _cells = new byte[set.Labels.Count][];
+        Parallel.For(0, _ranked.Length, parallel ?? new ParallelOptions(), l =>
+        {
+            _ranked[l] = new RankedScores(set.Probabilities[l], set.Truth[l]);
+            _cells[l] = Confusion.Cells(set.Probabilities[l], set.Truth[l]);
+        });
         var covered = new List<int>();
         for (int l = 0; l < _ranked.Length; l++)
             if (_ranked[l].Positives > 0 && _ranked[l].Negatives > 0) covered.Add(l);
@@ -45,10 +51,11 @@ public sealed class SetStatistics
         double f1Macro = 0, f1Binary = 0;
         for (int l = 0; l < labels; l++)
         {
-            auroc[l] = _ranked[l].Auroc(rowCounts);
+            var (labelAuroc, labelAuprc) = _ranked[l].Rank(rowCounts);
+            auroc[l] = labelAuroc;
             // A single-class (re)sample leaves both ranking metrics undefined, whichever class is missing.
-            auprc[l] = double.IsNaN(auroc[l]) ? double.NaN : _ranked[l].AveragePrecision(rowCounts);
-            var confusion = Confusion.Count(_set.Probabilities[l], _set.Truth[l], rowCounts);
+            auprc[l] = double.IsNaN(labelAuroc) ? double.NaN : labelAuprc;
+            var confusion = rowCounts.IsEmpty ? Confusion.Count(_set.Probabilities[l], _set.Truth[l]) : Confusion.FromCells(_cells[l], rowCounts);
             f1Macro += confusion.F1MacroTwoClass;
             f1Binary += confusion.F1Positive;
         }
