@@ -54,7 +54,7 @@ public static class Checkpoint
     {
         if (info.LabelNames.Count != info.Config.NumClasses)
             throw new ArgumentException($"{info.LabelNames.Count} label names for {info.Config.NumClasses} outputs.", nameof(info));
-        var tensors = network.state_dict().Concat(loss.state_dict().Select(p => KeyValuePair.Create(LossPrefix + p.Key, p.Value)));
+        var tensors = StateDictOrder.Entries(network).Concat(loss.state_dict().Select(p => KeyValuePair.Create(LossPrefix + p.Key, p.Value)));
         SafeTensors.Write(weightsPath, tensors, new Dictionary<string, string> { ["format"] = "clinfuse", ["version"] = info.ProductVersion });
         string sidecar = SidecarPath(weightsPath), temp = sidecar + ".tmp-" + Environment.ProcessId;
         File.WriteAllText(temp, JsonSerializer.Serialize(info, Json));

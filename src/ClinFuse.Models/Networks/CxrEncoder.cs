@@ -11,10 +11,12 @@ namespace ClinFuse.Models.Networks;
 public sealed class CxrEncoder : Module<Tensor, Tensor>
 {
     /// <summary>The ResNet-34 feature extractor.</summary>
-    public ResNet34Backbone vision_backbone { get; }
+    public ResNet34Backbone VisionBackbone => vision_backbone;
+    readonly ResNet34Backbone vision_backbone;
 
     /// <summary>The uni-CXR head; its single Linear is <c>classifier.0</c>.</summary>
-    public Sequential classifier { get; }
+    public Sequential Classifier => classifier;
+    readonly Sequential classifier;
 
     /// <summary>Builds the encoder with a head of <paramref name="visionNumClasses"/> outputs.</summary>
     public CxrEncoder(int visionNumClasses) : base(nameof(CxrEncoder))

@@ -24,7 +24,8 @@ public sealed class EhrLstmEncoder : Module
     readonly Dropout dropout;
 
     /// <summary>The uni-EHR head (Linear hidden → classes).</summary>
-    public Linear dense_layer { get; }
+    public Linear DenseLayer => dense_layer;
+    readonly Linear dense_layer;
 
     /// <summary>Builds the encoder with PyTorch-compatible names (<c>layer{i}.weight_ih_l0</c>, <c>dense_layer.weight</c>).</summary>
     public EhrLstmEncoder(int inputDim, int hidden, int layerCount, double dropoutRate, int numClasses) : base(nameof(EhrLstmEncoder))
@@ -36,7 +37,7 @@ public sealed class EhrLstmEncoder : Module
             register_module($"layer{i}", layers[i]);
         }
         dropout = Dropout(dropoutRate);
-        register_module("do", dropout);
+        register_module(nameof(dropout), dropout);
         dense_layer = Linear(hidden, numClasses);
         register_module(nameof(dense_layer), dense_layer);
     }

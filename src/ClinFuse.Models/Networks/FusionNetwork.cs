@@ -17,21 +17,29 @@ namespace ClinFuse.Models.Networks;
 public sealed class FusionNetwork : Module<FusionBatch, FusionOutput>
 {
     /// <summary>The EHR LSTM encoder and uni-EHR head.</summary>
-    public EhrLstmEncoder ehr_model { get; }
+    public EhrLstmEncoder EhrModel => ehr_model;
+    readonly EhrLstmEncoder ehr_model;
     /// <summary>The ResNet-34 encoder and uni-CXR head.</summary>
-    public CxrEncoder cxr_model { get; }
+    public CxrEncoder CxrModel => cxr_model;
+    readonly CxrEncoder cxr_model;
     /// <summary>Linear 512 → token width, applied to the CXR feature.</summary>
-    public Linear projection { get; }
+    public Linear Projection => projection;
+    readonly Linear projection;
     /// <summary>Early-fusion head (Linear 2·H → C).</summary>
-    public Sequential fused_cls { get; }
+    public Sequential FusedCls => fused_cls;
+    readonly Sequential fused_cls;
     /// <summary>The attention fusion's Transformer encoder.</summary>
-    public TransformerFusionEncoder attn_layer { get; }
+    public TransformerFusionEncoder AttnLayer => attn_layer;
+    readonly TransformerFusionEncoder attn_layer;
     /// <summary>Attention-fusion head (Linear 2·H → C).</summary>
-    public Sequential attn_fused_cls { get; }
+    public Sequential AttnFusedCls => attn_fused_cls;
+    readonly Sequential attn_fused_cls;
     /// <summary>MedFuse head (Linear fusion-LSTM width → C).</summary>
-    public Sequential lstm_fused_cls { get; }
+    public Sequential LstmFusedCls => lstm_fused_cls;
+    readonly Sequential lstm_fused_cls;
     /// <summary>MedFuse fusion LSTM (H → fusion-LSTM width).</summary>
-    public LSTM lstm_fusion_layer { get; }
+    public LSTM LstmFusionLayer => lstm_fusion_layer;
+    readonly LSTM lstm_fusion_layer;
 
     /// <summary>The configuration this network was built from.</summary>
     public ModelConfig Config { get; }
@@ -67,11 +75,11 @@ public sealed class FusionNetwork : Module<FusionBatch, FusionOutput>
         if (Config.Fusion == FusionType.UniEhr)
         {
             var ehrOnly = ehr_model.Encode(batch.Ehr, batch.Lengths);
-            return Output(ehr_model.dense_layer.call(ehrOnly), ehrOnly, null, []);
+            return Output(ehr_model.DenseLayer.call(ehrOnly), ehrOnly, null, []);
         }
         var cxr = CxrFeature(batch);
         if (Config.Fusion == FusionType.UniCxr)
-            return Output(cxr_model.classifier.call(cxr), null, cxr, []);
+            return Output(cxr_model.Classifier.call(cxr), null, cxr, []);
 
         var ehr = ehr_model.Encode(batch.Ehr, batch.Lengths);
         var cxrToken = CxrToken(cxr, batch.HasImage);

@@ -23,13 +23,16 @@ public sealed class SelfAttention : Module
     readonly Dropout attentionDropout;
 
     /// <summary>[3D, D] stacked query, key and value projections.</summary>
-    public Parameter in_proj_weight { get; }
+    public Parameter InProjWeight => in_proj_weight;
+    readonly Parameter in_proj_weight;
 
     /// <summary>[3D] stacked projection biases.</summary>
-    public Parameter in_proj_bias { get; }
+    public Parameter InProjBias => in_proj_bias;
+    readonly Parameter in_proj_bias;
 
     /// <summary>Output projection.</summary>
-    public Linear out_proj { get; }
+    public Linear OutProj => out_proj;
+    readonly Linear out_proj;
 
     /// <summary>Creates the block; <paramref name="dropout"/> acts on the attention probabilities in train mode.</summary>
     public SelfAttention(int dim, int heads, double dropout) : base(nameof(SelfAttention))
@@ -43,7 +46,7 @@ public sealed class SelfAttention : Module
         register_parameter(nameof(in_proj_bias), in_proj_bias);
         register_module(nameof(out_proj), out_proj);
         attentionDropout = Dropout(dropout);
-        register_module("attention_dropout", attentionDropout);
+        register_module(nameof(attentionDropout), attentionDropout);
     }
 
     /// <summary>
@@ -75,15 +78,20 @@ public sealed class PostNormEncoderLayer : Module
     readonly Dropout dropout, dropout1, dropout2;
 
     /// <summary>Self-attention block.</summary>
-    public SelfAttention self_attn { get; }
+    public SelfAttention SelfAttn => self_attn;
+    readonly SelfAttention self_attn;
     /// <summary>First FFN Linear (D → FF).</summary>
-    public Linear linear1 { get; }
+    public Linear Linear1 => linear1;
+    readonly Linear linear1;
     /// <summary>Second FFN Linear (FF → D).</summary>
-    public Linear linear2 { get; }
+    public Linear Linear2 => linear2;
+    readonly Linear linear2;
     /// <summary>LayerNorm after the attention residual.</summary>
-    public LayerNorm norm1 { get; }
+    public LayerNorm Norm1 => norm1;
+    readonly LayerNorm norm1;
     /// <summary>LayerNorm after the FFN residual.</summary>
-    public LayerNorm norm2 { get; }
+    public LayerNorm Norm2 => norm2;
+    readonly LayerNorm norm2;
 
     /// <summary>Creates the layer.</summary>
     public PostNormEncoderLayer(int dim, int heads, int feedForward, double dropoutRate) : base(nameof(PostNormEncoderLayer))
