@@ -31,7 +31,8 @@ public sealed class FusionLoss : Module
     public LossKind Kind { get; }
 
     /// <summary>[C] learnable log-variances s_k; null for plain BCE.</summary>
-    public Parameter? log_var { get; }
+    public Parameter? LogVar => log_var;
+    readonly Parameter? log_var;
 
     /// <summary>Creates the criterion for <paramref name="numLabels"/> labels.</summary>
     public FusionLoss(LossKind kind, int numLabels) : base(nameof(FusionLoss))
