@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ClinFuse.Data.Extraction;
 
 namespace ClinFuse.Cli.Commands;
 
@@ -13,9 +14,33 @@ public static class ExtractCommand
         compat.AcceptOnlyFromAmong("none", "medfuse");
         var split = new Option<string>("--split") { Description = "Subject split: seeded, or medfuse (MedFuse's subject lists).", DefaultValueFactory = _ => "seeded" };
         split.AcceptOnlyFromAmong("seeded", "medfuse");
-        return NotAvailable.Mark(new Command("extract", "Extract ICU stays, episodes, task labels, linked chest X-rays and splits into a cohort store.")
+        var export = new Option<string?>("--export") { Description = "Also write another tool's layout into <out>/medfuse: medfuse (root/, in-hospital-mortality/, phenotyping/)." };
+        export.AcceptOnlyFromAmong("medfuse");
+        var outDir = CommonOptions.OutDir("Folder for the cohort store.");
+        var seed = CommonOptions.Seed();
+        var force = CommonOptions.Force();
+        var command = new Command("extract", "Extract ICU stays, episodes, task labels, linked chest X-rays and splits into a cohort store.")
         {
-            mimic, cxr, CommonOptions.OutDir("Folder for the cohort store."), compat, split, CommonOptions.Seed(), CommonOptions.Force(),
+            mimic, cxr, outDir, compat, split, export, seed, force,
+        };
+        command.SetAction(async (ParseResult r, CancellationToken ct) =>
+        {
+            var options = new ExtractionOptions
+            {
+                MimicIv = r.GetValue(mimic)!.FullName,
+                MimicCxr = r.GetValue(cxr)?.FullName,
+                Out = r.GetValue(outDir)!.FullName,
+                Compat = r.GetValue(compat) == "medfuse" ? CompatMode.MedFuse : CompatMode.None,
+                Split = r.GetValue(split) == "medfuse" ? SplitMode.MedFuse : SplitMode.Seeded,
+                Seed = r.GetValue(seed),
+                ExportMedFuse = r.GetValue(export) == "medfuse",
+                Force = r.GetValue(force),
+            };
+            var result = await Extractor.RunAsync(options, CommonOptions.Compute(r), ConsoleProgress.ForStderr(), ct);
+            Console.Out.WriteLine(result.FlowTable);
+            Console.Out.WriteLine(result.Skipped ? $"Cohort store {result.Folder} is up to date." : $"Cohort store written to {result.Folder}.");
+            return 0;
         });
+        return command;
     }
 }

@@ -1,0 +1,264 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using ClinFuse.Core;
+using ClinFuse.Core.Stages;
+using ClinFuse.Data.Cohort;
+using ClinFuse.Data.Mimic;
+
+namespace ClinFuse.Data.Extraction;
+
+/// <summary>What an extraction produced.</summary>
+public sealed record ExtractionResult(string Folder, bool Skipped, StageManifest Manifest, string FlowTable);
+
+/// <summary>
+/// <c>clinfuse extract</c>: MIMIC-IV (+ MIMIC-CXR-JPG) → cohort store. Streams the event tables,
+/// builds stays, episodes, task samples, splits and image links, and writes the store atomically
+/// with a manifest; an unchanged recipe is skipped.
+/// </summary>
+public static class Extractor
+{
+    /// <summary>Files at least this large are identified by size + mtime instead of SHA-256.</summary>
+    public const long HashLimitBytes = 256L << 20;
+
+    /// <summary>Runs the extraction.</summary>
+    public static async Task<ExtractionResult> RunAsync(ExtractionOptions options, ComputeSettings compute, IStageProgress progress, CancellationToken ct = default)
+    {
+        var mimic = MimicIvSource.Detect(options.MimicIv);
+        var cxr = options.MimicCxr is null ? null : MimicCxrSource.Detect(options.MimicCxr);
+        var config = new JsonObject
+        {
+            ["compat"] = options.Compat.ToString().ToLowerInvariant(),
+            ["split"] = options.Split.ToString().ToLowerInvariant(),
+            ["seed"] = options.Seed,
+            ["export_medfuse"] = options.ExportMedFuse,
+            ["mimic_iv_layout"] = mimic.Layout == MimicIvLayout.V1 ? "v1.0" : "v2+",
+            ["mimic_cxr"] = cxr is not null,
+        };
+        var inputs = new List<InputFile>();
+        using (progress.Step("identify inputs", mimic.Tables.Count + (cxr is null ? 0 : 1), "files"))
+        {
+            foreach (var (_, path) in mimic.Tables) inputs.Add(Describe(path, mimic.Root));
+            if (cxr is not null) inputs.Add(Describe(cxr.Metadata, cxr.Root));
+        }
+        var existing = StageManifest.TryRead(options.Out);
+        var wanted = new StageManifest { Stage = "extract", Config = config, Inputs = inputs };
+        if (existing is not null && existing.SameRecipe(wanted) && !options.Force)
+        {
+            var flowPath = Path.Combine(options.Out, CohortStore.FlowFile);
+            progress.Info($"{options.Out} is up to date (same inputs and configuration); nothing to do.");
+            return new ExtractionResult(Path.GetFullPath(options.Out), true, existing, File.Exists(flowPath) ? File.ReadAllText(flowPath) : "");
+        }
+
+        using var output = StageOutput.Begin(options.Out, options.Force);
+        var timings = new Dictionary<string, double>();
+        var counts = new Dictionary<string, long>();
+        var clock = Stopwatch.StartNew();
+        void Lap(string name) { timings[name] = Math.Round(clock.Elapsed.TotalSeconds, 3); clock.Restart(); }
+
+        var cohort = StayCohort.Build(mimic, options.Compat, progress, ct);
+        Lap("stays");
+        if (cohort.Stays.Count == 0)
+            throw new ClinFuseException($"--mimic-iv: no ICU stay of {mimic.Root} passes the cohort filters.", "Check that icustays, admissions and patients are complete tables.");
+
+        var (events, eventCounts) = EventReader.Read(mimic, cohort.Stays, options.Compat, compute.Threads, progress, ct);
+        Lap("events");
+
+        var episodes = BuildEpisodes(cohort, events, options.Compat, compute, progress, ct, out var perVariable, out var droppedByCleaning);
+        events.Clear();
+        Lap("episodes");
+
+        var splits = SubjectSplit.Assign(cohort.Stays.Select(s => s.SubjectId), options.Split, options.Seed);
+        CxrLinker? linker = null;
+        if (cxr is not null)
+        {
+            using (progress.Step("read mimic-cxr metadata", unit: "rows"))
+                linker = CxrLinker.Load(cxr, cohort.Stays.Select(s => s.SubjectId).ToHashSet(), ct);
+        }
+        var samples = new Dictionary<TaskKind, List<TaskSample>>();
+        var exclusions = new Dictionary<TaskKind, TaskExclusions>();
+        foreach (var task in new[] { TaskKind.InHospitalMortality, TaskKind.Phenotyping })
+        {
+            exclusions[task] = new TaskExclusions();
+            samples[task] = TaskBuilder.Build(task, episodes, splits, cohort.DiagnosesByStay, options.Compat,
+                (e, t) => linker?.Link(e.Stay, t), exclusions[task]);
+        }
+        Lap("tasks");
+
+        var flow = FlowTable(cohort, eventCounts, perVariable, droppedByCleaning, episodes, samples, exclusions, linker, counts);
+        using (progress.Step("write cohort store", unit: "files"))
+        {
+            var episodeOf = episodes.ToDictionary(e => e.Stay.StayId);
+            var stayRows = cohort.Stays.Select(s =>
+            {
+                episodeOf.TryGetValue(s.StayId, out var e);
+                return new StayRow
+                {
+                    StayId = s.StayId, SubjectId = s.SubjectId, HadmId = s.HadmId, Split = CohortStore.SplitName(splits[s.SubjectId]),
+                    Episode = e?.Number, Intime = s.Intime, Outtime = s.Outtime, LosDays = s.LosDays, Age = s.Age, Gender = s.Gender,
+                    Ethnicity = s.Ethnicity, LastCareunit = s.LastCareunit, Mortality = s.Mortality ? 1 : 0, MortalityInUnit = s.MortalityInUnit ? 1 : 0,
+                    HasDiagnoses = cohort.DiagnosesByStay.ContainsKey(s.StayId), Weight = e?.Weight, Height = e?.Height,
+                };
+            }).OrderBy(r => r.StayId).ToList();
+            var sampleRows = samples.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<SampleRow>)kv.Value.Select(s => new SampleRow
+            {
+                StayId = s.Episode.Stay.StayId, SubjectId = s.Episode.Stay.SubjectId, Episode = s.Episode.Number, SeriesFile = s.Episode.SeriesFileName,
+                Split = CohortStore.SplitName(s.Split), PeriodLength = s.PeriodHours, Labels = [.. s.Labels], RowsInPeriod = s.RowsInPeriod,
+                CxrDicomId = s.Image?.DicomId, CxrStudyId = s.Image?.StudyId, CxrPath = s.Image?.RelativePath, CxrStudyTime = s.Image?.StudyTime,
+            }).ToList());
+            var imageRows = linker?.Images.Select(i => new CxrImageRow
+            {
+                DicomId = i.DicomId, SubjectId = i.SubjectId, StudyId = i.StudyId, ViewPosition = i.ViewPosition, StudyTime = i.StudyTime,
+                Path = i.RelativePath, Split = CohortStore.SplitName(splits[i.SubjectId]),
+            }).ToList();
+            await CohortStore.WriteAsync(output.Path, stayRows, episodes, sampleRows, imageRows, ct);
+            if (options.ExportMedFuse) MedFuseExport.Write(Path.Combine(output.Path, "medfuse"), cohort.Stays, episodes, samples, splits, options.Compat);
+            File.WriteAllText(Path.Combine(output.Path, CohortStore.FlowFile), flow);
+        }
+        Lap("write");
+        var manifest = wanted with { Counts = counts, TimingsSeconds = timings };
+        manifest.Write(output.Path);
+        output.Commit();
+        return new ExtractionResult(output.FinalPath, false, manifest, flow);
+    }
+
+    static InputFile Describe(string path, string root)
+    {
+        var info = new FileInfo(path);
+        if (info.Length < HashLimitBytes) return StageManifest.Describe(path, root);
+        // Hashing tens of GB would dominate the run; size + mtime identifies an unchanged download.
+        return new InputFile(Path.GetRelativePath(root, path), info.Length, "size+mtime:" + info.LastWriteTimeUtc.ToString("O", CultureInfo.InvariantCulture));
+    }
+
+    static List<Episode> BuildEpisodes(StayCohort cohort, List<ChartEvent> events, CompatMode compat, ComputeSettings compute, IStageProgress progress,
+        CancellationToken ct, out long[] perVariable, out long[] droppedByCleaning)
+    {
+        var stays = cohort.Stays;
+        var subjectOrdinal = new Dictionary<long, int>();
+        var subjectStays = new List<List<int>>();
+        var ordinalOfStay = new int[stays.Count];
+        for (int i = 0; i < stays.Count; i++)
+        {
+            if (!subjectOrdinal.TryGetValue(stays[i].SubjectId, out var o))
+            {
+                o = subjectStays.Count;
+                subjectOrdinal[stays[i].SubjectId] = o;
+                subjectStays.Add([]);
+            }
+            subjectStays[o].Add(i);
+            ordinalOfStay[i] = o;
+        }
+        var buckets = new List<EpisodeBuilder.CleanEvent>[subjectStays.Count];
+        for (int i = 0; i < buckets.Length; i++) buckets[i] = [];
+        var n = ExtractionResources.Variables.Count;
+        perVariable = new long[n];
+        droppedByCleaning = new long[n];
+        var items = ExtractionResources.Items;
+        using (var step = progress.Step("clean events", events.Count, "events"))
+        {
+            for (int i = 0; i < events.Count; i++)
+            {
+                var e = events[i];
+                var item = items[e.ItemId];
+                CleanValue? value;
+                try { value = EventCleaning.Clean(e, item, compat); }
+                catch (FormatException ex)
+                {
+                    throw new ClinFuseException($"Stay {stays[e.StayIndex].StayId}: {ex.Message}.", "Run without --compat medfuse: the default drops such values.");
+                }
+                if (value is null) { droppedByCleaning[item.Variable]++; continue; }
+                perVariable[item.Variable]++;
+                buckets[ordinalOfStay[e.StayIndex]].Add(new EpisodeBuilder.CleanEvent(e.StayIndex, e.Time, item.Variable, value.Value));
+                if ((i & 0xFFFF) == 0xFFFF) step.Advance(0x10000);
+            }
+        }
+        var withDiagnoses = cohort.DiagnosesByStay.Keys.ToHashSet();
+        var perSubject = new List<Episode>[subjectStays.Count];
+        using (var step = progress.Step("build episodes", subjectStays.Count, "subjects"))
+        {
+            Parallel.For(0, subjectStays.Count, compute.ParallelOptions(ct), s =>
+            {
+                perSubject[s] = EpisodeBuilder.Build(stays, subjectStays[s], buckets[s], withDiagnoses, compat);
+                buckets[s] = [];
+                step.Advance();
+            });
+        }
+        return [.. perSubject.SelectMany(x => x)];
+    }
+
+    static string FlowTable(StayCohort cohort, EventCounts ev, long[] perVariable, long[] dropped, List<Episode> episodes,
+        Dictionary<TaskKind, List<TaskSample>> samples, Dictionary<TaskKind, TaskExclusions> exclusions, CxrLinker? linker, Dictionary<string, long> counts)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("# Cohort flow").AppendLine();
+        sb.AppendLine("| step | stays | admissions | subjects |").AppendLine("|---|---:|---:|---:|");
+        foreach (var f in cohort.Flow)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {f.Step} | {f.Stays:N0} | {f.Admissions:N0} | {f.Subjects:N0} |");
+            var key = "cohort." + f.Step.Split(' ', '(')[0] + (f.Step.Contains("transfer") ? "_transfers" : f.Step.Contains("more than one") ? "_multistay" : f.Step.Contains("age") ? "_age" : "");
+            counts[key + ".stays"] = f.Stays;
+            counts[key + ".subjects"] = f.Subjects;
+        }
+        sb.AppendLine().AppendLine("| events | rows |").AppendLine("|---|---:|");
+        void Ev(string name, string key, long v) { sb.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {v:N0} |"); counts["events." + key] = v; }
+        Ev("read (chartevents + labevents)", "read", ev.RowsRead);
+        Ev("mapped item of a cohort subject", "mapped", ev.MappedRows);
+        Ev("dropped: empty hadm_id", "empty_hadm", ev.EmptyHadm);
+        Ev("dropped: admission not in cohort", "hadm_not_in_cohort", ev.HadmNotInCohort);
+        Ev("stay_id filled from the admission", "stay_filled", ev.StayFilledFromHadm);
+        Ev("dropped: stay_id differs from the admission's stay", "stay_mismatch", ev.StayMismatch);
+        Ev("dropped: empty value", "null_value", ev.NullValue);
+        Ev("kept after validation", "kept", ev.Kept);
+        sb.AppendLine().AppendLine("| variable | kept after cleaning | dropped by cleaning |").AppendLine("|---|---:|---:|");
+        for (int v = 0; v < perVariable.Length; v++)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {ExtractionResources.Variables[v]} | {perVariable[v]:N0} | {dropped[v]:N0} |");
+            counts[$"variable.{ExtractionResources.Variables[v]}"] = perVariable[v];
+        }
+        counts["episodes"] = episodes.Count;
+        counts["episode_rows"] = episodes.Sum(e => (long)e.Rows.Count);
+        sb.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Episodes: {episodes.Count:N0} ({counts["episode_rows"]:N0} rows); stays without diagnoses: {cohort.Stays.Count(s => !cohort.DiagnosesByStay.ContainsKey(s.StayId)):N0}.");
+        if (linker is not null)
+        {
+            counts["cxr.images_of_cohort_subjects"] = linker.Images.Count;
+            counts["cxr.images_without_time"] = linker.ImagesWithoutTime;
+            sb.AppendLine(CultureInfo.InvariantCulture, $"Chest X-rays of cohort subjects: {linker.Images.Count:N0} ({linker.ImagesWithoutTime:N0} without a study time).");
+        }
+        foreach (var (task, list) in samples)
+        {
+            var name = TaskNames.Short(task);
+            var x = exclusions[task];
+            sb.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"## {TaskNames.Folder(task)}").AppendLine();
+            sb.AppendLine(CultureInfo.InvariantCulture, $"Excluded episodes: no diagnoses {x.NoDiagnoses:N0}, LOS missing {x.LosMissing:N0}, LOS < 48 h {x.LosTooShort:N0}, no data in period {x.NoDataInPeriod:N0}.").AppendLine();
+            counts[$"{name}.excluded.no_diagnoses"] = x.NoDiagnoses;
+            counts[$"{name}.excluded.los_too_short"] = x.LosTooShort;
+            counts[$"{name}.excluded.no_data"] = x.NoDataInPeriod;
+            var labels = CohortStore.LabelNames(task);
+            sb.AppendLine("| label | train | val | test | all |").AppendLine("|---|---:|---:|---:|---:|");
+            var splitsOrder = new[] { Split.Train, Split.Validation, Split.Test };
+            string Row(string label, Func<TaskSample, bool> pick)
+            {
+                var per = splitsOrder.Select(s => list.Count(x => x.Split == s && pick(x))).ToArray();
+                return $"| {label} | {per[0]:N0} | {per[1]:N0} | {per[2]:N0} | {per.Sum():N0} |";
+            }
+            sb.AppendLine(Row("samples", _ => true));
+            var subj = splitsOrder.Select(s => list.Where(x => x.Split == s).Select(x => x.Episode.Stay.SubjectId).Distinct().Count()).ToArray();
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| subjects | {subj[0]:N0} | {subj[1]:N0} | {subj[2]:N0} | {subj.Sum():N0} |");
+            sb.AppendLine(Row("with linked CXR", x => x.Image is not null));
+            for (int l = 0; l < labels.Count; l++)
+            {
+                var li = l;
+                sb.AppendLine(Row($"positive: {labels[l]}", x => x.Labels[li] == 1));
+            }
+            foreach (var s in splitsOrder)
+            {
+                var sn = CohortStore.SplitName(s);
+                counts[$"{name}.{sn}.samples"] = list.Count(x => x.Split == s);
+                counts[$"{name}.{sn}.with_cxr"] = list.Count(x => x.Split == s && x.Image is not null);
+                for (int l = 0; l < labels.Count; l++) counts[$"{name}.{sn}.positive.{labels[l]}"] = list.Count(x => x.Split == s && x.Labels[l] == 1);
+            }
+        }
+        return sb.ToString();
+    }
+}
