@@ -73,9 +73,10 @@ public sealed class CommandLineTests
     [Fact]
     public async Task A_command_whose_stage_is_not_built_says_so_and_fails()
     {
-        var r = await CliRunner.RunAsync("report", "--run", "runs/a", "--out", "report");
-        Assert.Equal(ExitCodes.NotImplemented, r.ExitCode);
-        Assert.StartsWith("error: `clinfuse report` is not available", r.Err);
-        Assert.Equal("", r.Out);
+        var command = Commands.NotAvailable.Mark(new System.CommandLine.Command("future", "A stage that is not built yet."));
+        var invocation = new System.CommandLine.InvocationConfiguration { EnableDefaultExceptionHandler = false };
+        var e = await Assert.ThrowsAsync<ClinFuseException>(() => command.Parse([]).InvokeAsync(invocation));
+        Assert.Equal(ExitCodes.NotImplemented, e.ExitCode);
+        Assert.Contains("`clinfuse future` is not available", e.Message);
     }
 }

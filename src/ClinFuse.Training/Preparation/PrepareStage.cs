@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ClinFuse.Core;
+using ClinFuse.Core.Stages;
+using ClinFuse.Core.Tasks;
+using ClinFuse.Data.Cohort;
+using ClinFuse.Data.Extraction;
+using ClinFuse.Features.Images;
+using ClinFuse.Features.TimeSeries;
+using ClinFuse.Training.Data;
+
+namespace ClinFuse.Training.Preparation;
+
+/// <summary>Where the normaliser's statistics come from.</summary>
+public enum NormalizerSource
+{
+    /// <summary>Fitted on the training split of this cohort (default).</summary>
+    FitTraining,
+    /// <summary>The reference's published statistics (MedFuse parity).</summary>
+    Reference,
+}
+
+/// <summary>Settings of <c>clinfuse prepare</c>.</summary>
+/// <param name="CohortFolder">The cohort store written by <c>clinfuse extract</c>.</param>
+/// <param name="Task">Which task's samples to prepare.</param>
+/// <param name="OutputFolder">The prepared store to write.</param>
+/// <param name="CxrRoot">The MIMIC-CXR-JPG folder whose <c>files/</c> the cohort's image paths are relative to; null prepares series only.</param>
+/// <param name="Images">Offline image preprocessing (CLAHE on or off, sizes).</param>
+/// <param name="Normalizer">Normaliser statistics to use.</param>
+/// <param name="Force">Replace a non-empty output folder.</param>
+public sealed record PrepareOptions(
+    string CohortFolder, ClinicalTask Task, string OutputFolder, string? CxrRoot, ImagePreprocessing Images,
+    NormalizerSource Normalizer = NormalizerSource.FitTraining, bool Force = false);
+
+/// <summary>Counts of one prepared split.</summary>
+public sealed record PreparedSplitSummary(string Split, int Samples, int WithImage, int Positives, long Timesteps);
+
+/// <summary>What <c>prepare</c> wrote.</summary>
+public sealed record PrepareSummary(string Folder, IReadOnlyList<PreparedSplitSummary> Splits, ImageCacheSummary? Images, bool Skipped);
+
+/// <summary>
+/// The <c>prepare</c> stage: a cohort store becomes a prepared store that training reads without
+/// touching CSV, Parquet or JPEG again. Per split it writes a <see cref="PreparedSplit"/> of
+/// discretised (76 features per hour) and normalised series with labels and image slots; one image
+/// cache (<see cref="ImageCache"/>) holds every linked chest X-ray after the offline preprocessing.
+/// A missing or undecodable image makes its sample series-only and is listed in
+/// <c>image_problems.csv</c>; it never stops the stage.
+/// </summary>
+public static class PrepareStage
+{
+    /// <summary>File names inside a prepared store.</summary>
+    public const string ImageCacheFile = "images.cache", ImageProblemsFile = "image_problems.csv";
+
+    static readonly string[] SplitNames = ["train", "val", "test"];
+
+    /// <summary>Runs the stage; skips it when the output's manifest shows the same inputs and settings.</summary>
+    public static PrepareSummary Run(PrepareOptions options, ComputeSettings compute, IStageProgress progress, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var cohortFolder = Path.GetFullPath(options.CohortFolder);
+        var cohort = CohortStore.Open(cohortFolder);
+        if (options.CxrRoot is not null && !Directory.Exists(options.CxrRoot))
+            throw new ClinFuseException($"The chest X-ray folder {options.CxrRoot} does not exist.", "Pass the MIMIC-CXR-JPG folder (the one holding files/) as --mimic-cxr, or leave it out to prepare series only.");
+
+        var config = new JsonObject
+        {
+            ["task"] = TaskName(options.Task),
+            ["cohort"] = cohortFolder,
+            ["cxr_root"] = options.CxrRoot is null ? null : Path.GetFullPath(options.CxrRoot),
+            ["images"] = JsonSerializer.SerializeToNode(options.Images),
+            ["normalizer"] = options.Normalizer.ToString(),
+        };
+        var inputs = new[] { StageManifest.Describe(Path.Combine(cohortFolder, StageManifest.FileName)) };
+        var wanted = new StageManifest { Stage = "prepare", Config = config, Inputs = inputs };
+        if (StageManifest.TryRead(options.OutputFolder) is { } existing && existing.SameRecipe(wanted))
+        {
+            progress.Info($"prepare: {options.OutputFolder} is up to date (same cohort and settings); skipped.");
+            return new PrepareSummary(Path.GetFullPath(options.OutputFolder), [], null, Skipped: true);
+        }
+
+        using var output = StageOutput.Begin(options.OutputFolder, options.Force);
+        var task = options.Task == ClinicalTask.InHospitalMortality ? TaskKind.InHospitalMortality : TaskKind.Phenotyping;
+        var labelNames = CohortStore.LabelNames(task);
+        var samplesBySplit = SplitNames.ToDictionary(s => s, s => cohort.Samples(task, ParseSplit(s)));
+        if (samplesBySplit["train"].Count == 0)
+            throw new ClinFuseException($"The cohort {cohortFolder} has no training samples for {TaskName(options.Task)}.", "Check the extraction's cohort flow table (cohort_flow.md).");
+
+        var timings = new Dictionary<string, double>();
+        var discretizer = new Discretizer();
+        var episodes = ReadEpisodes(cohort, samplesBySplit, discretizer.Config, progress, cancellationToken);
+        timings["read_episodes"] = clock.Elapsed.TotalSeconds;
+
+        var normalizer = options.Normalizer == NormalizerSource.Reference
+            ? Normalizer.Reference
+            : Normalizer.Fit(discretizer, [.. samplesBySplit["train"].Select(s => (episodes[s], EpisodeWindow.EndHours(options.Task, s.PeriodHours)))], compute);
+        normalizer.Save(output.PathFor("normalizer.json"));
+        timings["normalizer"] = clock.Elapsed.TotalSeconds - timings["read_episodes"];
+
+        var (slots, imageSummary) = BuildImageCache(options, samplesBySplit, output, compute, progress, cancellationToken);
+
+        var splitSummaries = new List<PreparedSplitSummary>();
+        foreach (var split in SplitNames)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var samples = samplesBySplit[split];
+            var prepared = new PreparedSample[samples.Count];
+            using (var step = progress.Step($"prepare: {split} series", samples.Count, "stays"))
+            {
+                Parallel.For(0, samples.Count, compute.ParallelOptions(cancellationToken), i =>
+                {
+                    var s = samples[i];
+                    var matrix = discretizer.Transform(episodes[s], EpisodeWindow.EndHours(options.Task, s.PeriodHours), normalizer);
+                    int slot = s.CxrDicomId is not null && slots.TryGetValue(s.CxrDicomId, out var found) ? found : -1;
+                    prepared[i] = new PreparedSample(s.StayId, matrix.Values, [.. s.Labels.Select(v => (float)v)], slot);
+                    step.Advance();
+                });
+            }
+            PreparedSplit.Write(output.PathFor($"{split}.split"), discretizer.ColumnCount, labelNames.Count, prepared);
+            splitSummaries.Add(new PreparedSplitSummary(split, prepared.Length, prepared.Count(p => p.ImageSlot >= 0),
+                prepared.Count(p => p.Labels.Any(v => v > 0)), prepared.Sum(p => (long)p.Series.Length / discretizer.ColumnCount)));
+        }
+        timings["total"] = clock.Elapsed.TotalSeconds;
+
+        File.WriteAllText(output.PathFor("labels.json"), JsonSerializer.Serialize(new { task = TaskName(options.Task), labels = labelNames }));
+        var counts = new Dictionary<string, long>();
+        foreach (var s in splitSummaries)
+        {
+            counts[$"{s.Split}.samples"] = s.Samples;
+            counts[$"{s.Split}.with_image"] = s.WithImage;
+            counts[$"{s.Split}.timesteps"] = s.Timesteps;
+        }
+        if (imageSummary is not null)
+        {
+            counts["images.present"] = imageSummary.Present;
+            counts["images.missing"] = imageSummary.Missing;
+            counts["images.corrupt"] = imageSummary.Corrupt;
+        }
+        (wanted with { Counts = counts, TimingsSeconds = timings }).Write(output.Path);
+        output.Commit();
+        return new PrepareSummary(output.FinalPath, splitSummaries, imageSummary, Skipped: false);
+    }
+
+    /// <summary>The task name used in labels.json and manifests.</summary>
+    public static string TaskName(ClinicalTask task) => task == ClinicalTask.InHospitalMortality ? "in-hospital-mortality" : "phenotyping";
+
+    static Split ParseSplit(string name) => name switch { "train" => Split.Train, "val" => Split.Validation, _ => Split.Test };
+
+    /// <summary>Reads every sample's episode once, in store order (the store serves episodes by row group).</summary>
+    static Dictionary<CohortSample, SeriesEpisode> ReadEpisodes(CohortStore cohort, Dictionary<string, IReadOnlyList<CohortSample>> samplesBySplit,
+        DiscretizerConfig config, IStageProgress progress, CancellationToken cancellationToken)
+    {
+        var all = samplesBySplit.Values.SelectMany(s => s).ToList();
+        var episodes = new Dictionary<CohortSample, SeriesEpisode>(all.Count, ReferenceEqualityComparer.Instance);
+        var observations = new List<SeriesObservation>();
+        using var step = progress.Step("prepare: read episodes", all.Count, "stays");
+        foreach (var sample in all)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            observations.Clear();
+            foreach (var point in cohort.Series(sample))
+                for (int ch = 0; ch < point.Values.Count; ch++)
+                    if (!string.IsNullOrEmpty(point.Values[ch])) observations.Add(new SeriesObservation(point.Hours, ch, point.Values[ch]!));
+            episodes[sample] = SeriesEpisode.FromObservations(observations, config, InvalidValuePolicy.TreatAsMissing, $"stay {sample.StayId}");
+            step.Advance();
+        }
+        return episodes;
+    }
+
+    static (Dictionary<string, int> Slots, ImageCacheSummary? Summary) BuildImageCache(PrepareOptions options,
+        Dictionary<string, IReadOnlyList<CohortSample>> samplesBySplit, StageOutput output, ComputeSettings compute,
+        IStageProgress progress, CancellationToken cancellationToken)
+    {
+        var slots = new Dictionary<string, int>();
+        if (options.CxrRoot is null) return (slots, null);
+        var sources = new List<ImageSource>();
+        foreach (var split in SplitNames)
+            foreach (var s in samplesBySplit[split])
+                if (s.CxrDicomId is not null && s.CxrPath is not null && !slots.ContainsKey(s.CxrDicomId))
+                {
+                    slots[s.CxrDicomId] = sources.Count;
+                    sources.Add(new ImageSource(s.CxrDicomId, Path.Combine(options.CxrRoot, s.CxrPath)));
+                }
+        ImageCacheSummary summary;
+        using (var step = progress.Step("prepare: images", sources.Count, "images"))
+        {
+            summary = ImageCacheBuilder.Build(output.PathFor(ImageCacheFile), sources, options.Images, compute, new SynchronousProgress(step), cancellationToken);
+        }
+        using (var writer = new StreamWriter(output.PathFor(ImageProblemsFile)))
+        {
+            writer.WriteLine("dicom_id,path,status,message");
+            foreach (var p in summary.Problems)
+                writer.WriteLine($"{Csv(p.SampleId)},{Csv(p.Path)},{p.Status},{Csv(p.Message)}");
+        }
+        // Samples whose image is missing or corrupt lose their slot: they become series-only samples.
+        foreach (var p in summary.Problems) slots.Remove(p.SampleId);
+        if (summary.Missing + summary.Corrupt > 0)
+            progress.Info($"prepare: {summary.Missing} missing and {summary.Corrupt} unreadable images; those stays are treated as having no image (see {ImageProblemsFile}).");
+        return (slots, summary);
+    }
+
+    static string Csv(string value) => value.Contains(',') || value.Contains('"') || value.Contains('\n') ? $"\"{value.Replace("\"", "\"\"")}\"" : value;
+
+    /// <summary>Forwards the builder's running count to a progress step as increments, on the calling thread.</summary>
+    sealed class SynchronousProgress(IProgressStep step) : IProgress<long>
+    {
+        long last;
+
+        public void Report(long value)
+        {
+            // Counts may arrive out of order from parallel workers: only ever move forward.
+            long seen = Volatile.Read(ref last);
+            while (value > seen)
+            {
+                long previous = Interlocked.CompareExchange(ref last, value, seen);
+                if (previous == seen)
+                {
+                    step.Advance(value - seen);
+                    return;
+                }
+                seen = previous;
+            }
+        }
+    }
+}
