@@ -117,28 +117,20 @@ public sealed class Discretizer
                 observed[bin * channelCount + ch] = codes[i];
             }
 
-            // Pass 2: write every bin, carrying the last observed code forward ("previous" imputation
-            // re-encodes the previous string, which gives the same code).
-            Span<double> current = stackalloc double[channelCount];
-            for (int ch = 0; ch < channelCount; ch++) current[ch] = Config.NormalCode(ch);
+            // Pass 2: write every bin, carrying the last observed cell forward ("previous" imputation
+            // re-encodes the previous string, which gives the same cell). A cell is encoded (and
+            // normalised) only when its channel is observed, then copied into the following rows.
+            Span<int> cellColumn = stackalloc int[channelCount];
+            Span<T> cellValue = stackalloc T[channelCount];
+            for (int ch = 0; ch < channelCount; ch++) cellValue[ch] = EncodeCell<T>(ch, Config.NormalCode(ch), normalizer, out cellColumn[ch]);
             for (int bin = 0; bin < steps; bin++)
             {
                 var row = matrix.Slice(bin * columns, columns);
                 var binObserved = observed.Slice(bin * channelCount, channelCount);
                 for (int ch = 0; ch < channelCount; ch++)
                 {
-                    if (row[maskStart + ch] != T.Zero) current[ch] = binObserved[ch];
-                    int column = beginColumn[ch];
-                    if (isCategorical[ch])
-                    {
-                        row[column + (int)current[ch]] = T.One;
-                    }
-                    else
-                    {
-                        double value = current[ch];
-                        if (normalizer is not null) value = normalizer.Standardize(column, value);
-                        row[column] = T.CreateTruncating(value);
-                    }
+                    if (row[maskStart + ch] != T.Zero) cellValue[ch] = EncodeCell<T>(ch, binObserved[ch], normalizer, out cellColumn[ch]);
+                    row[cellColumn[ch]] = cellValue[ch];
                 }
             }
         }
@@ -147,6 +139,19 @@ public sealed class Discretizer
             ArrayPool<double>.Shared.Return(rented);
         }
         return steps;
+    }
+
+    /// <summary>The output column and value of a channel's code: its one-hot column and 1, or its column and (normalised) value.</summary>
+    T EncodeCell<T>(int channel, double code, Normalizer? normalizer, out int column)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (isCategorical[channel])
+        {
+            column = beginColumn[channel] + (int)code;
+            return T.One;
+        }
+        column = beginColumn[channel];
+        return T.CreateTruncating(normalizer is null ? code : normalizer.Standardize(column, code));
     }
 
     void CheckNormalizer(Normalizer normalizer)

@@ -9,9 +9,10 @@ namespace ClinFuse.Features.TimeSeries;
 /// </summary>
 /// <remarks>
 /// As in the reference reader, cells are taken by position (cell j is channel j-1 of the
-/// configuration) and the header names are not consulted; lines are trimmed of surrounding white
+/// configuration) and the channel names in the header are not consulted; lines are trimmed of surrounding white
 /// space (so CRLF files read the same) and split on every comma (no quoting). Unlike the reference,
-/// blank lines are skipped and a file without data rows is a valid, empty episode.
+/// the header must start with <c>Hours</c> and have one cell per channel;
+/// blank lines are skipped; and a file without data rows is a valid, empty episode.
 /// </remarks>
 public static class EpisodeCsvReader
 {
@@ -35,7 +36,7 @@ public static class EpisodeCsvReader
         config ??= DiscretizerConfig.Reference;
         int cellCount = config.ChannelCount + 1;
         string? header = reader.ReadLine();
-        if (header is null || CountCells(header.AsSpan().Trim()) != cellCount)
+        if (header is null || CountCells(header.AsSpan().Trim()) != cellCount || !header.StartsWith("Hours,", StringComparison.Ordinal))
             throw new ClinFuseException($"{source}: the first line must be the header 'Hours' + {config.ChannelCount} channel names ({cellCount} comma-separated cells).",
                 "Is this an episode time-series CSV?");
 

@@ -165,6 +165,7 @@ public sealed class DiscretizerBehaviourTests
     [Theory]
     [InlineData("Hours,a,b\n1,2,3\n", "first line must be the header")]
     [InlineData("", "first line must be the header")]
+    [InlineData("Time,Capillary refill rate,Diastolic blood pressure,Fraction inspired oxygen,Glascow coma scale eye opening,Glascow coma scale motor response,Glascow coma scale total,Glascow coma scale verbal response,Glucose,Heart Rate,Height,Mean blood pressure,Oxygen saturation,Respiratory rate,Systolic blood pressure,Temperature,Weight,pH\n", "first line must be the header")]
     [InlineData("Hours,Capillary refill rate,Diastolic blood pressure,Fraction inspired oxygen,Glascow coma scale eye opening,Glascow coma scale motor response,Glascow coma scale total,Glascow coma scale verbal response,Glucose,Heart Rate,Height,Mean blood pressure,Oxygen saturation,Respiratory rate,Systolic blood pressure,Temperature,Weight,pH\n1.0,,,\n", "line 2: expected 18")]
     [InlineData("Hours,Capillary refill rate,Diastolic blood pressure,Fraction inspired oxygen,Glascow coma scale eye opening,Glascow coma scale motor response,Glascow coma scale total,Glascow coma scale verbal response,Glucose,Heart Rate,Height,Mean blood pressure,Oxygen saturation,Respiratory rate,Systolic blood pressure,Temperature,Weight,pH\nsoon,,,,,,,,,80,,,,,,,,\n", "line 2: Hours 'soon'")]
     public void Malformed_files_are_rejected_with_the_line(string text, string expected)
