@@ -55,9 +55,11 @@ public static class Evaluator
             return values;
         }
 
+        // Micro: all labels' rows pooled into one binary problem (with one label, that label itself).
+        var micro = labels == 1 ? (Auroc: full.Auroc[0], AveragePrecision: full.Auprc[0]) : statistics.PooledScores().Rank();
         var summary = new SummaryMetrics(
-            Averages(statistics, full.MacroAuroc, Series(s => s.MacroAuroc), full.Auroc, micro => micro.Auroc()),
-            Averages(statistics, full.MacroAuprc, Series(s => s.MacroAuprc), full.Auprc, micro => micro.AveragePrecision()),
+            Averages(statistics, full.MacroAuroc, Series(s => s.MacroAuroc), full.Auroc, micro.Auroc),
+            Averages(statistics, full.MacroAuprc, Series(s => s.MacroAuprc), full.Auprc, micro.AveragePrecision),
             Estimate.From(full.F1Macro, Series(s => s.F1Macro)),
             Estimate.From(full.F1Binary, Series(s => s.F1Binary)),
             pooled.F1Positive, accuracy / labels, brier / labels, eceTop / labels, ecePositive / labels);
@@ -67,7 +69,7 @@ public static class Evaluator
             set.Count, set.Labels, MetricsResult.ThresholdRule, bootstrap, summary, perLabel, ReferenceLines(set, perLabel));
     }
 
-    static MetricAverages Averages(SetStatistics statistics, double macro, double[] macroResamples, double[] perLabel, Func<RankedScores, double> pooledMetric)
+    static MetricAverages Averages(SetStatistics statistics, double macro, double[] macroResamples, double[] perLabel, double micro)
     {
         double weightedSum = 0, weights = 0;
         foreach (int l in statistics.CoveredLabels)
@@ -75,7 +77,6 @@ public static class Evaluator
             weightedSum += statistics.Ranked[l].Positives * perLabel[l];
             weights += statistics.Ranked[l].Positives;
         }
-        double micro = statistics.Ranked.Count == 1 ? perLabel[0] : pooledMetric(statistics.PooledScores());
         return new MetricAverages(Estimate.From(macro, macroResamples), Estimate.NullIfNaN(micro),
             weights == 0 ? null : weightedSum / weights, statistics.CoveredLabels.Count, statistics.Ranked.Count);
     }

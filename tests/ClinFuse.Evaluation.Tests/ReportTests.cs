@@ -73,6 +73,10 @@ public sealed class ReportTests(GeneratedRuns generated) : IClassFixture<Generat
             Assert.Equal(880, bitmap.Height);
             Assert.Contains(Convert.ToBase64String(bytes), html);
         }
+        var reliability = File.ReadAllBytes(Path.Combine(outFolder, "figures", "reliability.png"));
+        using (var bitmap = SKBitmap.Decode(reliability))
+            Assert.Equal(40 + 3 * 420, bitmap.Height); // six runs, two panels per row
+        Assert.Contains(Convert.ToBase64String(reliability), html);
         Assert.DoesNotContain("src=\"http", html);
         Assert.DoesNotContain(Directory.GetDirectories(generated.Folder.Path), d => Path.GetFileName(d).Contains(".tmp-"));
     }

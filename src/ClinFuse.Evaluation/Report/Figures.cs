@@ -1,4 +1,5 @@
 using ScottPlot;
+using ClinFuse.Evaluation.Metrics;
 using SkiaSharp;
 
 namespace ClinFuse.Evaluation.Report;
@@ -22,9 +23,37 @@ public static class Figures
     /// Fig. 4 of the paper for one protocol: a 2×2 grid of panels (one per metric) of metric vs
     /// noise level, measured curves with their 95 % CI band, published curves dashed.
     /// </summary>
-    public static byte[] NoisePanels(string title, IReadOnlyList<(string Metric, IReadOnlyList<NoiseCurve> Curves)> panels)
+    public static byte[] NoisePanels(string title, IReadOnlyList<(string Metric, IReadOnlyList<NoiseCurve> Curves)> panels) =>
+        Grid(title, panels.Select(p => Panel(p.Metric, p.Curves)).ToList());
+
+    /// <summary>
+    /// Reliability diagrams, one panel per run: observed fraction of positives vs mean predicted
+    /// probability per bin (bins pooled over labels), with the diagonal of perfect calibration.
+    /// </summary>
+    public static byte[] ReliabilityPanels(string title, IReadOnlyList<(string Name, IReadOnlyList<CalibrationBin> Bins)> runs) =>
+        Grid(title, runs.Select(r => ReliabilityPanel(r.Name, r.Bins)).ToList());
+
+    static byte[] ReliabilityPanel(string name, IReadOnlyList<CalibrationBin> bins)
     {
-        var images = panels.Select(p => Panel(p.Metric, p.Curves)).ToList();
+        var plot = new Plot();
+        plot.Title(name);
+        plot.XLabel("Mean predicted probability");
+        plot.YLabel("Observed fraction positive");
+        var diagonal = plot.Add.Line(0, 0, 1, 1);
+        diagonal.LinePattern = LinePattern.Dotted;
+        diagonal.Color = Colors.Gray;
+        var filled = bins.Where(b => b.Count > 0).ToList();
+        var curve = plot.Add.Scatter(filled.Select(b => b.MeanScore!.Value).ToArray(), filled.Select(b => b.ObservedFraction!.Value).ToArray());
+        curve.Color = Color.FromHex("#1f77b4");
+        curve.LineWidth = 2;
+        curve.MarkerSize = 7;
+        plot.Axes.SetLimits(0, 1, 0, 1);
+        return plot.GetImageBytes(PanelWidth, PanelHeight, ImageFormat.Png);
+    }
+
+    /// <summary>Panels side by side, two per row, under a title.</summary>
+    static byte[] Grid(string title, IReadOnlyList<byte[]> images)
+    {
         const int titleHeight = 40, columns = 2;
         int rows = (images.Count + columns - 1) / columns;
         var info = new SKImageInfo(columns * PanelWidth, titleHeight + rows * PanelHeight);

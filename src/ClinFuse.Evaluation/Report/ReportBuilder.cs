@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using ClinFuse.Core;
+using ClinFuse.Evaluation.Metrics;
 
 namespace ClinFuse.Evaluation.Report;
 
@@ -55,6 +56,7 @@ public static class ReportBuilder
         {
             NoiseFigure("fig4_noise_train_test", "Fig. 4 (trained and tested on noisy data)", RunFolders.NoisyTrainTest, PaperResults.TableIV, runs),
             NoiseFigure("fig4_noise_test_only", "Fig. 4 (trained clean, tested on noisy data)", RunFolders.CleanTrainNoisyTest, PaperResults.TableV, runs),
+            ReliabilityFigure(runs),
         };
         return new ReportContent(runs, tables, figures, ProvenanceTables(runs, provenancePath));
     }
@@ -235,6 +237,36 @@ public static class ReportBuilder
         return new ReportFigure(file, caption, Figures.NoisePanels(title + (anyMeasured ? "" : " — not run"), panels));
     }
 
+    static ReportFigure ReliabilityFigure(IReadOnlyList<RunInput> runs)
+    {
+        var panels = runs.Select(r => ($"{r.Model} ({r.Task}, {Path.GetFileName(r.Folder)})", PooledReliability(r.Main.Metrics.PerLabel))).ToList();
+        return new ReportFigure("reliability", "Calibration: reliability diagram of each run (15 bins of the predicted probability, pooled over labels); the dotted diagonal is perfect calibration.",
+            Figures.ReliabilityPanels("Reliability diagrams", panels));
+    }
+
+    /// <summary>The labels' positive-class bins summed: counts added, means weighted by count.</summary>
+    static IReadOnlyList<CalibrationBin> PooledReliability(IReadOnlyList<LabelMetrics> labels)
+    {
+        var first = labels[0].Calibration.Reliability;
+        var pooled = new List<CalibrationBin>(first.Count);
+        for (int k = 0; k < first.Count; k++)
+        {
+            int count = 0;
+            double scoreSum = 0, positiveSum = 0;
+            foreach (var label in labels)
+            {
+                var bin = label.Calibration.Reliability[k];
+                if (bin.Count == 0) continue;
+                count += bin.Count;
+                scoreSum += bin.Count * bin.MeanScore!.Value;
+                positiveSum += bin.Count * bin.ObservedFraction!.Value;
+            }
+            pooled.Add(count == 0 ? first[k] with { Count = 0, MeanScore = null, ObservedFraction = null }
+                : first[k] with { Count = count, MeanScore = scoreSum / count, ObservedFraction = positiveSum / count });
+        }
+        return pooled;
+    }
+
     static List<ReportTable> ProvenanceTables(IReadOnlyList<RunInput> runs, string? provenancePath)
     {
         var tables = new List<ReportTable>();
@@ -348,9 +380,9 @@ public static class ReportBuilder
             .Append(content.Runs.Count).Append(" run(s). Rows or runs that were not given are shown as \"not run\"; nothing is filled in from elsewhere.</p>\n<ul>\n");
         foreach (var table in content.Tables)
             html.Append("<li><a href=\"#").Append(table.FileName).Append("\">").Append(WebUtility.HtmlEncode(table.Title)).Append("</a></li>\n");
-        html.Append("<li><a href=\"#figures\">Fig. 4</a></li>\n<li><a href=\"#provenance\">Provenance</a></li>\n</ul>\n");
+        html.Append("<li><a href=\"#figures\">Figures</a></li>\n<li><a href=\"#provenance\">Provenance</a></li>\n</ul>\n");
         foreach (var table in content.Tables) html.Append(table.ToHtml());
-        html.Append("<section id=\"figures\"><h2>Fig. 4 — Robustness to noise</h2>\n");
+        html.Append("<section id=\"figures\"><h2>Figures: Fig. 4 (robustness to noise) and calibration</h2>\n");
         foreach (var figure in content.Figures)
             html.Append("<figure><img alt=\"").Append(WebUtility.HtmlEncode(figure.Caption)).Append("\" src=\"data:image/png;base64,")
                 .Append(Convert.ToBase64String(figure.Png)).Append("\"><figcaption class=\"note\">").Append(WebUtility.HtmlEncode(figure.Caption)).Append("</figcaption></figure>\n");
