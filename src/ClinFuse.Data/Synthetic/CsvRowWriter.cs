@@ -17,6 +17,7 @@ public sealed class CsvRowWriter : IDisposable
     readonly Stream? gzip;
     readonly StreamWriter writer;
     bool rowStarted;
+    bool finished;
 
     /// <summary>A block writer; <paramref name="compress"/> makes the block one gzip member.</summary>
     public CsvRowWriter(bool compress)
@@ -152,15 +153,23 @@ public sealed class CsvRowWriter : IDisposable
     /// <summary>Finishes the block and returns its bytes (a complete gzip member when compressed).</summary>
     public byte[] ToArray()
     {
+        Close();
+        return buffer.ToArray();
+    }
+
+    // StreamWriter opened with leaveOpen flushes its stream again on a second Dispose, which a
+    // disposed GZipStream refuses: close exactly once.
+    void Close()
+    {
+        if (finished) return;
+        finished = true;
         writer.Dispose();
         gzip?.Dispose();
-        return buffer.ToArray();
     }
 
     public void Dispose()
     {
-        writer.Dispose();
-        gzip?.Dispose();
+        Close();
         buffer.Dispose();
     }
 }

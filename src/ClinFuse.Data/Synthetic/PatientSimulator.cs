@@ -120,12 +120,12 @@ public sealed partial class PatientSimulator
         int anchorAge = (int)Math.Clamp(Math.Round(64 + 8 * frailty + rng.Gaussian(0, 12)), 18, 91);
         int anchorYear = 2110 + rng.NextInt(85);
         string anchorGroup = AnchorYearGroups[rng.NextInt(AnchorYearGroups.Length)];
-        int race = rng.Pick(RaceWeights);
+        int race = rng.PickIndex(RaceWeights);
         string language = rng.Chance(0.9) ? "ENGLISH" : "?";
         string marital = rng.Chance(0.05) ? "" : MaritalStatuses[rng.NextInt(MaritalStatuses.Length)];
         string insurance = Insurances[rng.NextInt(Insurances.Length)];
         bool inCxr = rng.Chance(InCxrDatabase);
-        int admissionCount = 1 + rng.Pick([75, 17, 6, 2]);
+        int admissionCount = 1 + rng.PickIndex([75.0, 17, 6, 2]);
 
         var admissions = new List<Admission>();
         var cursor = new DateTime(anchorYear, 1, 1).AddDays(rng.Uniform(0, 330)).AddMinutes(rng.NextInt(1440));
@@ -184,7 +184,7 @@ public sealed partial class PatientSimulator
         adm.HasDiagnoses = !rng.Chance(AdmissionWithoutDiagnoses);
 
         adm.AdmitTime = TruncateToMinute(admit);
-        adm.AdmissionType = AdmissionTypes[rng.Pick(AdmissionTypeWeights)];
+        adm.AdmissionType = AdmissionTypes[rng.PickIndex(AdmissionTypeWeights)];
         if (adm.AdmissionType is "EW EMER." or "EU OBSERVATION" or "URGENT")
         {
             adm.EdRegTime = adm.AdmitTime.AddMinutes(-rng.NextInt(90, 600));
@@ -193,13 +193,13 @@ public sealed partial class PatientSimulator
 
         // ICU stays: first after a pre-ICU ward/ED period, later ones after a ward gap.
         var t = adm.AdmitTime.AddHours(rng.Chance(0.4) ? rng.Uniform(0.05, 2) : rng.Exponential(30));
-        int stayCount = 1 + rng.Pick([88, 10, 2]);
+        int stayCount = 1 + rng.PickIndex([88.0, 10, 2]);
         for (int s = 0; s < stayCount; s++)
         {
             var stay = new IcuStay { InTime = TruncateToSecond(t) };
             double los = Math.Clamp(rng.LogNormal(46, 0.9), 4, 1440);
             stay.OutTime = TruncateToSecond(stay.InTime.AddHours(los));
-            stay.FirstUnit = IcuUnits[rng.Pick(IcuUnitWeights)];
+            stay.FirstUnit = IcuUnits[rng.PickIndex(IcuUnitWeights)];
             stay.LastUnit = stay.FirstUnit;
             if (rng.Chance(0.08))
             {

@@ -79,7 +79,7 @@ public sealed class SynthRandom
     public double LogNormal(double median, double sigma) => median * Math.Exp(sigma * Gaussian());
 
     /// <summary>An index drawn from unnormalised <paramref name="weights"/>.</summary>
-    public int Pick(ReadOnlySpan<double> weights)
+    public int PickIndex(ReadOnlySpan<double> weights)
     {
         double total = 0;
         foreach (var w in weights) total += w;
@@ -93,5 +93,5 @@ public sealed class SynthRandom
     }
 
     /// <summary>A uniformly chosen element.</summary>
-    public T Pick<T>(IReadOnlyList<T> items) => items[NextInt(items.Count)];
+    public T Choose<T>(IReadOnlyList<T> items) => items[NextInt(items.Count)];
 }
