@@ -30,14 +30,14 @@ public enum MimicLayout
 /// <param name="FillerChartRowsPerHour">
 /// Chart rows per ICU hour of items outside the 17 benchmark variables (alarms, assessments,
 /// ventilator settings). They make chartevents as large as MIMIC-IV's (≈ 300 M rows for 50k
-/// patients at the default) so readers are tested on realistic volume; 0 leaves only the mapped items.
+/// patients at the default of 50) so readers are tested on realistic volume; 0 leaves only the mapped items.
 /// </param>
 public sealed record SynthOptions(
     int Patients,
     int Seed,
     SynthImages Images = SynthImages.Small,
     MimicLayout Layout = MimicLayout.V2,
-    int FillerChartRowsPerHour = 40)
+    int FillerChartRowsPerHour = 50)
 {
     /// <summary>Largest cohort: ids are laid out as 8-digit MIMIC-style numbers with 150 slots per patient.</summary>
     public const int MaxPatients = 65_000;

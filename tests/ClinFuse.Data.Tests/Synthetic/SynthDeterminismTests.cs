@@ -16,8 +16,8 @@ public sealed class SynthDeterminismTests
     public void Same_arguments_give_byte_identical_output_for_any_thread_count()
     {
         using var temp = Fixtures.TempFolder();
-        // 70 patients span three blocks, so block order and parallel scheduling both matter.
-        var options = new SynthOptions(70, 11, SynthImages.Small, FillerChartRowsPerHour: 2);
+        // 40 patients span two blocks, so block order and parallel scheduling both matter.
+        var options = new SynthOptions(40, 11, SynthImages.Small, FillerChartRowsPerHour: 2);
         var one = SyntheticCohortGenerator.Generate(options, temp.Combine("one"), false, new ComputeSettings(1), StageProgress.None);
         var two = SyntheticCohortGenerator.Generate(options, temp.Combine("two"), false, new ComputeSettings(2), StageProgress.None);
         var a = Hashes(one.Folder);

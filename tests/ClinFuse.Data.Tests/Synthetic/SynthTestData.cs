@@ -55,14 +55,14 @@ public sealed record CsvTable(string[] Header, List<string[]> Rows)
     }
 }
 
-/// <summary>One cohort of 400 patients (no images, light filler), generated once for the statistics and schema tests.</summary>
+/// <summary>One cohort of 400 patients (no images, no filler chart items), generated once for the statistics and schema tests.</summary>
 public sealed class SynthCohortFixture : IDisposable
 {
     readonly TempFolder temp = Fixtures.TempFolder("clinfuse-synth-");
 
     public SynthCohortFixture()
     {
-        Options = new SynthOptions(400, Seed: 7, Images: SynthImages.None, FillerChartRowsPerHour: 1);
+        Options = new SynthOptions(400, Seed: 7, Images: SynthImages.None, FillerChartRowsPerHour: 0);
         Result = SyntheticCohortGenerator.Generate(Options, temp.Combine("cohort"), force: false, new ComputeSettings(2), StageProgress.None);
     }
 
