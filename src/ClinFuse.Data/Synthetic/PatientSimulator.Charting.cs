@@ -255,7 +255,7 @@ public sealed partial class PatientSimulator
     void LabPanel(Admission adm, DateTime t, LabItem[] panel, string priority)
     {
         var z = adm.Z;
-        long specimen = (long)index * 100_000 + specimenCounter++;
+        long specimen = 1_000_000 + (long)index * 100_000 + specimenCounter++;
         var w = output[SynthTable.LabEvents];
         var store = t.AddMinutes(rng.NextInt(30, 150));
         foreach (var item in panel)
@@ -268,7 +268,7 @@ public sealed partial class PatientSimulator
             if (item.ItemId == 50817) value = Math.Min(100, value);
             bool hasRange = item.RefHigh > 0;
             bool abnormal = hasRange && (value < item.RefLow || value > item.RefHigh);
-            w.Int((long)index * 1_000_000 + labCounter++).Int(subjectId).Int(adm.HadmId).Int(specimen).Int(item.ItemId);
+            w.Int(1 + (long)index * 1_000_000 + labCounter++).Int(subjectId).Int(adm.HadmId).Int(specimen).Int(item.ItemId);
             if (v2) w.Empty();
             w.Time(t).Time(store);
             // MIMIC-IV de-identification blanks some values to "___" while keeping valuenum.

@@ -256,7 +256,7 @@ public sealed partial class PatientSimulator
             // MIMIC-IV's stay_id is the transfer_id of the stay's first ICU transfer.
             stay.StayId = NextTransferId();
             var firstEnd = stay.UnitChange ?? stay.OutTime;
-            Transfer(adm.HadmId, stay.StayId, s == 0 && directToIcu ? "admit" : "transfer", stay.FirstUnit, directToIcu && s == 0 ? adm.AdmitTime : stay.InTime, firstEnd);
+            Transfer(adm.HadmId, stay.StayId, s == 0 && directToIcu ? "admit" : "transfer", stay.FirstUnit, stay.InTime, firstEnd);
             if (stay.UnitChange is { } change) Transfer(adm.HadmId, NextTransferId(), "transfer", stay.LastUnit, change, stay.OutTime);
             bool diedHere = adm.DeathTime == stay.OutTime;
             if (diedHere) continue;
