@@ -14,17 +14,19 @@ public sealed class SynthRandom
     /// <summary>A generator for stream <paramref name="stream"/> of run seed <paramref name="seed"/>.</summary>
     public SynthRandom(long seed, long stream = 0, long substream = 0)
     {
-        ulong x = (ulong)seed ^ 0x9E3779B97F4A7C15UL * (ulong)(stream + 1) ^ 0xD1B54A32D192ED03UL * (ulong)(substream + 1);
+        // Chained bijective mixing: neighbouring seeds and stream numbers give unrelated states.
+        ulong x = Mix(Mix(Mix((ulong)seed) ^ (ulong)stream) ^ (ulong)substream);
         s0 = SplitMix(ref x); s1 = SplitMix(ref x); s2 = SplitMix(ref x); s3 = SplitMix(ref x);
     }
 
-    static ulong SplitMix(ref ulong x)
+    static ulong Mix(ulong z)
     {
-        ulong z = x += 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);
     }
+
+    static ulong SplitMix(ref ulong x) => Mix(x += 0x9E3779B97F4A7C15UL);
 
     /// <summary>64 random bits.</summary>
     public ulong NextUInt64()
@@ -91,7 +93,4 @@ public sealed class SynthRandom
         }
         return weights.Length - 1;
     }
-
-    /// <summary>A uniformly chosen element.</summary>
-    public T Choose<T>(IReadOnlyList<T> items) => items[NextInt(items.Count)];
 }
