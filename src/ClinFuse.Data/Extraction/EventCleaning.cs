@@ -42,7 +42,7 @@ public static partial class EventCleaning
         var v = e.Value;
         // Python's float() on anything else ends the reference process; the caller reports it.
         double F(string s) => PythonFloat.TryParse(s, out var d) ? d : throw new FormatException($"value '{s}' of item {item.ItemId} is not a number (the reference would stop here)");
-        var label = item.MimicLabel.ToLowerInvariant();
+        var label = item.MimicLabelLower;
         switch (item.Variable)
         {
             case Sbp or Dbp:
@@ -92,28 +92,24 @@ public static partial class EventCleaning
         {
             if (!PythonFloat.TryParse(e.ValueNum, out v) || !double.IsFinite(v)) return null;
         }
-        var unit = (e.ValueUom + " " + item.UnitName + " " + item.MimicLabel).ToLowerInvariant();
+        var unit = UnitOf(item, e.ValueUom);
         switch (variable)
         {
             case FiO2:
-                if (!unit.Contains("torr", StringComparison.Ordinal) && v > 1.0) v /= 100.0;
+                if (!unit.HasFlag(Unit.Torr) && v > 1.0) v /= 100.0;
                 break;
             case SpO2:
                 if (v <= 1) v *= 100.0;
                 break;
             case Temperature:
-                if (unit.Contains("°f", StringComparison.Ordinal) || unit.Contains("?f", StringComparison.Ordinal) || unit.Contains("fahrenheit", StringComparison.Ordinal)
-                    || unit.Contains("[f]", StringComparison.Ordinal) || v >= 79)
-                    v = (v - 32) * 5.0 / 9;
+                if (unit.HasFlag(Unit.Fahrenheit) || v >= 79) v = (v - 32) * 5.0 / 9;
                 break;
             case Weight:
-                var oz = unit.Contains("oz", StringComparison.Ordinal);
-                if (oz) v /= 16.0;
-                if (oz || unit.Contains("lb", StringComparison.Ordinal)) v *= 0.453592;
+                if (unit.HasFlag(Unit.Ounce)) v /= 16.0;
+                if (unit.HasFlag(Unit.Ounce) || unit.HasFlag(Unit.Pound)) v *= 0.453592;
                 break;
             case Height:
-                if (unit.Contains("inch", StringComparison.Ordinal) || unit.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("in"))
-                    v = Math.Round(v * 2.54, MidpointRounding.ToEven);
+                if (unit.HasFlag(Unit.Inch)) v = Math.Round(v * 2.54, MidpointRounding.ToEven);
                 break;
         }
         if (ExtractionResources.Ranges.TryGetValue(variable, out var range))
@@ -125,4 +121,32 @@ public static partial class EventCleaning
     }
 
     static CleanValue Num(double v) => new(v, null);
+
+    /// <summary>Units that change a value, read from the event's valueuom, the map's unit and the item label.</summary>
+    [Flags]
+    enum Unit
+    {
+        None = 0,
+        Torr = 1,
+        Fahrenheit = 2,
+        Ounce = 4,
+        Pound = 8,
+        Inch = 16,
+    }
+
+    // valueuom strings are interned per table, so a small cache keyed by (item, uom) avoids lower-casing per event.
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, string), Unit> UnitCache = new();
+
+    static Unit UnitOf(MappedItem item, string valueUom) => UnitCache.GetOrAdd((item.ItemId, valueUom), static (key, item) =>
+    {
+        var text = (key.Item2 + " " + item.UnitName + " " + item.MimicLabel).ToLowerInvariant();
+        var words = text.Split([' ', '(', ')', '[', ']', '.'], StringSplitOptions.RemoveEmptyEntries);
+        var unit = Unit.None;
+        if (text.Contains("torr", StringComparison.Ordinal)) unit |= Unit.Torr;
+        if (text.Contains("°f", StringComparison.Ordinal) || text.Contains("?f", StringComparison.Ordinal) || text.Contains("fahrenheit", StringComparison.Ordinal) || words.Contains("f")) unit |= Unit.Fahrenheit;
+        if (words.Contains("oz")) unit |= Unit.Ounce;
+        if (words.Contains("lb") || words.Contains("lbs")) unit |= Unit.Pound;
+        if (text.Contains("inch", StringComparison.Ordinal) || words.Contains("in")) unit |= Unit.Inch;
+        return unit;
+    }, item);
 }

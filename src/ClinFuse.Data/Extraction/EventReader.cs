@@ -1,3 +1,5 @@
+using System.Runtime.ExceptionServices;
+using ClinFuse.Core;
 using ClinFuse.Core.Stages;
 using ClinFuse.Data.Mimic;
 
@@ -30,11 +32,19 @@ public static class EventReader
         var tables = new[] { (Path: source.ChartEvents, Name: "chartevents"), (Path: source.LabEvents, Name: "labevents") };
         var results = new (List<ChartEvent>, EventCounts)[tables.Length];
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = ct };
-        Parallel.For(0, tables.Length, options, t =>
+        try
         {
-            using var step = progress.Step($"read {tables[t].Name}", unit: "rows");
-            results[t] = ReadTable(tables[t].Path, stayIndex, hadmStay, subjects, compat, step, ct);
-        });
+            Parallel.For(0, tables.Length, options, t =>
+            {
+                using var step = progress.Step($"read {tables[t].Name}", unit: "rows");
+                results[t] = ReadTable(tables[t].Path, stayIndex, hadmStay, subjects, compat, step, ct);
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.OfType<ClinFuseException>().FirstOrDefault() is { } first)
+        {
+            // A user error in one table is the message, not the parallel loop around it.
+            ExceptionDispatchInfo.Capture(first).Throw();
+        }
         var all = new List<ChartEvent>(results.Sum(r => r.Item1.Count));
         var counts = new EventCounts();
         foreach (var (events, c) in results)

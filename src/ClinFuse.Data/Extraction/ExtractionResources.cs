@@ -4,7 +4,11 @@ using nietras.SeparatedValues;
 namespace ClinFuse.Data.Extraction;
 
 /// <summary>One "ready" row of mimic3-benchmarks' itemid_to_variable_map.csv.</summary>
-public sealed record MappedItem(int ItemId, int Variable, string MimicLabel, string UnitName);
+public sealed record MappedItem(int ItemId, int Variable, string MimicLabel, string UnitName)
+{
+    /// <summary>The label lower-cased, as the reference's unit tests on it see it.</summary>
+    public string MimicLabelLower { get; } = MimicLabel.ToLowerInvariant();
+}
 
 /// <summary>A phenotype group of the HCUP-CCS definitions.</summary>
 public sealed record PhenotypeGroup(string Name, bool UseInBenchmark, IReadOnlyList<string> Codes);

@@ -17,6 +17,10 @@ public static class PythonFloat
         if (double.IsNegativeInfinity(value)) return "-inf";
         if (value == 0) return double.IsNegative(value) ? "-0.0" : "0.0";
         var shortest = value.ToString("R", CultureInfo.InvariantCulture);
+        // Fast path: in [1e-4, 1e15) .NET and Python agree on fixed notation; Python adds ".0" to integers.
+        var magnitude = Math.Abs(value);
+        if (magnitude >= 1e-4 && magnitude < 1e15 && shortest.IndexOf('E') < 0)
+            return shortest.Contains('.') ? shortest : shortest + ".0";
         var negative = shortest[0] == '-';
         var body = negative ? shortest[1..] : shortest;
         string digits;

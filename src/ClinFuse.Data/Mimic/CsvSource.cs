@@ -70,7 +70,9 @@ public static class CsvSource
         }
         catch (InvalidDataException e)
         {
-            throw new ClinFuseException($"{path}: the compressed file is corrupt or truncated after {rows:N0} rows ({e.Message}).",
+            // Both a damaged gzip stream and a row with the wrong number of cells land here.
+            var what = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? "is corrupt or truncated, or not a CSV table," : "is not a well-formed CSV table";
+            throw new ClinFuseException($"{path} {what} near data row {rows + 1:N0} ({e.Message}).",
                 "Download the file again (check it against PhysioNet's SHA256SUMS.txt).");
         }
         catch (EndOfStreamException e)
