@@ -1,8 +1,11 @@
 using System.CommandLine;
+using ClinFuse.Core.Tasks;
+using ClinFuse.Features.Images;
+using ClinFuse.Training.Preparation;
 
 namespace ClinFuse.Cli.Commands;
 
-/// <summary><c>clinfuse prepare</c>: cohort store to model-ready tensors and image cache.</summary>
+/// <summary><c>clinfuse prepare</c>: cohort store to model-ready splits and an image cache.</summary>
 public static class PrepareCommand
 {
     public static Command Create()
@@ -10,10 +13,40 @@ public static class PrepareCommand
         var cohort = new Option<DirectoryInfo>("--cohort") { Description = "Cohort store written by `clinfuse extract`.", Required = true };
         var task = new Option<string>("--task") { Description = "Task: ihm (48 h in-hospital mortality) or phenotyping (25 CCS labels).", Required = true };
         task.AcceptOnlyFromAmong("ihm", "phenotyping");
-        var clahe = new Option<bool>("--clahe") { Description = "Apply CLAHE (clip 2.0, 8x8 tiles) to every image." };
-        return NotAvailable.Mark(new Command("prepare", "Discretize time series to 76 hourly features, fit the normalizer and cache preprocessed images.")
+        var cxr = new Option<DirectoryInfo?>("--mimic-cxr") { Description = "MIMIC-CXR-JPG folder the cohort's image paths are relative to (leave out for series only)." };
+        var clahe = new Option<bool>("--clahe") { Description = "Apply CLAHE (clip 2.0, 8x8 tiles) to every image, as the paper does (--clahe false to skip).", DefaultValueFactory = _ => true };
+        var normalizer = new Option<string>("--normalizer") { Description = "Series normalisation: fit (on the training split) or reference (MedFuse's published statistics).", DefaultValueFactory = _ => "fit" };
+        normalizer.AcceptOnlyFromAmong("fit", "reference");
+        var shrink = new Option<bool>("--fast-decode") { Description = "Let the JPEG decoder downscale full-size images while decoding (several times faster, not bit-identical to the reference)." };
+        var outDir = CommonOptions.OutDir("Folder for the prepared store.");
+        var force = CommonOptions.Force();
+        var command = new Command("prepare", "Discretize time series to 76 hourly features, fit the normalizer and cache preprocessed images.")
         {
-            cohort, task, clahe, CommonOptions.OutDir("Folder for the prepared store."), CommonOptions.Force(),
+            cohort, task, cxr, clahe, normalizer, shrink, outDir, force,
+        };
+        command.SetAction((result, cancellationToken) =>
+        {
+            var options = new PrepareOptions(
+                result.GetValue(cohort)!.FullName,
+                result.GetValue(task) == "ihm" ? ClinicalTask.InHospitalMortality : ClinicalTask.Phenotyping,
+                result.GetValue(outDir)!.FullName,
+                result.GetValue(cxr)?.FullName,
+                new ImagePreprocessing(Clahe: result.GetValue(clahe), ShrinkOnLoad: result.GetValue(shrink)),
+                result.GetValue(normalizer) == "reference" ? NormalizerSource.Reference : NormalizerSource.FitTraining,
+                result.GetValue(force));
+            var progress = ConsoleProgress.ForStderr();
+            var summary = PrepareStage.Run(options, CommonOptions.Compute(result), progress, cancellationToken);
+            var output = result.InvocationConfiguration.Output;
+            if (!summary.Skipped)
+            {
+                foreach (var s in summary.Splits)
+                    output.WriteLine($"  {s.Split,-5} {s.Samples,7} samples, {s.WithImage,6} with an image, {s.Timesteps,10} hourly steps");
+                if (summary.Images is { } images)
+                    output.WriteLine($"  images: {images.Present} cached, {images.Missing} missing, {images.Corrupt} unreadable ({images.FileBytes / 1e6:0.0} MB)");
+            }
+            output.WriteLine($"Prepared store: {summary.Folder}");
+            return Task.FromResult(0);
         });
+        return command;
     }
 }
