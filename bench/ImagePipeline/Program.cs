@@ -3,7 +3,6 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using ClinFuse.Core;
 using ClinFuse.Features.Images;
-using SkiaSharp;
 
 // End-to-end image-preprocessing throughput: .NET (this library) against the reference Python
 // stack (Pillow + OpenCV) on the same generated JPEGs, in one run, with rounds of both sides
@@ -137,18 +136,4 @@ string Argument(string name, string fallback)
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
 }
 
-static void WriteJpeg(GrayImage image, string path, int quality)
-{
-    var info = new SKImageInfo(image.Width, image.Height, SKColorType.Gray8, SKAlphaType.Opaque);
-    var handle = GCHandle.Alloc(image.Pixels, GCHandleType.Pinned);
-    try
-    {
-        using var pixmap = new SKPixmap(info, handle.AddrOfPinnedObject(), image.Width);
-        using var data = pixmap.Encode(SKEncodedImageFormat.Jpeg, quality) ?? throw new InvalidOperationException("JPEG encoding failed.");
-        File.WriteAllBytes(path, data.ToArray());
-    }
-    finally
-    {
-        handle.Free();
-    }
-}
+static void WriteJpeg(GrayImage image, string path, int quality) => File.WriteAllBytes(path, ImageWriter.EncodeJpeg(image, quality));
