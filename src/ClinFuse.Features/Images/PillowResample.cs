@@ -124,8 +124,7 @@ public static class PillowResample
         ref int weightRef = ref c.Weights[0];
         for (int y = 0; y < image.Height; y++)
         {
-            var row = image.Row(y);
-            for (int x = 0; x < inWidth; x++) widened[x] = row[x];
+            Widen(image.Row(y), widened);
             var outRow = output.Row(y);
             for (int x = 0; x < width; x++)
             {
@@ -180,6 +179,25 @@ public static class PillowResample
             for (int x = 0; x < width; x++) outRow[x] = Clip8(accumulator[x]);
         }
         return output;
+    }
+
+    /// <summary>Copies bytes into the start of an int buffer, 32 at a time.</summary>
+    static void Widen(ReadOnlySpan<byte> source, int[] destination)
+    {
+        ref byte sourceRef = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
+        ref int destinationRef = ref destination[0];
+        int x = 0;
+        for (; x + Vector256<byte>.Count <= source.Length; x += Vector256<byte>.Count)
+        {
+            var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref sourceRef, (nuint)x));
+            var (p0, p1) = Vector256.Widen(low);
+            var (p2, p3) = Vector256.Widen(high);
+            p0.AsInt32().StoreUnsafe(ref destinationRef, (nuint)x);
+            p1.AsInt32().StoreUnsafe(ref destinationRef, (nuint)(x + 8));
+            p2.AsInt32().StoreUnsafe(ref destinationRef, (nuint)(x + 16));
+            p3.AsInt32().StoreUnsafe(ref destinationRef, (nuint)(x + 24));
+        }
+        for (; x < source.Length; x++) destination[x] = source[x];
     }
 
     static void Add(ref int accumulator, int offset, Vector256<int> value)
