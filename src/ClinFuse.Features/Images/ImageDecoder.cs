@@ -43,6 +43,8 @@ public static class ImageDecoder
         // The pipeline parallelises over images; libvips must neither cache decoded images nor start its own threads.
         NetVips.Cache.Max = 0;
         NetVips.NetVips.Concurrency = 1;
+        // Damaged files surface as a ClinFuseException naming the file; libvips' own stderr warnings would only add noise.
+        NetVips.Log.SetLogHandler("VIPS", NetVips.Enums.LogLevelFlags.Warning, static (_, _, _) => { });
     }
 
     /// <summary>
@@ -100,7 +102,7 @@ public static class ImageDecoder
         }
         catch (NetVips.VipsException e)
         {
-            throw new ClinFuseException($"Cannot decode image {name}: {e.Message.Split('\n')[0]}", "The file may be truncated or corrupt; re-export or exclude it.", inner: e);
+            throw new ClinFuseException($"Cannot decode image {name}: the JPEG data is truncated or damaged.", "Re-export the file or exclude it.", inner: e);
         }
     }
 
