@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ClinFuse.Features.Images;
 
 /// <summary>
@@ -90,12 +92,14 @@ public sealed class Clahe
         return p;
     }
 
-    byte[] BuildLuts(byte[] source, int stride, int tileWidth, int tileHeight)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    float[] BuildLuts(byte[] source, int stride, int tileWidth, int tileHeight)
     {
         int tileArea = tileWidth * tileHeight;
         int clipLimit = ClipLimit > 0 ? Math.Max((int)(ClipLimit * tileArea / HistSize), 1) : 0;
         float lutScale = (float)(HistSize - 1) / tileArea;
-        var luts = new byte[TilesX * TilesY * HistSize];
+        // Stored as float: the 8-bit values are exact in float32 and the blend needs them as float anyway.
+        var luts = new float[TilesX * TilesY * HistSize];
         Span<int> histogram = stackalloc int[HistSize];
         for (int ty = 0; ty < TilesY; ty++)
         {
@@ -142,7 +146,8 @@ public sealed class Clahe
         }
     }
 
-    void Interpolate(GrayImage image, Span<byte> destination, byte[] luts, int tileWidth, int tileHeight)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    void Interpolate(GrayImage image, Span<byte> destination, float[] luts, int tileWidth, int tileHeight)
     {
         int width = image.Width, height = image.Height;
         float inverseTileWidth = 1.0f / tileWidth, inverseTileHeight = 1.0f / tileHeight;
@@ -164,30 +169,34 @@ public sealed class Clahe
         }
 
         var pixels = image.Pixels;
+        // The indices below are in range by construction (LUT offsets + a byte value), so the inner
+        // loop reads through refs without bounds checks; it is the hot loop of the whole pipeline.
+        ref int leftRef = ref left[0];
+        ref int rightRef = ref right[0];
+        ref float weightLeftRef = ref weightLeft[0];
+        ref float weightRightRef = ref weightRight[0];
         for (int y = 0; y < height; y++)
         {
             float tyf = y * inverseTileHeight - 0.5f;
             int ty1 = (int)MathF.Floor(tyf);
             float ya = tyf - ty1, ya1 = 1.0f - ya;
-            var top = luts.AsSpan(Math.Max(ty1, 0) * TilesX * HistSize, TilesX * HistSize);
-            var bottom = luts.AsSpan(Math.Min(ty1 + 1, TilesY - 1) * TilesX * HistSize, TilesX * HistSize);
-            var sourceRow = pixels.AsSpan(y * width, width);
+            ref float top = ref luts[Math.Max(ty1, 0) * TilesX * HistSize];
+            ref float bottom = ref luts[Math.Min(ty1 + 1, TilesY - 1) * TilesX * HistSize];
+            ref byte sourceRow = ref pixels[y * width];
             var destinationRow = destination.Slice(y * width, width);
-            for (int x = 0; x < width; x++)
+            int x = 0;
+            for (; x < destinationRow.Length; x++)
             {
-                int v = sourceRow[x];
-                int i1 = left[x] + v, i2 = right[x] + v;
-                float xa1 = weightLeft[x], xa = weightRight[x];
-                float result = (top[i1] * xa1 + top[i2] * xa) * ya1 + (bottom[i1] * xa1 + bottom[i2] * xa) * ya;
+                int v = Unsafe.Add(ref sourceRow, x);
+                int i1 = Unsafe.Add(ref leftRef, x) + v, i2 = Unsafe.Add(ref rightRef, x) + v;
+                float xa1 = Unsafe.Add(ref weightLeftRef, x), xa = Unsafe.Add(ref weightRightRef, x);
+                float result = (Unsafe.Add(ref top, i1) * xa1 + Unsafe.Add(ref top, i2) * xa) * ya1
+                    + (Unsafe.Add(ref bottom, i1) * xa1 + Unsafe.Add(ref bottom, i2) * xa) * ya;
                 destinationRow[x] = SaturateRound(result);
             }
         }
     }
 
-    /// <summary>OpenCV's <c>saturate_cast&lt;uchar&gt;(float)</c>: round half to even, clamp to 0..255.</summary>
-    static byte SaturateRound(float value)
-    {
-        int rounded = (int)MathF.Round(value, MidpointRounding.ToEven);
-        return (byte)Math.Clamp(rounded, 0, 255);
-    }
+    /// <summary>OpenCV's <c>saturate_cast&lt;uchar&gt;(float)</c>: round half to even (MathF.Round's default), clamp to 0..255.</summary>
+    static byte SaturateRound(float value) => (byte)Math.Clamp((int)MathF.Round(value), 0, 255);
 }

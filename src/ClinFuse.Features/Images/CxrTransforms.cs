@@ -213,9 +213,15 @@ public static class CxrTransforms
     /// Train transform up to the 8-bit crop: <c>Resize(256)</c> → flip (p = 0.5) → random affine →
     /// <c>CenterCrop(224)</c>, every draw from <paramref name="random"/> (seed it per sample and epoch).
     /// </summary>
-    public static GrayImage TrainCrop(GrayImage image, Random random, AffineCentre centre = AffineCentre.HalfSize, int resize = 256, int crop = 224)
+    public static GrayImage TrainCrop(GrayImage image, Random random, AffineCentre centre = AffineCentre.HalfSize, int resize = 256, int crop = 224) =>
+        AugmentAndCrop(PillowResample.ResizeShorterSide(image, resize), random, centre, crop);
+
+    /// <summary>
+    /// The train transform after <c>Resize</c>: flip (p = 0.5) → random affine → centre crop. Apply it
+    /// to a cache slot, which already holds the resized image.
+    /// </summary>
+    public static GrayImage AugmentAndCrop(GrayImage resized, Random random, AffineCentre centre = AffineCentre.HalfSize, int crop = 224)
     {
-        var resized = PillowResample.ResizeShorterSide(image, resize);
         if (random.NextDouble() < 0.5) resized = FlipHorizontal(resized);
         var parameters = DrawAffine(random, resized.Width, resized.Height);
         return CentreCrop(Affine(resized, parameters, centre), crop);

@@ -3,11 +3,16 @@ using SkiaSharp;
 
 namespace ClinFuse.Features.Images;
 
-/// <summary>Writes gray images as lossless 8-bit single-channel PNG, atomically (temporary file, then rename).</summary>
+/// <summary>Encodes gray images (PNG, JPEG) and writes lossless 8-bit single-channel PNGs atomically (temporary file, then rename).</summary>
 public static class ImageWriter
 {
     /// <summary>The PNG bytes of <paramref name="image"/>.</summary>
-    public static byte[] EncodePng(GrayImage image)
+    public static byte[] EncodePng(GrayImage image) => Encode(image, SKEncodedImageFormat.Png, 100);
+
+    /// <summary>A single-channel (grayscale) JPEG of <paramref name="image"/> at the given quality (1–100).</summary>
+    public static byte[] EncodeJpeg(GrayImage image, int quality) => Encode(image, SKEncodedImageFormat.Jpeg, quality);
+
+    static byte[] Encode(GrayImage image, SKEncodedImageFormat format, int quality)
     {
         var info = new SKImageInfo(image.Width, image.Height, SKColorType.Gray8, SKAlphaType.Opaque);
         using var pixmap = new SKPixmap();
@@ -15,8 +20,8 @@ public static class ImageWriter
         try
         {
             pixmap.Reset(info, handle.AddrOfPinnedObject(), image.Width);
-            using var data = pixmap.Encode(SKEncodedImageFormat.Png, 100)
-                ?? throw new InvalidOperationException($"PNG encoding of a {image} image failed.");
+            using var data = pixmap.Encode(format, quality)
+                ?? throw new InvalidOperationException($"{format} encoding of a {image} image failed.");
             return data.ToArray();
         }
         finally

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
 namespace ClinFuse.Features.Images;
 
 /// <summary>The Pillow resampling filters the reference pipeline uses.</summary>
@@ -49,7 +52,10 @@ public static class PillowResample
         return ((int)(size * (double)width / height), size);
     }
 
-    /// <summary>Per output index: first input index, tap count and fixed-point weights (row-major, <c>TapsPerOutput</c> wide).</summary>
+    /// <summary>
+    /// Per output index: first input index, tap count and fixed-point weights (row-major,
+    /// <c>TapsPerOutput</c> wide, padded with zero weights to a whole number of vectors).
+    /// </summary>
     sealed record Coefficients(int[] First, int[] Count, int[] Weights, int TapsPerOutput);
 
     static Coefficients Precompute(int inputSize, int outputSize, ResampleFilter filter)
@@ -58,11 +64,12 @@ public static class PillowResample
         double scale = (double)inputSize / outputSize;
         double filterScale = Math.Max(scale, 1.0);
         double support = support0 * filterScale;
-        int taps = (int)Math.Ceiling(support) * 2 + 1;
+        int maxTaps = (int)Math.Ceiling(support) * 2 + 1;
+        int taps = (maxTaps + Vector256<int>.Count - 1) / Vector256<int>.Count * Vector256<int>.Count;
         var first = new int[outputSize];
         var count = new int[outputSize];
         var weights = new int[outputSize * taps];
-        var raw = new double[taps];
+        var raw = new double[maxTaps];
         double inverseFilterScale = 1.0 / filterScale;
         for (int i = 0; i < outputSize; i++)
         {
@@ -104,51 +111,98 @@ public static class PillowResample
         return (byte)(value >> PrecisionBits);
     }
 
+    // Integer sums make the summation order irrelevant, so both passes use 8-lane vectors and stay bit-exact.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static GrayImage ResampleHorizontal(GrayImage image, int width, ResampleFilter filter)
     {
         var c = Precompute(image.Width, width, filter);
         var output = new GrayImage(width, image.Height);
-        var source = image.Pixels;
-        var destination = output.Pixels;
-        int inWidth = image.Width;
+        int inWidth = image.Width, taps = c.TapsPerOutput;
+        // The widened row is padded so that a tap vector starting at the last taps never reads past it (its extra weights are 0).
+        var widened = new int[inWidth + taps];
+        ref int rowRef = ref widened[0];
+        ref int weightRef = ref c.Weights[0];
         for (int y = 0; y < image.Height; y++)
         {
-            var row = source.AsSpan(y * inWidth, inWidth);
-            int outRow = y * width;
+            Widen(image.Row(y), widened);
+            var outRow = output.Row(y);
             for (int x = 0; x < width; x++)
             {
-                var taps = row.Slice(c.First[x], c.Count[x]);
-                var w = c.Weights.AsSpan(x * c.TapsPerOutput, c.Count[x]);
-                int sum = 1 << (PrecisionBits - 1);
-                for (int k = 0; k < taps.Length; k++) sum += taps[k] * w[k];
-                destination[outRow + x] = Clip8(sum);
+                int firstTap = c.First[x], weightOffset = x * taps;
+                var sum = Vector256<int>.Zero;
+                for (int k = 0; k < c.Count[x]; k += Vector256<int>.Count)
+                {
+                    var pixels = Vector256.LoadUnsafe(ref rowRef, (nuint)(firstTap + k));
+                    var weights = Vector256.LoadUnsafe(ref weightRef, (nuint)(weightOffset + k));
+                    sum += pixels * weights;
+                }
+                outRow[x] = Clip8((1 << (PrecisionBits - 1)) + Vector256.Sum(sum));
             }
         }
         return output;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static GrayImage ResampleVertical(GrayImage image, int height, ResampleFilter filter)
     {
         var c = Precompute(image.Height, height, filter);
         int width = image.Width;
         var output = new GrayImage(width, height);
         var source = image.Pixels;
-        var destination = output.Pixels;
         var accumulator = new int[width];
+        ref int accumulatorRef = ref accumulator[0];
+        int vectorWidth = width - width % Vector256<byte>.Count;
         for (int y = 0; y < height; y++)
         {
-            // Row-wise accumulation keeps memory access sequential; integer sums are order-independent.
+            // Row-wise accumulation keeps memory access sequential.
             Array.Fill(accumulator, 1 << (PrecisionBits - 1));
             int firstRow = c.First[y];
             for (int k = 0; k < c.Count[y]; k++)
             {
                 int w = c.Weights[y * c.TapsPerOutput + k];
-                var row = source.AsSpan((firstRow + k) * width, width);
-                for (int x = 0; x < width; x++) accumulator[x] += row[x] * w;
+                var weight = Vector256.Create(w);
+                ref byte rowRef = ref source[(firstRow + k) * width];
+                int x = 0;
+                for (; x < vectorWidth; x += Vector256<byte>.Count)
+                {
+                    var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref rowRef, (nuint)x));
+                    var (p0, p1) = Vector256.Widen(low);
+                    var (p2, p3) = Vector256.Widen(high);
+                    Add(ref accumulatorRef, x, p0.AsInt32() * weight);
+                    Add(ref accumulatorRef, x + 8, p1.AsInt32() * weight);
+                    Add(ref accumulatorRef, x + 16, p2.AsInt32() * weight);
+                    Add(ref accumulatorRef, x + 24, p3.AsInt32() * weight);
+                }
+                for (; x < width; x++) accumulator[x] += Unsafe.Add(ref rowRef, x) * w;
             }
-            var outRow = destination.AsSpan(y * width, width);
+            var outRow = output.Row(y);
             for (int x = 0; x < width; x++) outRow[x] = Clip8(accumulator[x]);
         }
         return output;
+    }
+
+    /// <summary>Copies bytes into the start of an int buffer, 32 at a time.</summary>
+    static void Widen(ReadOnlySpan<byte> source, int[] destination)
+    {
+        ref byte sourceRef = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
+        ref int destinationRef = ref destination[0];
+        int x = 0;
+        for (; x + Vector256<byte>.Count <= source.Length; x += Vector256<byte>.Count)
+        {
+            var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref sourceRef, (nuint)x));
+            var (p0, p1) = Vector256.Widen(low);
+            var (p2, p3) = Vector256.Widen(high);
+            p0.AsInt32().StoreUnsafe(ref destinationRef, (nuint)x);
+            p1.AsInt32().StoreUnsafe(ref destinationRef, (nuint)(x + 8));
+            p2.AsInt32().StoreUnsafe(ref destinationRef, (nuint)(x + 16));
+            p3.AsInt32().StoreUnsafe(ref destinationRef, (nuint)(x + 24));
+        }
+        for (; x < source.Length; x++) destination[x] = source[x];
+    }
+
+    static void Add(ref int accumulator, int offset, Vector256<int> value)
+    {
+        ref int at = ref Unsafe.Add(ref accumulator, offset);
+        (Vector256.LoadUnsafe(ref at) + value).StoreUnsafe(ref at);
     }
 }

@@ -47,3 +47,45 @@ public sealed class ImageIoTests
         Assert.Equal(256, ImageDecoder.DecodeFile(Fixtures.Path("clahe", "inputs", "cxr_00008569_000_256x256.png"), minimumWidth: 64).Width);
     }
 }
+
+public sealed class LargeJpegTests
+{
+    /// <summary>A 1600×1300 gray JPEG (over the size from which libvips decodes), made from a fixture X-ray.</summary>
+    static byte[] LargeJpeg()
+    {
+        var xray = ImageDecoder.DecodeFile(Fixtures.Path("clahe", "inputs", "cxr_00015192_000_512x512.png"));
+        return ImageWriter.EncodeJpeg(PillowResample.Resize(xray, 1600, 1300, ResampleFilter.Bicubic), 95);
+    }
+
+    [Fact]
+    public void Large_gray_jpeg_decodes_to_the_same_pixels_as_libjpeg_turbo_in_Skia()
+    {
+        var jpeg = LargeJpeg();
+        using var bitmap = SkiaSharp.SKBitmap.Decode(jpeg, new SkiaSharp.SKImageInfo(1600, 1300, SkiaSharp.SKColorType.Gray8, SkiaSharp.SKAlphaType.Opaque));
+        var decoded = ImageDecoder.Decode(jpeg, "large.jpg");
+        Assert.Equal((1600, 1300), (decoded.Width, decoded.Height));
+        Assert.Equal(bitmap.Bytes, decoded.Pixels);
+    }
+
+    [Fact]
+    public void Large_gray_jpeg_shrink_on_load_matches_Skia_scaled_decode()
+    {
+        var jpeg = LargeJpeg();
+        using var codec = SkiaSharp.SKCodec.Create(new SkiaSharp.SKMemoryStream(jpeg));
+        var size = codec.GetScaledDimensions(0.25f);
+        var info = new SkiaSharp.SKImageInfo(size.Width, size.Height, SkiaSharp.SKColorType.Gray8, SkiaSharp.SKAlphaType.Opaque);
+        var expected = new byte[info.BytesSize];
+        Assert.Equal(SkiaSharp.SKCodecResult.Success, codec.GetPixels(info, expected));
+        var decoded = ImageDecoder.Decode(jpeg, "large.jpg", minimumWidth: 400);
+        Assert.Equal((size.Width, size.Height), (decoded.Width, decoded.Height));
+        Assert.Equal(expected, decoded.Pixels);
+    }
+
+    [Fact]
+    public void Truncated_large_jpeg_is_a_clear_error()
+    {
+        var jpeg = LargeJpeg();
+        var error = Assert.Throws<ClinFuseException>(() => ImageDecoder.Decode(jpeg[..(jpeg.Length * 2 / 3)], "cut.jpg"));
+        Assert.Contains("cut.jpg", error.Message);
+    }
+}

@@ -141,6 +141,14 @@ public sealed class TransformTests
     }
 
     [Fact]
+    public void Train_crop_of_a_square_input_equals_augmenting_its_resized_slot()
+    {
+        var input = Intermediate("B_resizepy512_resizepy_512x512.png");
+        var slot = PillowResample.ResizeShorterSide(input, 256);
+        Assert.Equal(CxrTransforms.TrainCrop(input, new Random(8)).Pixels, CxrTransforms.AugmentAndCrop(slot, new Random(8)).Pixels);
+    }
+
+    [Fact]
     public void Centre_crop_larger_than_the_image_is_refused()
     {
         Assert.Throws<ArgumentException>(() => CxrTransforms.CentreCrop(new GrayImage(200, 300), 224));
