@@ -1,0 +1,131 @@
+using ClinFuse.Core;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+using static TorchSharp.torch.nn.utils.rnn;
+
+namespace ClinFuse.Models.Networks;
+
+/// <summary>
+/// The reference <c>Fusion</c> container: both encoders and every fusion head, with the reference's
+/// state-dict names and order (<c>ehr_model</c>, <c>cxr_model</c>, <c>projection</c>, <c>fused_cls</c>,
+/// <c>attn_layer</c>, <c>attn_fused_cls</c>, <c>lstm_fused_cls</c>, <c>lstm_fusion_layer</c>), so a
+/// reference checkpoint maps 1:1. <see cref="ModelConfig.Fusion"/> picks which head runs; heads that
+/// do not run get no gradient.
+/// </summary>
+public sealed class FusionNetwork : Module<FusionBatch, FusionOutput>
+{
+    /// <summary>The EHR LSTM encoder and uni-EHR head.</summary>
+    public EhrLstmEncoder ehr_model { get; }
+    /// <summary>The ResNet-34 encoder and uni-CXR head.</summary>
+    public CxrEncoder cxr_model { get; }
+    /// <summary>Linear 512 → token width, applied to the CXR feature.</summary>
+    public Linear projection { get; }
+    /// <summary>Early-fusion head (Linear 2·H → C).</summary>
+    public Sequential fused_cls { get; }
+    /// <summary>The attention fusion's Transformer encoder.</summary>
+    public TransformerFusionEncoder attn_layer { get; }
+    /// <summary>Attention-fusion head (Linear 2·H → C).</summary>
+    public Sequential attn_fused_cls { get; }
+    /// <summary>MedFuse head (Linear fusion-LSTM width → C).</summary>
+    public Sequential lstm_fused_cls { get; }
+    /// <summary>MedFuse fusion LSTM (H → fusion-LSTM width).</summary>
+    public LSTM lstm_fusion_layer { get; }
+
+    /// <summary>The configuration this network was built from.</summary>
+    public ModelConfig Config { get; }
+
+    /// <summary>Builds a randomly initialised network (seed it with <c>torch.manual_seed</c> first for reproducibility).</summary>
+    public FusionNetwork(ModelConfig config) : base(nameof(FusionNetwork))
+    {
+        config.Validate();
+        Config = config;
+        int h = config.EhrHidden;
+        ehr_model = new EhrLstmEncoder(config.EhrInputDim, h, config.EhrLayers, config.EhrDropout, config.NumClasses);
+        cxr_model = new CxrEncoder(config.VisionNumClasses);
+        projection = Linear(ResNet34Backbone.FeatureDim, h);
+        fused_cls = Sequential(Linear(2 * h, config.NumClasses));
+        attn_layer = new TransformerFusionEncoder(config.TransformerLayers, h, config.TransformerHeads, config.TransformerFeedForward, config.TransformerDropout);
+        attn_fused_cls = Sequential(Linear(2 * h, config.NumClasses));
+        lstm_fused_cls = Sequential(Linear(config.FusionLstmHidden, config.NumClasses));
+        lstm_fusion_layer = LSTM(h, config.FusionLstmHidden, numLayers: 1, batchFirst: true);
+        register_module(nameof(ehr_model), ehr_model);
+        register_module(nameof(cxr_model), cxr_model);
+        register_module(nameof(projection), projection);
+        register_module(nameof(fused_cls), fused_cls);
+        register_module(nameof(attn_layer), attn_layer);
+        register_module(nameof(attn_fused_cls), attn_fused_cls);
+        register_module(nameof(lstm_fused_cls), lstm_fused_cls);
+        register_module(nameof(lstm_fusion_layer), lstm_fusion_layer);
+    }
+
+    /// <summary>Runs the configured head on a batch.</summary>
+    public override FusionOutput forward(FusionBatch batch)
+    {
+        batch.Validate(Config.EhrInputDim);
+        if (Config.Fusion == FusionType.UniEhr)
+        {
+            var ehrOnly = ehr_model.Encode(batch.Ehr, batch.Lengths);
+            return Output(ehr_model.dense_layer.call(ehrOnly), ehrOnly, null, []);
+        }
+        var cxr = CxrFeature(batch);
+        if (Config.Fusion == FusionType.UniCxr)
+            return Output(cxr_model.classifier.call(cxr), null, cxr, []);
+
+        var ehr = ehr_model.Encode(batch.Ehr, batch.Lengths);
+        var cxrToken = CxrToken(cxr, batch.HasImage);
+        switch (Config.Fusion)
+        {
+            case FusionType.Early:
+                return Output(fused_cls.call(cat([ehr, cxrToken], 1)), ehr, cxr, []);
+            case FusionType.MedFuseLstm:
+                return Output(lstm_fused_cls.call(FuseWithLstm(ehr, cxrToken, batch.HasImage)), ehr, cxr, []);
+            default:
+                var tokens = stack([ehr, cxrToken], 1);
+                // Token 1 (the CXR) is masked as a key for samples without an image; the reference attends to the zero token.
+                Tensor? padding = Config.MissingImage == MissingImageMode.Masked ? stack([zeros_like(batch.HasImage), batch.HasImage.logical_not()], 1) : null;
+                var (encoded, weights) = attn_layer.Forward(tokens, padding);
+                return Output(attn_fused_cls.call(encoded.reshape(encoded.shape[0], -1)), ehr, cxr, weights);
+        }
+    }
+
+    /// <summary>
+    /// The CXR feature [B, 512] of every sample: in <see cref="MissingImageMode.ZeroImage"/> the zero
+    /// image of an absent sample runs through the CNN; in <see cref="MissingImageMode.Masked"/> only
+    /// present images do and absent rows are zero.
+    /// </summary>
+    public Tensor CxrFeature(FusionBatch batch)
+    {
+        long b = batch.Size;
+        var present = batch.HasImage.nonzero().squeeze(1);
+        if (Config.MissingImage == MissingImageMode.ZeroImage)
+        {
+            if (batch.Images is null)
+                throw new ClinFuseException("The zero-image (reference) mode needs the image size, but the batch has no image at all.", "Use the masked missing-image mode or include at least one image per batch.");
+            var full = batch.ImageCount == b ? batch.Images : zeros(b, 3, batch.Images.shape[2], batch.Images.shape[3]).index_copy(0, present, batch.Images);
+            return cxr_model.call(full);
+        }
+        if (Config.Fusion == FusionType.UniCxr && batch.ImageCount != b)
+            throw new ClinFuseException($"The CXR-only model got {b - batch.ImageCount} of {b} samples without an image.", "Train and evaluate the CXR-only model on paired samples only, or use the zero-image mode.");
+        if (batch.Images is null) return zeros(b, ResNet34Backbone.FeatureDim);
+        var features = cxr_model.call(batch.Images);
+        return batch.ImageCount == b ? features : zeros(b, features.shape[1]).index_copy(0, present, features);
+    }
+
+    /// <summary>The projected CXR feature, exactly zero for samples without an image.</summary>
+    public Tensor CxrToken(Tensor cxrFeature, Tensor hasImage) =>
+        projection.call(cxrFeature).where(hasImage.unsqueeze(1), 0f);
+
+    /// <summary>MedFuse: [EHR, CXR] through the fusion LSTM with length 2 when the image exists, else 1; h_n [B, width].</summary>
+    public Tensor FuseWithLstm(Tensor ehr, Tensor cxrToken, Tensor hasImage)
+    {
+        var tokens = stack([ehr, cxrToken], 1);
+        var lengths = hasImage.to(ScalarType.Int64) + 1;
+        var (_, hidden, _) = lstm_fusion_layer.call(pack_padded_sequence(tokens, lengths, batch_first: true, enforce_sorted: false));
+        return hidden.squeeze(0);
+    }
+
+    static FusionOutput Output(Tensor logits, Tensor? ehr, Tensor? cxr, IReadOnlyList<Tensor> weights) =>
+        new(logits, logits.sigmoid(), ehr, cxr, weights);
+}

@@ -1,0 +1,102 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace ClinFuse.Models.Networks;
+
+/// <summary>
+/// torchvision's ResNet-34 with <c>fc</c> replaced by the identity: the global-average-pooled 512-d
+/// feature. Names, shapes and order of every state-dict entry equal torchvision's (<c>conv1</c>,
+/// <c>bn1</c>, <c>layer1.0.conv1</c>, <c>layer2.0.downsample.0</c>, …), so PyTorch weights load 1:1.
+/// Written out rather than taken from TorchVision.NET because that class keeps its stages private
+/// and always owns an <c>fc</c> layer; here the stages are reachable for inspection.
+/// </summary>
+public sealed class ResNet34Backbone : Module<Tensor, Tensor>
+{
+    static readonly int[] BlocksPerStage = [3, 4, 6, 3];
+    static readonly int[] WidthPerStage = [64, 128, 256, 512];
+
+    readonly Conv2d conv1;
+    readonly BatchNorm2d bn1;
+    readonly Sequential[] stages;
+
+    /// <summary>Width of the feature vector.</summary>
+    public const int FeatureDim = 512;
+
+    /// <summary>Builds a randomly initialised backbone.</summary>
+    public ResNet34Backbone() : base(nameof(ResNet34Backbone))
+    {
+        conv1 = Conv2d(3, 64, kernel_size: 7, stride: 2, padding: 3, bias: false);
+        bn1 = BatchNorm2d(64);
+        register_module(nameof(conv1), conv1);
+        register_module(nameof(bn1), bn1);
+        stages = new Sequential[4];
+        int inWidth = 64;
+        for (int s = 0; s < 4; s++)
+        {
+            var blocks = new List<(string, Module<Tensor, Tensor>)>();
+            for (int b = 0; b < BlocksPerStage[s]; b++)
+            {
+                int stride = s > 0 && b == 0 ? 2 : 1;
+                blocks.Add((b.ToString(System.Globalization.CultureInfo.InvariantCulture), new BasicBlock(inWidth, WidthPerStage[s], stride)));
+                inWidth = WidthPerStage[s];
+            }
+            stages[s] = Sequential(blocks);
+            register_module($"layer{s + 1}", stages[s]);
+        }
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor images) => Forward(images, null);
+
+    /// <summary>
+    /// The 512-d feature; when <paramref name="trace"/> is given it receives conv1's output, the stem
+    /// output (after max-pooling) and the output of each of the four stages, in that order.
+    /// </summary>
+    public Tensor Forward(Tensor images, List<Tensor>? trace)
+    {
+        var x = conv1.call(images);
+        trace?.Add(x);
+        x = functional.max_pool2d(functional.relu(bn1.call(x)), kernel_size: 3, stride: 2, padding: 1);
+        trace?.Add(x);
+        foreach (var stage in stages)
+        {
+            x = stage.call(x);
+            trace?.Add(x);
+        }
+        return x.mean([2, 3]);
+    }
+
+    /// <summary>torchvision's BasicBlock: two 3×3 convolutions with BatchNorm and an identity or 1×1 downsample shortcut.</summary>
+    sealed class BasicBlock : Module<Tensor, Tensor>
+    {
+        readonly Conv2d conv1, conv2;
+        readonly BatchNorm2d bn1, bn2;
+        readonly Sequential? downsample;
+
+        public BasicBlock(int inWidth, int width, int stride) : base(nameof(BasicBlock))
+        {
+            conv1 = Conv2d(inWidth, width, kernel_size: 3, stride: stride, padding: 1, bias: false);
+            bn1 = BatchNorm2d(width);
+            conv2 = Conv2d(width, width, kernel_size: 3, stride: 1, padding: 1, bias: false);
+            bn2 = BatchNorm2d(width);
+            register_module(nameof(conv1), conv1);
+            register_module(nameof(bn1), bn1);
+            register_module(nameof(conv2), conv2);
+            register_module(nameof(bn2), bn2);
+            if (stride != 1 || inWidth != width)
+            {
+                downsample = Sequential(Conv2d(inWidth, width, kernel_size: 1, stride: stride, bias: false), BatchNorm2d(width));
+                register_module(nameof(downsample), downsample);
+            }
+        }
+
+        public override Tensor forward(Tensor x)
+        {
+            var y = functional.relu(bn1.call(conv1.call(x)));
+            y = bn2.call(conv2.call(y));
+            var shortcut = downsample is null ? x : downsample.call(x);
+            return functional.relu(y + shortcut);
+        }
+    }
+}
