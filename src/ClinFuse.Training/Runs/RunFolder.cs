@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ClinFuse.Core;
-using ClinFuse.Training.Training;
 
 namespace ClinFuse.Training.Runs;
 

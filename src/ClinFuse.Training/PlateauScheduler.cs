@@ -1,6 +1,6 @@
 using TorchSharp;
 
-namespace ClinFuse.Training.Training;
+namespace ClinFuse.Training;
 
 /// <summary>Where a <see cref="PlateauScheduler"/> stands (saved for exact resume).</summary>
 /// <param name="Best">Lowest loss seen.</param>

@@ -3,7 +3,7 @@ using ClinFuse.Models.Checkpoints;
 using ClinFuse.Models.Networks;
 using static TorchSharp.torch;
 
-namespace ClinFuse.Training.Training;
+namespace ClinFuse.Training;
 
 /// <summary>A pre-trained encoder to load before fine-tuning.</summary>
 /// <param name="Checkpoint">A ClinFuse checkpoint (.safetensors) of a pre-training run.</param>

@@ -16,7 +16,7 @@ using ClinFuse.Training.Recipes;
 using ClinFuse.Training.Runs;
 using static TorchSharp.torch;
 
-namespace ClinFuse.Training.Training;
+namespace ClinFuse.Training;
 
 /// <summary>The samples of one split a run reads.</summary>
 /// <param name="Split">The prepared split.</param>

@@ -10,7 +10,7 @@ namespace ClinFuse.Training.Recipes;
 /// the published scripts differ for phenotyping pre-training (image 1e-4, series 5.3985e-4) and
 /// IHM pre-training (series 5.4e-4) — pass --lr to use those.
 /// </summary>
-public static class Recipes
+public static class RecipePresets
 {
     static readonly Dictionary<string, TrainingConfig> Presets = new(StringComparer.OrdinalIgnoreCase)
     {
