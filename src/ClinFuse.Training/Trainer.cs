@@ -90,7 +90,7 @@ public static class Trainer
                 progress.Info($"Loaded {EncoderTransfer.Load(network, encoder).Count} tensors of {encoder.Prefix.TrimEnd('.')} from {encoder.Checkpoint}.");
             folder.WriteConfig(document);
         }
-        var optimizer = OptimizerFactory.Adam(network, loss, config.Adam);
+        var optimizer = OptimizerFactory.Adam(TrainedModules(network), loss, config.Adam);
         var scheduler = new PlateauScheduler(optimizer, config.PlateauFactor, config.PlateauPatience);
         if (job.Resume)
         {
@@ -121,14 +121,19 @@ public static class Trainer
             double score = config.Monitor == MonitorMetric.Auroc ? scores.AurocMacro : scores.AuprcMacro;
             // Strictly better, as the reference; an undefined score (one class only) never counts as better.
             bool improved = score > state.BestScore;
-            if (improved) info.Save(folder.BestWeights, network, loss, epoch, valLoss, scores);
             if (config.Compat == CompatMode.MedFuse)
             {
                 // The reference validates the weights of the previous epoch, then trains; the trained weights are "last".
+                if (improved) info.Save(folder.BestWeights, network, loss, epoch, valLoss, scores);
                 learningRate = scheduler.LearningRate;
                 trained = TrainEpoch(job, epoch, network, loss, optimizer, progress, cancellationToken);
+                info.Save(folder.LastWeights, network, loss, epoch, valLoss, scores);
             }
-            info.Save(folder.LastWeights, network, loss, epoch, valLoss, scores);
+            else
+            {
+                info.Save(folder.LastWeights, network, loss, epoch, valLoss, scores);
+                if (improved) CopyCheckpoint(folder.LastWeights, folder.BestWeights);
+            }
             ((TorchSharp.Modules.OptimizerHelper)optimizer).save_state_dict(folder.LastOptimizer + ".tmp");
             File.Move(folder.LastOptimizer + ".tmp", folder.LastOptimizer, overwrite: true);
             var record = new EpochRecord(epoch, trained.Loss, valLoss, scores.AurocMacro, scores.AuprcMacro, learningRate, clock.Elapsed.TotalSeconds, trained.Rate);
@@ -149,8 +154,7 @@ public static class Trainer
         if (state.BestEpoch == 0)
         {
             progress.Info("No epoch had a defined validation score (a label with one class only); the last weights are kept as the best.");
-            File.Copy(folder.LastWeights, folder.BestWeights, overwrite: true);
-            File.Copy(Checkpoint.SidecarPath(folder.LastWeights), Checkpoint.SidecarPath(folder.BestWeights), overwrite: true);
+            CopyCheckpoint(folder.LastWeights, folder.BestWeights);
         }
         LoadWeights(folder.BestWeights, network, loss);
         network.eval();
@@ -199,6 +203,41 @@ public static class Trainer
         var (predictions, meanLoss) = Predictor.Run(network, data.Split, data.Selection, data.Images, job.LabelNames, job.Config.BatchSize, job.Config.PrefetchDepth,
             (output, labels) => loss.Compute(output.Probabilities, labels).Total, cancellationToken);
         return (meanLoss, RankMetrics.Score(predictions.Probabilities, predictions.Truth, job.LabelNames.Count));
+    }
+
+    /// <summary>Copies a checkpoint (weights and sidecar), each file atomically.</summary>
+    static void CopyCheckpoint(string from, string to)
+    {
+        foreach (var (source, target) in new[] { (from, to), (Checkpoint.SidecarPath(from), Checkpoint.SidecarPath(to)) })
+        {
+            File.Copy(source, target + ".tmp", overwrite: true);
+            File.Move(target + ".tmp", target, overwrite: true);
+        }
+    }
+
+    /// <summary>
+    /// The submodules the configured head runs through. The reference optimises every parameter, but
+    /// Adam skips parameters without a gradient, so leaving the idle heads out changes no result and
+    /// keeps their zero moments out of memory and out of the saved optimizer state.
+    /// </summary>
+    static nn.Module TrainedModules(FusionNetwork network) => network.Config.Fusion switch
+    {
+        FusionType.UniEhr => new ModuleView(("ehr_model", network.ehr_model)),
+        FusionType.UniCxr => new ModuleView(("cxr_model", network.cxr_model)),
+        FusionType.Early => new ModuleView(("ehr_model", network.ehr_model), ("cxr_model", network.cxr_model), ("projection", network.projection), ("fused_cls", network.fused_cls)),
+        FusionType.MedFuseLstm => new ModuleView(("ehr_model", network.ehr_model), ("cxr_model", network.cxr_model), ("projection", network.projection),
+            ("lstm_fusion_layer", network.lstm_fusion_layer), ("lstm_fused_cls", network.lstm_fused_cls)),
+        _ => new ModuleView(("ehr_model", network.ehr_model), ("cxr_model", network.cxr_model), ("projection", network.projection),
+            ("attn_layer", network.attn_layer), ("attn_fused_cls", network.attn_fused_cls)),
+    };
+
+    /// <summary>A parameter-only view of some submodules of a network (never disposed: it does not own them).</summary>
+    sealed class ModuleView : nn.Module
+    {
+        public ModuleView(params (string Name, nn.Module Module)[] parts) : base(nameof(ModuleView))
+        {
+            foreach (var (name, module) in parts) register_module(name, module);
+        }
     }
 
     /// <summary>Loads a checkpoint of this run (network and loss parameters) into existing modules.</summary>
