@@ -10,6 +10,8 @@ using static TorchSharp.torch;
 
 namespace ClinFuse.Training.Tests;
 
+// libtorch's seed and thread count are process-wide: tests that use them never run concurrently.
+[Collection(LibTorchCollection.Name)]
 public sealed class TrainerTests
 {
     /// <summary>Cancels the run once the given epoch has been reported (as Ctrl+C would after that epoch).</summary>
