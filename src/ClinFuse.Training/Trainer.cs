@@ -75,34 +75,39 @@ public static class Trainer
         TorchRuntime.Initialize(job.Compute);
 
         var document = ConfigDocument(job);
-        var folder = job.Resume ? RunFolder.OpenForResume(job.RunFolder) : RunFolder.Create(job.RunFolder, job.Force);
-        if (job.Resume && !JsonNode.DeepEquals(folder.ReadConfig(), document))
-            throw new ClinFuseException($"{folder.ConfigFile} was written for another configuration, seed or data than this command's.",
-                "Resume with exactly the same options, or start a new run.");
+        RunFolder? resumed = null;
+        var state = TrainerState.Initial;
+        if (job.Resume)
+        {
+            resumed = RunFolder.OpenForResume(job.RunFolder);
+            if (!JsonNode.DeepEquals(resumed.ReadConfig(), document))
+                throw new ClinFuseException($"{resumed.ConfigFile} was written for another configuration, seed or data than this command's.",
+                    "Resume with exactly the same options, or start a new run.");
+            state = resumed.ReadState();
+            if (state.Finished)
+                throw new ClinFuseException($"The run in {resumed.Path} has already finished.", "Start a new run in another folder.");
+        }
 
         manual_seed((long)(Seeds.Derive(job.Seed, "torch-init") >> 1));
         var network = new FusionNetwork(modelConfig);
         var loss = new FusionLoss(config.Loss, modelConfig.NumClasses);
-        var state = TrainerState.Initial;
-        if (!job.Resume)
-        {
+        if (state.Epoch == 0)
             foreach (var encoder in job.Encoders)
                 progress.Info($"Loaded {EncoderTransfer.Load(network, encoder).Count} tensors of {encoder.Prefix.TrimEnd('.')} from {encoder.Checkpoint}.");
+        // The folder is created only once the inputs have loaded, so a bad encoder path leaves nothing behind.
+        var folder = resumed ?? RunFolder.Create(job.RunFolder, job.Force);
+        if (resumed is null)
+        {
             folder.WriteConfig(document);
+            folder.WriteState(state);
         }
         var optimizer = OptimizerFactory.Adam(TrainedModules(network), loss, config.Adam);
         var scheduler = new PlateauScheduler(optimizer, config.PlateauFactor, config.PlateauPatience);
-        if (job.Resume)
+        if (state.Epoch > 0)
         {
-            state = folder.ReadState();
-            if (state.Finished)
-                throw new ClinFuseException($"The run in {folder.Path} has already finished.", "Start a new run in another folder.");
-            if (state.Epoch > 0)
-            {
-                LoadWeights(folder.LastWeights, network, loss);
-                ((TorchSharp.Modules.OptimizerHelper)optimizer).load_state_dict(folder.LastOptimizer);
-                scheduler.Restore(state.Scheduler!);
-            }
+            LoadWeights(folder.LastWeights, network, loss);
+            ((TorchSharp.Modules.OptimizerHelper)optimizer).load_state_dict(folder.LastOptimizer);
+            scheduler.Restore(state.Scheduler!);
             progress.Info($"Resuming {folder.Path} after epoch {state.Epoch}.");
         }
 

@@ -14,10 +14,14 @@ namespace ClinFuse.Training.Tests;
 [Collection(LibTorchCollection.Name)]
 public sealed class TrainerTests
 {
-    /// <summary>Cancels the run once the given epoch has been reported (as Ctrl+C would after that epoch).</summary>
+    /// <summary>Cancels the run once the given epoch has been reported (as Ctrl+C would after that epoch); epoch 0 = as soon as training starts.</summary>
     sealed class CancelAfterEpoch(int epoch, CancellationTokenSource source) : IStageProgress
     {
-        public IProgressStep Step(string name, long? total = null, string unit = "items") => StageProgress.None.Step(name, total, unit);
+        public IProgressStep Step(string name, long? total = null, string unit = "items")
+        {
+            if (epoch == 0) source.Cancel();
+            return StageProgress.None.Step(name, total, unit);
+        }
         public void Info(string message)
         {
             if (message.StartsWith($"epoch {epoch}/", StringComparison.Ordinal)) source.Cancel();
@@ -76,9 +80,10 @@ public sealed class TrainerTests
     }
 
     [Theory]
-    [InlineData(CompatMode.None)]
-    [InlineData(CompatMode.MedFuse)]
-    public void Resumed_run_equals_an_uninterrupted_one(CompatMode compat)
+    [InlineData(CompatMode.None, 2)]
+    [InlineData(CompatMode.MedFuse, 2)]
+    [InlineData(CompatMode.None, 0)]
+    public void Resumed_run_equals_an_uninterrupted_one(CompatMode compat, int interruptedAfter)
     {
         using var dir = Fixtures.TempFolder();
         using var data = new SyntheticData.Set(dir.Path);
@@ -87,8 +92,8 @@ public sealed class TrainerTests
         var whole = Trainer.Run(data.Job(config, "whole"), StageProgress.None);
 
         using var cancel = new CancellationTokenSource();
-        Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Run(data.Job(config, "split"), new CancelAfterEpoch(2, cancel), cancel.Token));
-        Assert.Equal(2, RunFolder.OpenForResume(Path.Combine(dir.Path, "split")).ReadState().Epoch);
+        Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Run(data.Job(config, "split"), new CancelAfterEpoch(interruptedAfter, cancel), cancel.Token));
+        Assert.Equal(interruptedAfter, RunFolder.OpenForResume(Path.Combine(dir.Path, "split")).ReadState().Epoch);
         var resumed = Trainer.Run(data.Job(config, "split", resume: true), StageProgress.None);
 
         Assert.Equal(compat == CompatMode.MedFuse ? 3 : 4, whole.State.History.Count);
@@ -99,6 +104,21 @@ public sealed class TrainerTests
         var lastWhole = Checkpoint.Load(Path.Combine(dir.Path, "whole", "last.safetensors"));
         var lastResumed = Checkpoint.Load(Path.Combine(dir.Path, "split", "last.safetensors"));
         AssertSameWeights(lastWhole.Network, lastResumed.Network);
+    }
+
+    [Fact]
+    public void Gradient_clipping_changes_the_updates_and_keeps_training_finite()
+    {
+        using var dir = Fixtures.TempFolder();
+        using var data = new SyntheticData.Set(dir.Path, train: 32, validation: 16);
+        var config = SyntheticData.SmallConfig() with { Epochs = 1 };
+        var free = Trainer.Run(data.Job(config, "free"), StageProgress.None);
+        var clipped = Trainer.Run(data.Job(config with { GradientClipNorm = 1e-4 }, "clipped"), StageProgress.None);
+        // Adam rescales updates by the gradient's magnitude, so clipping shows in the weights (through ε and the moment mix), not as divergence.
+        Assert.True(double.IsFinite(clipped.State.History[0].ValLoss));
+        var a = Weights(free.Network)["ehr_model.layer0.weight_ih_l0"];
+        var b = Weights(clipped.Network)["ehr_model.layer0.weight_ih_l0"];
+        Assert.False(a.AsSpan().SequenceEqual(b));
     }
 
     [Fact]
