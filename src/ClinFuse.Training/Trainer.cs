@@ -113,7 +113,7 @@ public static class Trainer
 
         var info = new Checkpointing(modelConfig, config.Loss, job.LabelNames, job.Provenance["normalizer"]?.DeepClone().AsObject());
         network.train();
-        while (state.Epoch < config.TrainingIterations && !(state.EpochsWithoutImprovement >= config.Patience))
+        while (state.Epoch < config.TrainingIterations && state.EpochsWithoutImprovement < config.Patience)
         {
             cancellationToken.ThrowIfCancellationRequested();
             int epoch = state.Epoch + 1;

@@ -76,8 +76,8 @@ public static class TrainingRun
         var config = BaseConfig(request, store, cxr ? "pretrain-cxr" : "pretrain-ehr") with
         {
             Model = cxr ? FusionType.UniCxr : FusionType.UniEhr,
+            TrainData = cxr ? DatasetMode.Paired : DatasetMode.PartialEhrOnly,
         };
-        config = config with { TrainData = cxr ? DatasetMode.Paired : DatasetMode.PartialEhrOnly };
         return Execute(request, store, request.Overrides.ApplyTo(config), progress, cancellationToken);
     }
 
