@@ -1,4 +1,8 @@
 using System.CommandLine;
+using ClinFuse.Core;
+using ClinFuse.Models.Training;
+using ClinFuse.Training;
+using ClinFuse.Training.Recipes;
 
 namespace ClinFuse.Cli.Commands;
 
@@ -8,12 +12,77 @@ public static class PretrainCommand
     public static Command Create()
     {
         var data = new Option<DirectoryInfo>("--data") { Description = "Prepared store written by `clinfuse prepare`.", Required = true };
-        var encoder = new Option<string>("--encoder") { Description = "Encoder: ehr (LSTM) or cxr (ResNet-34).", Required = true };
+        var encoder = new Option<string>("--encoder") { Description = "Encoder: ehr (LSTM, all stays) or cxr (ResNet-34, stays with a chest X-ray).", Required = true };
         encoder.AcceptOnlyFromAmong("ehr", "cxr");
-        var config = new Option<FileInfo?>("--config") { Description = "Training configuration file (JSON); CLI options override it." };
-        return NotAvailable.Mark(new Command("pretrain", "Pre-train the EHR (LSTM) or CXR (ResNet-34) encoder with a linear head.")
+        var run = new RunOptions();
+        var command = new Command("pretrain", "Pre-train the EHR (LSTM) or CXR (ResNet-34) encoder with a linear head on the task labels.") { data, encoder };
+        run.AddTo(command);
+        command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
-            data, encoder, config, CommonOptions.OutDir("Run folder for checkpoints and logs."), CommonOptions.Seed(), CommonOptions.Force(),
+            var request = run.Request(r, r.GetValue(data)!.FullName);
+            bool cxr = r.GetValue(encoder) == "cxr";
+            await Task.Run(() => TrainingRun.Pretrain(request, cxr, ConsoleProgress.ForStderr(), cancellationToken: ct), ct);
+            await r.InvocationConfiguration.Output.WriteLineAsync($"Run folder: {Path.GetFullPath(request.Out)}");
+            return ExitCodes.Ok;
         });
+        return command;
     }
+}
+
+/// <summary>Options shared by <c>pretrain</c> and <c>train</c>: recipe, config file, overrides, run folder.</summary>
+public sealed class RunOptions
+{
+    readonly Option<string?> recipe = new("--recipe") { Description = $"Recipe preset: {string.Join(", ", RecipePresets.Names)} (default: the task's preset for this stage)." };
+    readonly Option<FileInfo?> config = new("--config") { Description = "Training configuration file (JSON, docs/training.md); CLI options override it." };
+    readonly Option<double?> lr = new("--lr") { Description = "Learning rate." };
+    readonly Option<int?> epochs = new("--epochs") { Description = "Epochs." };
+    readonly Option<int?> batchSize = new("--batch-size") { Description = "Samples per batch (reference: 16)." };
+    readonly Option<int?> patience = new("--patience") { Description = "Stop after this many epochs without a better validation score." };
+    readonly Option<string?> compat = new("--compat") { Description = "medfuse: the reference epoch order (validate first, epochs-1 training epochs) and Adam betas (0.9, 0.9)." };
+    readonly Option<string?> monitor = new("--monitor") { Description = "Validation metric that selects the best epoch: auroc or auprc." };
+    readonly Option<bool> resume = new("--resume") { Description = "Continue the interrupted run in --out from its last completed epoch." };
+    readonly Option<DirectoryInfo> output = CommonOptions.OutDir("Run folder for checkpoints, curves and logs.");
+    readonly Option<int> seed = CommonOptions.Seed();
+    readonly Option<bool> force = CommonOptions.Force();
+
+    public RunOptions()
+    {
+        compat.AcceptOnlyFromAmong("none", "medfuse");
+        monitor.AcceptOnlyFromAmong("auroc", "auprc");
+    }
+
+    /// <summary>Adds the options to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { recipe, config, lr, epochs, batchSize, patience, compat, monitor, resume, output, seed, force })
+            command.Options.Add(option);
+    }
+
+    /// <summary>The library request for the parsed options.</summary>
+    public TrainingRequest Request(ParseResult r, string dataFolder, TrainingOverrides? extra = null) =>
+        new(dataFolder, r.GetValue(output)!.FullName, unchecked((ulong)r.GetValue(seed)), CommonOptions.Compute(r))
+        {
+            Recipe = r.GetValue(recipe),
+            ConfigFile = r.GetValue(config)?.FullName,
+            Force = r.GetValue(force),
+            Resume = r.GetValue(resume),
+            Overrides = (extra ?? new TrainingOverrides()) with
+            {
+                LearningRate = r.GetValue(lr),
+                Epochs = r.GetValue(epochs),
+                BatchSize = r.GetValue(batchSize),
+                Patience = r.GetValue(patience),
+                Compat = r.GetValue(compat) switch { "medfuse" => CompatMode.MedFuse, "none" => CompatMode.None, _ => null },
+                Monitor = r.GetValue(monitor) switch { "auprc" => MonitorMetric.Auprc, "auroc" => MonitorMetric.Auroc, _ => null },
+            },
+        };
+
+    /// <summary>The loss named on the command line.</summary>
+    public static LossKind? ParseLoss(string? name) => name switch
+    {
+        "bce" => LossKind.Bce,
+        "uncertainty" => LossKind.Uncertainty,
+        null => null,
+        _ => throw new ClinFuseException($"Unknown loss '{name}'.", "Use bce or uncertainty."),
+    };
 }

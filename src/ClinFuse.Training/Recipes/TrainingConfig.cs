@@ -1,0 +1,173 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ClinFuse.Core;
+using ClinFuse.Models.Networks;
+using ClinFuse.Models.Training;
+using ClinFuse.Training.Data;
+
+namespace ClinFuse.Training.Recipes;
+
+/// <summary>Which reference behaviours a run reproduces.</summary>
+public enum CompatMode
+{
+    /// <summary>Train then validate every epoch; every epoch's weights are eligible; Adam β = (0.9, 0.999).</summary>
+    None,
+    /// <summary>
+    /// The reference trainer: validate before each training epoch, epochs − 1 training epochs (the
+    /// last weights are never validated), Adam β = (0.9, 0.9).
+    /// </summary>
+    MedFuse,
+}
+
+/// <summary>The validation metric that selects the best epoch and drives early stopping.</summary>
+public enum MonitorMetric
+{
+    /// <summary>Macro AUROC (the reference's choice).</summary>
+    Auroc,
+    /// <summary>Macro average precision.</summary>
+    Auprc,
+}
+
+/// <summary>Network sizes (defaults are the paper's); the task decides the number of outputs.</summary>
+public sealed record ArchitectureSettings
+{
+    /// <summary>LSTM width and fusion token width.</summary>
+    public int EhrHidden { get; init; } = 256;
+    /// <summary>Stacked LSTMs.</summary>
+    public int EhrLayers { get; init; } = 2;
+    /// <summary>Dropout on the EHR feature.</summary>
+    public double EhrDropout { get; init; } = 0.3;
+    /// <summary>Transformer encoder layers.</summary>
+    public int TransformerLayers { get; init; } = 2;
+    /// <summary>Attention heads.</summary>
+    public int TransformerHeads { get; init; } = 8;
+    /// <summary>Transformer feed-forward width.</summary>
+    public int TransformerFeedForward { get; init; } = 1024;
+    /// <summary>Dropout inside the Transformer layers.</summary>
+    public double TransformerDropout { get; init; } = 0.1;
+    /// <summary>MedFuse fusion-LSTM width.</summary>
+    public int FusionLstmHidden { get; init; } = 512;
+    /// <summary>Outputs of the CXR encoder's own head; null = the task's label count.</summary>
+    public int? VisionNumClasses { get; init; }
+}
+
+/// <summary>
+/// Everything that decides a training run apart from the data and the seed. Written to the run
+/// folder as <c>config.json</c>; read from a JSON file with the same property names.
+/// </summary>
+public sealed record TrainingConfig
+{
+    /// <summary>Name of the preset this configuration started from ("custom" if none).</summary>
+    public string Recipe { get; init; } = "custom";
+    /// <summary>Which head produces the prediction.</summary>
+    public FusionType Model { get; init; } = FusionType.Attention;
+    /// <summary>Training loss.</summary>
+    public LossKind Loss { get; init; } = LossKind.Bce;
+    /// <summary>Missing-image handling.</summary>
+    public MissingImageMode MissingImage { get; init; } = MissingImageMode.Masked;
+    /// <summary>Training samples.</summary>
+    public DatasetMode TrainData { get; init; } = DatasetMode.Partial;
+    /// <summary>
+    /// Validate on the paired stays only, as the reference does in partial mode (its validation ratio
+    /// is 0); by default validation uses the same mode as training.
+    /// </summary>
+    public bool ValidateOnPairedOnly { get; init; }
+    /// <summary>Network learning rate.</summary>
+    public double LearningRate { get; init; } = 1e-4;
+    /// <summary>Learning rate of the uncertainty log-variances.</summary>
+    public double LossLearningRate { get; init; } = 7e-4;
+    /// <summary>Epochs (the MedFuse order trains one fewer).</summary>
+    public int Epochs { get; init; } = 50;
+    /// <summary>Samples per batch.</summary>
+    public int BatchSize { get; init; } = 16;
+    /// <summary>Stop after this many epochs without a better validation score.</summary>
+    public int Patience { get; init; } = 15;
+    /// <summary>Model-selection metric.</summary>
+    public MonitorMetric Monitor { get; init; } = MonitorMetric.Auroc;
+    /// <summary>Reference behaviours to reproduce.</summary>
+    public CompatMode Compat { get; init; } = CompatMode.None;
+    /// <summary>Clip the global gradient norm to this value; null = no clipping (reference).</summary>
+    public double? GradientClipNorm { get; init; }
+    /// <summary>ReduceLROnPlateau factor on the validation loss.</summary>
+    public double PlateauFactor { get; init; } = 0.5;
+    /// <summary>ReduceLROnPlateau patience in epochs.</summary>
+    public int PlateauPatience { get; init; } = 10;
+    /// <summary>Batches built ahead of the model on background threads.</summary>
+    public int PrefetchDepth { get; init; } = 2;
+    /// <summary>Network sizes.</summary>
+    public ArchitectureSettings Architecture { get; init; } = new();
+
+    /// <summary>JSON form used by config files and run folders (enum names as strings, unknown properties rejected).</summary>
+    public static JsonSerializerOptions Json { get; } = new()
+    {
+        WriteIndented = true,
+        PropertyNameCaseInsensitive = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter(allowIntegerValues: false) },
+    };
+
+    /// <summary>Training epochs actually run (epochs − 1 in the MedFuse order).</summary>
+    public int TrainingIterations => Compat == CompatMode.MedFuse ? Epochs - 1 : Epochs;
+
+    /// <summary>Whether the model reads chest X-rays at all.</summary>
+    public bool UsesImages => Model != FusionType.UniEhr && TrainData is DatasetMode.Paired or DatasetMode.Partial;
+
+    /// <summary>The validation samples' mode.</summary>
+    public DatasetMode ValidationData => ValidateOnPairedOnly && TrainData == DatasetMode.Partial ? DatasetMode.Paired
+        : ValidateOnPairedOnly && TrainData == DatasetMode.PartialEhrOnly ? DatasetMode.PairedEhrOnly
+        : TrainData;
+
+    /// <summary>Adam settings: the reference's β2 = 0.9 only in MedFuse compat mode.</summary>
+    public AdamSettings Adam => (Compat == CompatMode.MedFuse ? AdamSettings.Reference(LearningRate) : AdamSettings.Default(LearningRate))
+        with { LossLearningRate = LossLearningRate };
+
+    /// <summary>The network configuration for a task with <paramref name="labels"/> outputs and <paramref name="features"/> inputs per hour.</summary>
+    public ModelConfig ToModelConfig(int labels, int features)
+    {
+        var a = Architecture;
+        var config = new ModelConfig(Model, labels, a.VisionNumClasses ?? labels, MissingImage, features, a.EhrHidden, a.EhrLayers, a.EhrDropout,
+            a.TransformerLayers, a.TransformerHeads, a.TransformerFeedForward, a.TransformerDropout, a.FusionLstmHidden);
+        config.Validate();
+        return config;
+    }
+
+    /// <summary>Throws a <see cref="ClinFuseException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        static void Require(bool ok, string what, string option)
+        {
+            if (!ok) throw new ClinFuseException($"Invalid training configuration: {what}.", $"Fix {option} in the config file or on the command line.");
+        }
+        Require(LearningRate > 0 && double.IsFinite(LearningRate), $"learning rate must be a positive number, got {LearningRate}", "LearningRate (--lr)");
+        Require(LossLearningRate > 0 && double.IsFinite(LossLearningRate), $"loss learning rate must be positive, got {LossLearningRate}", "LossLearningRate");
+        Require(Epochs >= (Compat == CompatMode.MedFuse ? 2 : 1), $"epochs must be at least {(Compat == CompatMode.MedFuse ? 2 : 1)} (the MedFuse order trains epochs − 1), got {Epochs}", "Epochs (--epochs)");
+        Require(BatchSize >= 1, $"batch size must be at least 1, got {BatchSize}", "BatchSize (--batch-size)");
+        Require(Patience >= 1, $"patience must be at least 1, got {Patience}", "Patience (--patience)");
+        Require(PlateauFactor is > 0 and < 1, $"plateau factor must lie in (0, 1), got {PlateauFactor}", "PlateauFactor");
+        Require(PlateauPatience >= 0, $"plateau patience must not be negative, got {PlateauPatience}", "PlateauPatience");
+        Require(PrefetchDepth >= 1, $"prefetch depth must be at least 1, got {PrefetchDepth}", "PrefetchDepth");
+        Require(GradientClipNorm is null || GradientClipNorm > 0, $"gradient clip norm must be positive, got {GradientClipNorm}", "GradientClipNorm");
+        Require(Model != FusionType.UniCxr || TrainData == DatasetMode.Paired, $"the CXR-only model needs the Paired dataset mode, not {TrainData}", "TrainData");
+        Require(Model is FusionType.UniEhr or FusionType.UniCxr || TrainData is DatasetMode.Paired or DatasetMode.Partial,
+            $"the {Model} fusion needs images, but {TrainData} gives none", "TrainData");
+    }
+
+    /// <summary>Reads a configuration file; unknown properties and bad values are reported with the file's name.</summary>
+    public static TrainingConfig Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new ClinFuseException($"Training configuration not found: {path}", "Check the --config path.");
+        try
+        {
+            return JsonSerializer.Deserialize<TrainingConfig>(File.ReadAllText(path), Json)
+                   ?? throw new JsonException("the document is empty (null)");
+        }
+        catch (JsonException e)
+        {
+            throw new ClinFuseException($"{path} is not a valid training configuration: {e.Message}", "Property names are those of docs/training.md; enum values are names such as \"Attention\" or \"Partial\".");
+        }
+    }
+
+    /// <summary>The JSON text of this configuration.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+}

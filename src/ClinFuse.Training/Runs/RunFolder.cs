@@ -1,0 +1,140 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ClinFuse.Core;
+
+namespace ClinFuse.Training.Runs;
+
+/// <summary>One epoch's numbers (a row of curves.csv).</summary>
+/// <param name="Epoch">1-based epoch.</param>
+/// <param name="TrainLoss">Mean training loss over the epoch's batches (NaN when the epoch validated only).</param>
+/// <param name="ValLoss">Mean validation loss over batches.</param>
+/// <param name="ValAuroc">Validation macro AUROC.</param>
+/// <param name="ValAuprc">Validation macro average precision.</param>
+/// <param name="LearningRate">Network learning rate used for the epoch's training.</param>
+/// <param name="Seconds">Wall time of the epoch.</param>
+/// <param name="SamplesPerSecond">Training throughput.</param>
+public sealed record EpochRecord(int Epoch, double TrainLoss, double ValLoss, double ValAuroc, double ValAuprc, double LearningRate, double Seconds, double SamplesPerSecond);
+
+/// <summary>Where a run stands after an epoch; everything besides the weights and optimizer moments that resume needs.</summary>
+/// <param name="Epoch">Epochs completed.</param>
+/// <param name="BestScore">Best monitored validation score so far (−∞ before any).</param>
+/// <param name="BestEpoch">Epoch whose weights are in the best checkpoint, 0 if none.</param>
+/// <param name="EpochsWithoutImprovement">Early-stopping counter.</param>
+/// <param name="Scheduler">Learning-rate scheduler state.</param>
+/// <param name="History">Every completed epoch.</param>
+/// <param name="Finished">True once the run ended (all epochs or early stop) and the best weights were chosen.</param>
+public sealed record TrainerState(int Epoch, double BestScore, int BestEpoch, int EpochsWithoutImprovement, PlateauState? Scheduler, IReadOnlyList<EpochRecord> History, bool Finished)
+{
+    /// <summary>A run that has not started.</summary>
+    public static TrainerState Initial { get; } = new(0, double.NegativeInfinity, 0, 0, null, [], false);
+}
+
+/// <summary>
+/// The files of a run folder. Each file is replaced atomically (temporary name, then rename), and
+/// <c>state.json</c> is written last after every epoch, so an interrupted run resumes from the last
+/// completed epoch.
+/// </summary>
+public sealed class RunFolder
+{
+    static readonly JsonSerializerOptions StateJson = new()
+    {
+        WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    RunFolder(string path) => Path = path;
+
+    /// <summary>The folder.</summary>
+    public string Path { get; }
+
+    /// <summary>Effective configuration, data provenance and seed.</summary>
+    public string ConfigFile => Combine("config.json");
+    /// <summary>Best weights (its sidecar is best.json).</summary>
+    public string BestWeights => Combine("best.safetensors");
+    /// <summary>Weights after the last completed epoch.</summary>
+    public string LastWeights => Combine("last.safetensors");
+    /// <summary>Adam moments after the last completed epoch.</summary>
+    public string LastOptimizer => Combine("last.optimizer");
+    /// <summary>Trainer state after the last completed epoch.</summary>
+    public string StateFile => Combine("state.json");
+    /// <summary>Per-epoch curves, CSV.</summary>
+    public string CurvesCsv => Combine("curves.csv");
+    /// <summary>Per-epoch curves, JSON.</summary>
+    public string CurvesJson => Combine("curves.json");
+
+    string Combine(string name) => System.IO.Path.Combine(Path, name);
+
+    /// <summary>Starts a new run in <paramref name="path"/>; a non-empty folder needs <paramref name="force"/> (its contents are then removed).</summary>
+    public static RunFolder Create(string path, bool force)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        if (File.Exists(full))
+            throw new ClinFuseException($"The run folder {full} is a file.", "Choose another --out.");
+        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
+        {
+            if (!force)
+                throw new ClinFuseException($"The run folder {full} is not empty.", "Choose another --out, add --resume to continue that run, or --force to start over.");
+            Directory.Delete(full, recursive: true);
+        }
+        Directory.CreateDirectory(full);
+        return new RunFolder(full);
+    }
+
+    /// <summary>Opens an interrupted run for resuming.</summary>
+    public static RunFolder OpenForResume(string path)
+    {
+        var folder = new RunFolder(System.IO.Path.GetFullPath(path));
+        if (!File.Exists(folder.ConfigFile) || !File.Exists(folder.StateFile))
+            throw new ClinFuseException($"{folder.Path} holds no resumable run (config.json or state.json missing).", "Start the run without --resume.");
+        return folder;
+    }
+
+    /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> atomically.</summary>
+    public static void WriteAtomically(string path, string text)
+    {
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, text, new UTF8Encoding(false));
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>Saves the effective configuration document.</summary>
+    public void WriteConfig(JsonObject document) => WriteAtomically(ConfigFile, document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+
+    /// <summary>The saved configuration document.</summary>
+    public JsonObject ReadConfig() => JsonNode.Parse(File.ReadAllText(ConfigFile))?.AsObject()
+                                      ?? throw new ClinFuseException($"{ConfigFile} is empty.", "Start the run again without --resume.");
+
+    /// <summary>Saves the trainer state and the curves.</summary>
+    public void WriteState(TrainerState state)
+    {
+        WriteCurves(state.History);
+        WriteAtomically(StateFile, JsonSerializer.Serialize(state, StateJson));
+    }
+
+    /// <summary>The trainer state of the last completed epoch.</summary>
+    public TrainerState ReadState()
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(StateFile), StateJson) ?? throw new JsonException("empty document");
+        }
+        catch (JsonException e)
+        {
+            throw new ClinFuseException($"{StateFile} is unreadable: {e.Message}", "Start the run again without --resume.");
+        }
+    }
+
+    void WriteCurves(IReadOnlyList<EpochRecord> history)
+    {
+        var csv = new StringBuilder("epoch,train_loss,val_loss,val_auroc,val_auprc,lr,seconds,samples_per_s\n");
+        foreach (var e in history)
+            csv.AppendLine(string.Join(',', e.Epoch.ToString(CultureInfo.InvariantCulture),
+                Num(e.TrainLoss), Num(e.ValLoss), Num(e.ValAuroc), Num(e.ValAuprc), Num(e.LearningRate), Num(e.Seconds), Num(e.SamplesPerSecond)));
+        WriteAtomically(CurvesCsv, csv.ToString());
+        WriteAtomically(CurvesJson, JsonSerializer.Serialize(history, StateJson));
+    }
+
+    static string Num(double v) => double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,114 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ClinFuse.Core;
+using ClinFuse.Core.Stages;
+using ClinFuse.Training.Data;
+using ClinFuse.Training.Images;
+
+namespace ClinFuse.Training.Store;
+
+/// <summary>The task of a prepared store as <c>labels.json</c> names it.</summary>
+/// <param name="Task">"in-hospital-mortality" or "phenotyping".</param>
+/// <param name="Labels">Output names, in split-file order.</param>
+public sealed record LabelSet(string Task, IReadOnlyList<string> Labels)
+{
+    /// <summary>The short task name recipes use: "ihm" or "pheno".</summary>
+    public string RecipeTask => Task switch
+    {
+        "in-hospital-mortality" => "ihm",
+        "phenotyping" => "pheno",
+        _ => throw new ClinFuseException($"Unknown task '{Task}' in labels.json.", "The task must be \"in-hospital-mortality\" or \"phenotyping\"."),
+    };
+}
+
+/// <summary>Opens the image cache of one split of a store, or returns null when the store has none.</summary>
+public delegate IImageSource? ImageCacheOpener(string storeFolder, string split);
+
+/// <summary>
+/// The folder <c>clinfuse prepare</c> writes and the training commands read:
+/// <c>labels.json</c> (task and label names), <c>train.split</c> / <c>val.split</c> / <c>test.split</c>
+/// (<see cref="PreparedSplit"/> files), optionally <c>normalizer.json</c> (recorded in checkpoints)
+/// and an image cache whose reader is supplied by the caller.
+/// </summary>
+public sealed class PreparedStore
+{
+    /// <summary>Label file name.</summary>
+    public const string LabelsFile = "labels.json";
+    /// <summary>Normalizer file name.</summary>
+    public const string NormalizerFile = "normalizer.json";
+
+    readonly ImageCacheOpener? openImages;
+
+    PreparedStore(string folder, LabelSet labels, ImageCacheOpener? openImages)
+    {
+        Folder = folder;
+        Labels = labels;
+        this.openImages = openImages;
+    }
+
+    /// <summary>The store folder.</summary>
+    public string Folder { get; }
+
+    /// <summary>Task and label names.</summary>
+    public LabelSet Labels { get; }
+
+    /// <summary>Path of a split file ("train", "val", "test").</summary>
+    public string SplitPath(string split) => Path.Combine(Folder, split + ".split");
+
+    /// <summary>Opens a store; a missing or malformed labels.json is reported with its path.</summary>
+    public static PreparedStore Open(string folder, ImageCacheOpener? openImages = null)
+    {
+        if (!Directory.Exists(folder))
+            throw new ClinFuseException($"Prepared store not found: {folder}", "Run `clinfuse prepare` first and pass its --out folder as --data.");
+        var path = Path.Combine(folder, LabelsFile);
+        if (!File.Exists(path))
+            throw new ClinFuseException($"{folder} is not a prepared store: {LabelsFile} is missing.", "Pass the output folder of `clinfuse prepare` as --data.");
+        LabelSet? labels;
+        try { labels = JsonSerializer.Deserialize<LabelSet>(File.ReadAllText(path), new JsonSerializerOptions(JsonSerializerDefaults.Web)); }
+        catch (JsonException e) { throw new ClinFuseException($"{path} is not valid JSON: {e.Message}", "Rerun `clinfuse prepare` with --force."); }
+        if (labels?.Task is null || labels.Labels is null || labels.Labels.Count == 0)
+            throw new ClinFuseException($"{path} must hold \"task\" and a non-empty \"labels\" array.", "Rerun `clinfuse prepare` with --force.");
+        _ = labels.RecipeTask;
+        return new PreparedStore(Path.GetFullPath(folder), labels, openImages);
+    }
+
+    /// <summary>Opens a split and checks it against labels.json.</summary>
+    public PreparedSplit OpenSplit(string split)
+    {
+        var opened = PreparedSplit.Open(SplitPath(split));
+        if (opened.LabelCount != Labels.Labels.Count)
+        {
+            opened.Dispose();
+            throw new ClinFuseException($"{SplitPath(split)} has {opened.LabelCount} labels but {LabelsFile} names {Labels.Labels.Count}.", "Rerun `clinfuse prepare` with --force.");
+        }
+        return opened;
+    }
+
+    /// <summary>The image cache of a split; a run that needs images and finds none is told so.</summary>
+    public IImageSource Images(string split) =>
+        openImages?.Invoke(Folder, split)
+        ?? throw new ClinFuseException($"{Folder} has no image cache for the '{split}' split.",
+            "Prepare the store with the chest X-ray folder, or train a series-only model (pretrain --encoder ehr, train --model ehr-only).");
+
+    /// <summary>Sizes and SHA-256 of the files a run reads (labels, the splits, the normalizer when present).</summary>
+    public JsonObject Provenance(params string[] splits)
+    {
+        var files = new JsonArray();
+        foreach (var path in new[] { Path.Combine(Folder, LabelsFile) }.Concat(splits.Select(SplitPath)))
+            files.Add(Describe(path));
+        var normalizer = Path.Combine(Folder, NormalizerFile);
+        return new JsonObject
+        {
+            ["data"] = Folder,
+            ["task"] = Labels.Task,
+            ["files"] = files,
+            ["normalizer"] = File.Exists(normalizer) ? Describe(normalizer) : null,
+        };
+    }
+
+    static JsonObject Describe(string path)
+    {
+        var file = StageManifest.Describe(path);
+        return new JsonObject { ["path"] = file.Path, ["bytes"] = file.Bytes, ["sha256"] = file.Sha256 };
+    }
+}

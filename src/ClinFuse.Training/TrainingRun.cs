@@ -1,0 +1,135 @@
+using ClinFuse.Core;
+using ClinFuse.Core.Stages;
+using ClinFuse.Models.Networks;
+using ClinFuse.Models.Training;
+using ClinFuse.Training.Data;
+using ClinFuse.Training.Inference;
+using ClinFuse.Training.Recipes;
+using ClinFuse.Training.Store;
+
+namespace ClinFuse.Training;
+
+/// <summary>Settings given on the command line; each one set replaces the recipe's or config file's value.</summary>
+public sealed record TrainingOverrides
+{
+    /// <summary>Network learning rate.</summary>
+    public double? LearningRate { get; init; }
+    /// <summary>Epochs.</summary>
+    public int? Epochs { get; init; }
+    /// <summary>Batch size.</summary>
+    public int? BatchSize { get; init; }
+    /// <summary>Early-stopping patience.</summary>
+    public int? Patience { get; init; }
+    /// <summary>Reference behaviours.</summary>
+    public CompatMode? Compat { get; init; }
+    /// <summary>Loss.</summary>
+    public LossKind? Loss { get; init; }
+    /// <summary>Model-selection metric.</summary>
+    public MonitorMetric? Monitor { get; init; }
+
+    /// <summary><paramref name="config"/> with every set override applied.</summary>
+    public TrainingConfig ApplyTo(TrainingConfig config) => config with
+    {
+        LearningRate = LearningRate ?? config.LearningRate,
+        Epochs = Epochs ?? config.Epochs,
+        BatchSize = BatchSize ?? config.BatchSize,
+        Patience = Patience ?? config.Patience,
+        Compat = Compat ?? config.Compat,
+        Loss = Loss ?? config.Loss,
+        Monitor = Monitor ?? config.Monitor,
+    };
+}
+
+/// <summary>What <c>clinfuse pretrain</c> / <c>clinfuse train</c> ask for.</summary>
+/// <param name="Data">Prepared-store folder.</param>
+/// <param name="Out">Run folder.</param>
+/// <param name="Seed">Run seed.</param>
+/// <param name="Compute">Threads.</param>
+public sealed record TrainingRequest(string Data, string Out, ulong Seed, ComputeSettings Compute)
+{
+    /// <summary>Preset name; null = the task's preset for the stage.</summary>
+    public string? Recipe { get; init; }
+    /// <summary>A JSON configuration file used instead of a preset.</summary>
+    public string? ConfigFile { get; init; }
+    /// <summary>Command-line overrides.</summary>
+    public TrainingOverrides Overrides { get; init; } = new();
+    /// <summary>Run folder of a pre-trained EHR encoder.</summary>
+    public string? EhrEncoderRun { get; init; }
+    /// <summary>Run folder of a pre-trained CXR encoder.</summary>
+    public string? CxrEncoderRun { get; init; }
+    /// <summary>Replace a non-empty run folder.</summary>
+    public bool Force { get; init; }
+    /// <summary>Continue an interrupted run.</summary>
+    public bool Resume { get; init; }
+}
+
+/// <summary>The library side of the training commands: store → job → trainer → run folder.</summary>
+public static class TrainingRun
+{
+    /// <summary>Validation predictions written next to the checkpoints.</summary>
+    public const string ValidationPredictionsFile = "predictions-val.csv";
+
+    /// <summary>Pre-trains the EHR encoder (all stays, series only) or the CXR encoder (paired stays, task labels).</summary>
+    public static TrainingResult Pretrain(TrainingRequest request, bool cxr, IStageProgress progress, ImageCacheOpener? images = null, CancellationToken cancellationToken = default)
+    {
+        var store = PreparedStore.Open(request.Data, images);
+        var config = BaseConfig(request, store, cxr ? "pretrain-cxr" : "pretrain-ehr") with
+        {
+            Model = cxr ? FusionType.UniCxr : FusionType.UniEhr,
+            TrainData = cxr ? DatasetMode.Paired : DatasetMode.PartialEhrOnly,
+        };
+        return Execute(request, store, request.Overrides.ApplyTo(config), progress, cancellationToken);
+    }
+
+    /// <summary>Trains a fusion model (or a unimodal baseline), loading pre-trained encoders when given.</summary>
+    public static TrainingResult Train(TrainingRequest request, FusionType? model, IStageProgress progress, ImageCacheOpener? images = null, CancellationToken cancellationToken = default)
+    {
+        var store = PreparedStore.Open(request.Data, images);
+        var config = BaseConfig(request, store, "finetune");
+        if (model is FusionType chosen)
+        {
+            config = config with { Model = chosen };
+            if (chosen == FusionType.UniEhr) config = config with { TrainData = DatasetMode.PartialEhrOnly };
+            else if (chosen == FusionType.UniCxr) config = config with { TrainData = DatasetMode.Paired };
+            else if (config.TrainData is DatasetMode.PartialEhrOnly or DatasetMode.PairedEhrOnly) config = config with { TrainData = DatasetMode.Partial };
+        }
+        return Execute(request, store, request.Overrides.ApplyTo(config), progress, cancellationToken);
+    }
+
+    static TrainingConfig BaseConfig(TrainingRequest request, PreparedStore store, string stage)
+    {
+        if (request.ConfigFile is not null && request.Recipe is not null)
+            throw new ClinFuseException("Both --config and --recipe were given.", "Use one: a recipe preset, or a configuration file.");
+        return request.ConfigFile is not null ? TrainingConfig.Load(request.ConfigFile)
+            : request.Recipe is not null ? RecipePresets.Get(request.Recipe)
+            : RecipePresets.For(store.Labels.RecipeTask, stage);
+    }
+
+    static TrainingResult Execute(TrainingRequest request, PreparedStore store, TrainingConfig config, IStageProgress progress, CancellationToken cancellationToken)
+    {
+        config.Validate();
+        using var train = store.OpenSplit("train");
+        using var validation = store.OpenSplit("val");
+        var trainSelection = SampleSelection.Create(train, config.TrainData);
+        var validationSelection = SampleSelection.Create(validation, config.ValidationData);
+        var encoders = new List<EncoderInit>();
+        if (request.EhrEncoderRun is not null) encoders.Add(new EncoderInit(Path.Combine(request.EhrEncoderRun, "best.safetensors"), EncoderTransfer.Ehr));
+        if (request.CxrEncoderRun is not null) encoders.Add(new EncoderInit(Path.Combine(request.CxrEncoderRun, "best.safetensors"), EncoderTransfer.Cxr));
+        var job = new TrainingJob(config, store.Labels.Labels,
+            new SplitData(train, trainSelection, trainSelection.WithImages ? store.Images("train") : null),
+            new SplitData(validation, validationSelection, validationSelection.WithImages ? store.Images("val") : null),
+            request.Out, request.Seed, request.Compute)
+        {
+            Encoders = encoders,
+            Provenance = store.Provenance("train", "val"),
+            Resume = request.Resume,
+            Force = request.Force,
+        };
+        progress.Info($"{config.Recipe}: {config.Model} on {trainSelection.Count} training / {validationSelection.Count} validation samples, lr {config.LearningRate}, {config.TrainingIterations} epochs.");
+        var result = Trainer.Run(job, progress, cancellationToken);
+        var (predictions, _) = Predictor.Run(result.Network, validation, validationSelection, job.Validation.Images, store.Labels.Labels,
+            config.BatchSize, config.PrefetchDepth, cancellationToken: cancellationToken);
+        predictions.WriteCsv(Path.Combine(request.Out, ValidationPredictionsFile));
+        return result;
+    }
+}

@@ -1,0 +1,205 @@
+using ClinFuse.Core;
+using ClinFuse.Core.Stages;
+using ClinFuse.Models.Checkpoints;
+using ClinFuse.Models.Networks;
+using ClinFuse.Models.Training;
+using ClinFuse.Training.Inference;
+using ClinFuse.Training.Recipes;
+using ClinFuse.Training.Runs;
+using static TorchSharp.torch;
+
+namespace ClinFuse.Training.Tests;
+
+// libtorch's seed and thread count are process-wide: tests that use them never run concurrently.
+[Collection(LibTorchCollection.Name)]
+public sealed class TrainerTests
+{
+    /// <summary>Cancels the run once the given epoch has been reported (as Ctrl+C would after that epoch); epoch 0 = as soon as training starts.</summary>
+    sealed class CancelAfterEpoch(int epoch, CancellationTokenSource source) : IStageProgress
+    {
+        public IProgressStep Step(string name, long? total = null, string unit = "items")
+        {
+            if (epoch == 0) source.Cancel();
+            return StageProgress.None.Step(name, total, unit);
+        }
+        public void Info(string message)
+        {
+            if (message.StartsWith($"epoch {epoch}/", StringComparison.Ordinal)) source.Cancel();
+        }
+    }
+
+    static Dictionary<string, float[]> Weights(nn.Module module) =>
+        module.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().contiguous().to_type(ScalarType.Float32).data<float>().ToArray());
+
+    static void AssertSameWeights(nn.Module expected, nn.Module actual)
+    {
+        var a = Weights(expected);
+        var b = Weights(actual);
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        foreach (var (name, values) in a) Assert.True(values.AsSpan().SequenceEqual(b[name]), $"tensor {name} differs");
+    }
+
+    /// <summary>The per-epoch numbers that must not depend on timing.</summary>
+    static IEnumerable<(int, double, double, double, double, double)> Numbers(TrainerState state) =>
+        state.History.Select(e => (e.Epoch, e.TrainLoss, e.ValLoss, e.ValAuroc, e.ValAuprc, e.LearningRate));
+
+    [Fact]
+    public void Planted_signal_is_learned_loss_falls_and_validation_auroc_beats_chance()
+    {
+        using var dir = Fixtures.TempFolder();
+        using var data = new SyntheticData.Set(dir.Path, train: 160, validation: 64);
+        var result = Trainer.Run(data.Job(SyntheticData.SmallConfig() with { Epochs = 8 }, "run"), StageProgress.None);
+
+        var history = result.State.History;
+        Assert.Equal(8, history.Count);
+        Assert.True(history[^1].TrainLoss < history[0].TrainLoss * 0.8, $"train loss {history[0].TrainLoss} → {history[^1].TrainLoss}");
+        Assert.True(result.State.BestScore > 0.8, $"best validation AUROC {result.State.BestScore}");
+        Assert.True(result.State.Finished);
+        var folder = RunFolder.OpenForResume(Path.Combine(dir.Path, "run"));
+        Assert.Equal(9, File.ReadAllLines(folder.CurvesCsv).Length);
+        Assert.True(File.Exists(folder.CurvesJson));
+        // The reloaded best weights reproduce the best epoch's validation score.
+        var (predictions, _) = Predictor.Run(result.Network, data.ValSplit, ClinFuse.Training.Data.SampleSelection.Create(data.ValSplit, ClinFuse.Training.Data.DatasetMode.PartialEhrOnly), null, SyntheticData.LabelNames, 16, 2);
+        var scores = ClinFuse.Training.Metrics.RankMetrics.Score(predictions.Probabilities, predictions.Truth, SyntheticData.Labels);
+        Assert.Equal(result.State.BestScore, scores.AurocMacro, 12);
+        Assert.Equal(history[result.State.BestEpoch - 1].ValAuroc, result.State.BestScore);
+    }
+
+    [Fact]
+    public void Same_seed_gives_identical_runs_and_another_seed_does_not()
+    {
+        using var dir = Fixtures.TempFolder();
+        using var data = new SyntheticData.Set(dir.Path);
+        var config = SyntheticData.SmallConfig() with { Epochs = 2 };
+        var a = Trainer.Run(data.Job(config, "a"), StageProgress.None);
+        var b = Trainer.Run(data.Job(config, "b"), StageProgress.None);
+        var c = Trainer.Run(data.Job(config, "c", seed: 8), StageProgress.None);
+        Assert.Equal(Numbers(a.State), Numbers(b.State));
+        AssertSameWeights(a.Network, b.Network);
+        Assert.NotEqual(Numbers(a.State), Numbers(c.State));
+    }
+
+    [Theory]
+    [InlineData(CompatMode.None, 2)]
+    [InlineData(CompatMode.MedFuse, 2)]
+    [InlineData(CompatMode.None, 0)]
+    public void Resumed_run_equals_an_uninterrupted_one(CompatMode compat, int interruptedAfter)
+    {
+        using var dir = Fixtures.TempFolder();
+        using var data = new SyntheticData.Set(dir.Path);
+        // Uncertainty loss: the log-variances and their own Adam group must resume too; a plateau patience of 0 makes the scheduler act.
+        var config = SyntheticData.SmallConfig() with { Epochs = 4, Loss = LossKind.Uncertainty, Compat = compat, PlateauPatience = 0 };
+        var whole = Trainer.Run(data.Job(config, "whole"), StageProgress.None);
+
+        using var cancel = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Run(data.Job(config, "split"), new CancelAfterEpoch(interruptedAfter, cancel), cancel.Token));
+        Assert.Equal(interruptedAfter, RunFolder.OpenForResume(Path.Combine(dir.Path, "split")).ReadState().Epoch);
+        var resumed = Trainer.Run(data.Job(config, "split", resume: true), StageProgress.None);
+
+        Assert.Equal(compat == CompatMode.MedFuse ? 3 : 4, whole.State.History.Count);
+        Assert.Equal(Numbers(whole.State), Numbers(resumed.State));
+        Assert.Equal(whole.State.BestEpoch, resumed.State.BestEpoch);
+        AssertSameWeights(whole.Network, resumed.Network);
+        AssertSameWeights(whole.Loss, resumed.Loss);
+        var lastWhole = Checkpoint.Load(Path.Combine(dir.Path, "whole", "last.safetensors"));
+        var lastResumed = Checkpoint.Load(Path.Combine(dir.Path, "split", "last.safetensors"));
+        AssertSameWeights(lastWhole.Network, lastResumed.Network);
+    }
+
+    [Fact]
+    public void Gradient_clipping_changes_the_updates_and_keeps_training_finite()
+    {
+        using var dir = Fixtures.TempFolder();
+        using var data = new SyntheticData.Set(dir.Path, train: 32, validation: 16);
+        var config = SyntheticData.SmallConfig() with { Epochs = 1 };
+        var free = Trainer.Run(data.Job(config, "free"), StageProgress.None);
+        var clipped = Trainer.Run(data.Job(config with { GradientClipNorm = 1e-4 }, "clipped"), StageProgress.None);
+        // Adam rescales updates by the gradient's magnitude, so clipping shows in the weights (through ε and the moment mix), not as divergence.
+        Assert.True(double.IsFinite(clipped.State.History[0].ValLoss));
+        var a = Weights(free.Network)["ehr_model.layer0.weight_ih_l0"];
+        var b = Weights(clipped.Network)["ehr_model.layer0.weight_ih_l0"];
+        Assert.False(a.AsSpan().SequenceEqual(b));
+    }
+
+    [Fact]
+    public void Best_checkpoint_round_trips_exactly_with_its_sidecar()
+    {
+        using var dir = Fixtures.TempFolder();
+        using var data = new SyntheticData.Set(dir.Path);
+        var config = SyntheticData.SmallConfig() with { Epochs = 2, Loss = LossKind.Uncertainty };
+        var result = Trainer.Run(data.Job(config, "run"), StageProgress.None);
+
+        var loaded = Checkpoint.Load(result.BestCheckpoint);
+        AssertSameWeights(result.Network, loaded.Network);
+        AssertSameWeights(result.Loss, loaded.Loss);
+        Assert.Equal(SyntheticData.LabelNames, loaded.Info.LabelNames);
+        Assert.Equal(result.State.BestEpoch, loaded.Info.Epoch);
+        Assert.Equal(result.State.BestScore, loaded.Info.Metrics["auroc_macro"]);
+        var s = result.Loss.log_var!.data<float>().ToArray();
+        Assert.Equal(s[1], loaded.Info.Metrics["log_var.sepsis"], 6);
+        Assert.NotEqual(0f, s[1]);
+    }
+
+    [Fact]
+    public void Medfuse_order_trains_one_epoch_less_and_scores_the_untrained_model_first()
+    {
+        using var dir = Fixtures.TempFolder();
+        using var data = new SyntheticData.Set(dir.Path);
+        var config = SyntheticData.SmallConfig() with { Epochs = 3, Compat = CompatMode.MedFuse };
+        var result = Trainer.Run(data.Job(config, "run"), StageProgress.None);
+        Assert.Equal(2, result.State.History.Count);
+        // The first validation precedes any training: it equals the initial model's loss, which the same seed rebuilds.
+        var untrained = Trainer.Run(data.Job(config with { Epochs = 2 }, "one"), StageProgress.None);
+        Assert.Equal(result.State.History[0].ValLoss, untrained.State.History[0].ValLoss);
+        Assert.All(result.State.History, e => Assert.False(double.IsNaN(e.TrainLoss)));
+    }
+
+    [Fact]
+    public void Pretrained_ehr_encoder_loads_into_an_attention_fusion_that_then_trains_on_images()
+    {
+        using var dir = Fixtures.TempFolder();
+        using var data = new SyntheticData.Set(dir.Path, train: 48, validation: 32);
+        var pretrained = Trainer.Run(data.Job(SyntheticData.SmallConfig() with { Epochs = 1 }, "ehr"), StageProgress.None);
+
+        var fusionConfig = SyntheticData.SmallConfig(FusionType.Attention) with { Epochs = 1, LearningRate = 1e-3 };
+        var fusion = new FusionNetwork(fusionConfig.ToModelConfig(SyntheticData.Labels, SyntheticData.Features));
+        var loaded = EncoderTransfer.Load(fusion, new EncoderInit(pretrained.BestCheckpoint, EncoderTransfer.Ehr));
+        Assert.Contains("ehr_model.dense_layer.weight", loaded);
+        Assert.All(loaded, name => Assert.StartsWith("ehr_model.", name));
+        var source = Weights(pretrained.Network);
+        var target = Weights(fusion);
+        foreach (var name in loaded) Assert.Equal(source[name], target[name]);
+
+        var job = data.Job(fusionConfig, "fusion") with { Encoders = [new EncoderInit(pretrained.BestCheckpoint, EncoderTransfer.Ehr)] };
+        var result = Trainer.Run(job, StageProgress.None);
+        Assert.Single(result.State.History);
+        Assert.False(double.IsNaN(result.State.History[0].TrainLoss));
+        // Nothing is frozen: fine-tuning moved the loaded encoder.
+        Assert.False(Weights(result.Network)["ehr_model.layer0.weight_ih_l0"].AsSpan().SequenceEqual(source["ehr_model.layer0.weight_ih_l0"]));
+    }
+
+    [Fact]
+    public void Encoder_of_another_architecture_is_refused_with_a_clear_message()
+    {
+        using var dir = Fixtures.TempFolder();
+        using var data = new SyntheticData.Set(dir.Path, train: 32, validation: 16);
+        var pretrained = Trainer.Run(data.Job(SyntheticData.SmallConfig() with { Epochs = 1 }, "ehr"), StageProgress.None);
+        var wider = SyntheticData.SmallConfig(FusionType.Attention) with { Architecture = SyntheticData.SmallConfig().Architecture with { EhrHidden = 32 } };
+        var fusion = new FusionNetwork(wider.ToModelConfig(SyntheticData.Labels, SyntheticData.Features));
+        var error = Assert.Throws<ClinFuseException>(() => EncoderTransfer.Load(fusion, new EncoderInit(pretrained.BestCheckpoint, EncoderTransfer.Ehr)));
+        Assert.Contains("does not fit", error.Message);
+    }
+
+    [Fact]
+    public void Run_folder_misuse_is_reported_not_crashed()
+    {
+        using var dir = Fixtures.TempFolder();
+        using var data = new SyntheticData.Set(dir.Path, train: 32, validation: 16);
+        var config = SyntheticData.SmallConfig() with { Epochs = 1 };
+        Trainer.Run(data.Job(config, "run"), StageProgress.None);
+        Assert.Contains("not empty", Assert.Throws<ClinFuseException>(() => Trainer.Run(data.Job(config, "run"), StageProgress.None)).Message);
+        Assert.Contains("already finished", Assert.Throws<ClinFuseException>(() => Trainer.Run(data.Job(config, "run", resume: true), StageProgress.None)).Message);
+        Assert.Contains("another configuration", Assert.Throws<ClinFuseException>(() => Trainer.Run(data.Job(config with { Epochs = 2 }, "run", resume: true), StageProgress.None)).Message);
+        Assert.Contains("fewer than one batch", Assert.Throws<ClinFuseException>(() => Trainer.Run(data.Job(config with { BatchSize = 64 }, "big"), StageProgress.None)).Message);
+    }
+}
