@@ -227,13 +227,13 @@ public static class Trainer
     /// </summary>
     static nn.Module TrainedModules(FusionNetwork network) => network.Config.Fusion switch
     {
-        FusionType.UniEhr => new ModuleView(("ehr_model", network.ehr_model)),
-        FusionType.UniCxr => new ModuleView(("cxr_model", network.cxr_model)),
-        FusionType.Early => new ModuleView(("ehr_model", network.ehr_model), ("cxr_model", network.cxr_model), ("projection", network.projection), ("fused_cls", network.fused_cls)),
-        FusionType.MedFuseLstm => new ModuleView(("ehr_model", network.ehr_model), ("cxr_model", network.cxr_model), ("projection", network.projection),
-            ("lstm_fusion_layer", network.lstm_fusion_layer), ("lstm_fused_cls", network.lstm_fused_cls)),
-        _ => new ModuleView(("ehr_model", network.ehr_model), ("cxr_model", network.cxr_model), ("projection", network.projection),
-            ("attn_layer", network.attn_layer), ("attn_fused_cls", network.attn_fused_cls)),
+        FusionType.UniEhr => new ModuleView(("ehr_model", network.EhrModel)),
+        FusionType.UniCxr => new ModuleView(("cxr_model", network.CxrModel)),
+        FusionType.Early => new ModuleView(("ehr_model", network.EhrModel), ("cxr_model", network.CxrModel), ("projection", network.Projection), ("fused_cls", network.FusedCls)),
+        FusionType.MedFuseLstm => new ModuleView(("ehr_model", network.EhrModel), ("cxr_model", network.CxrModel), ("projection", network.Projection),
+            ("lstm_fusion_layer", network.LstmFusionLayer), ("lstm_fused_cls", network.LstmFusedCls)),
+        _ => new ModuleView(("ehr_model", network.EhrModel), ("cxr_model", network.CxrModel), ("projection", network.Projection),
+            ("attn_layer", network.AttnLayer), ("attn_fused_cls", network.AttnFusedCls)),
     };
 
     /// <summary>A parameter-only view of some submodules of a network (never disposed: it does not own them).</summary>
@@ -279,9 +279,9 @@ public static class Trainer
                 ["auroc_macro"] = scores.AurocMacro,
                 ["auprc_macro"] = scores.AuprcMacro,
             };
-            if (loss.log_var is not null)
+            if (loss.LogVar is not null)
             {
-                var s = loss.log_var.detach().data<float>().ToArray();
+                var s = loss.LogVar.detach().data<float>().ToArray();
                 for (int k = 0; k < s.Length; k++) metrics[$"log_var.{labels[k]}"] = s[k];
             }
             Checkpoint.Save(path, network, loss, new CheckpointInfo(model, lossKind, labels, normalizer, metrics, ProductInfo.Version, epoch));

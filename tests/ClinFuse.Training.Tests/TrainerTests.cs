@@ -135,7 +135,7 @@ public sealed class TrainerTests
         Assert.Equal(SyntheticData.LabelNames, loaded.Info.LabelNames);
         Assert.Equal(result.State.BestEpoch, loaded.Info.Epoch);
         Assert.Equal(result.State.BestScore, loaded.Info.Metrics["auroc_macro"]);
-        var s = result.Loss.log_var!.data<float>().ToArray();
+        var s = result.Loss.LogVar!.data<float>().ToArray();
         Assert.Equal(s[1], loaded.Info.Metrics["log_var.sepsis"], 6);
         Assert.NotEqual(0f, s[1]);
     }

@@ -55,7 +55,10 @@ public sealed class PreparedStore
     /// <summary>Path of a split file ("train", "val", "test").</summary>
     public string SplitPath(string split) => Path.Combine(Folder, split + ".split");
 
-    /// <summary>Opens a store; a missing or malformed labels.json is reported with its path.</summary>
+    /// <summary>
+    /// Opens a store; a missing or malformed labels.json is reported with its path. Images come from
+    /// <paramref name="openImages"/>, by default the store's own images.cache.
+    /// </summary>
     public static PreparedStore Open(string folder, ImageCacheOpener? openImages = null)
     {
         if (!Directory.Exists(folder))
@@ -69,7 +72,7 @@ public sealed class PreparedStore
         if (labels?.Task is null || labels.Labels is null || labels.Labels.Count == 0)
             throw new ClinFuseException($"{path} must hold \"task\" and a non-empty \"labels\" array.", "Rerun `clinfuse prepare` with --force.");
         _ = labels.RecipeTask;
-        return new PreparedStore(Path.GetFullPath(folder), labels, openImages);
+        return new PreparedStore(Path.GetFullPath(folder), labels, openImages ?? ((store, _) => CachedImageSource.OpenForStore(store)));
     }
 
     /// <summary>Opens a split and checks it against labels.json.</summary>
