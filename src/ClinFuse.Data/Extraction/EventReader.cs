@@ -95,7 +95,7 @@ public static class EventReader
                 var time = FastTime.Seconds(row[c[2]].Span) ?? throw new FormatException($"charttime '{row[c[2]].ToString()}' is not yyyy-MM-dd HH:mm:ss");
                 events.Add(new ChartEvent(stayOfHadm, time, itemId, Intern(value), Intern(valueNum), c[7] < 0 ? "" : Intern(row[c[7]].Span)));
                 counts.Kept++;
-            }, step.Advance, ct);
+            }, step, ct);
         return (events, counts);
     }
 }

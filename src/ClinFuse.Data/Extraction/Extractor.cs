@@ -73,8 +73,8 @@ public static class Extractor
         CxrLinker? linker = null;
         if (cxr is not null)
         {
-            using (progress.Step("read mimic-cxr metadata", unit: "rows"))
-                linker = CxrLinker.Load(cxr, cohort.Stays.Select(s => s.SubjectId).ToHashSet(), ct);
+            using var step = progress.Step("read mimic-cxr metadata", unit: "rows");
+            linker = CxrLinker.Load(cxr, cohort.Stays.Select(s => s.SubjectId).ToHashSet(), step, ct);
         }
         var samples = new Dictionary<TaskKind, List<TaskSample>>();
         var exclusions = new Dictionary<TaskKind, TaskExclusions>();

@@ -18,7 +18,7 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
     public static StayCohort Build(MimicIvSource source, CompatMode compat, IStageProgress progress, CancellationToken ct = default)
     {
         var raw = new List<RawStay>();
-        using (progress.Step("read icustays", unit: "rows"))
+        using (var step = progress.Step("read icustays", unit: "rows"))
         {
             CsvSource.ForEachRow(source.IcuStays, ["subject_id", "hadm_id", "stay_id", "first_careunit", "last_careunit", "intime", "outtime", "los"], [],
                 (row, c) => raw.Add(new RawStay(
@@ -28,7 +28,7 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
                     row[c[3]].ToString(), row[c[4]].ToString(),
                     CsvSource.Time(row, c[5], "intime") ?? throw new FormatException("intime is empty"),
                     CsvSource.Time(row, c[6], "outtime") ?? throw new FormatException("outtime is empty"),
-                    row[c[7]].ToString())), cancellationToken: ct);
+                    row[c[7]].ToString())), step, ct);
         }
         var flow = new List<FlowStep>();
         void Count(string step, IEnumerable<RawStay> s)
@@ -43,7 +43,7 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
         var hadms = noTransfer.Select(s => s.HadmId).ToHashSet();
         var subjects = noTransfer.Select(s => s.SubjectId).ToHashSet();
         var admissions = new Dictionary<(long, long), Admission>();
-        using (progress.Step("read admissions", unit: "rows"))
+        using (var step = progress.Step("read admissions", unit: "rows"))
         {
             CsvSource.ForEachRow(source.Admissions, ["subject_id", "hadm_id", "admittime", "dischtime", "deathtime", source.EthnicityColumn], ["hospital_expire_flag"],
                 (row, c) =>
@@ -56,10 +56,10 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
                         CsvSource.Time(row, c[3], "dischtime") ?? throw new FormatException("dischtime is empty"),
                         CsvSource.Time(row, c[4], "deathtime"), row[c[5]].ToString(),
                         flag.Length == 0 ? null : flag == "1");
-                }, cancellationToken: ct);
+                }, step, ct);
         }
         var patients = new Dictionary<long, Patient>();
-        using (progress.Step("read patients", unit: "rows"))
+        using (var step = progress.Step("read patients", unit: "rows"))
         {
             CsvSource.ForEachRow(source.Patients, ["subject_id", "gender", "anchor_age", "dod"], ["anchor_year"],
                 (row, c) =>
@@ -71,7 +71,7 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
                         (int)(CsvSource.Id(row, c[2], "anchor_age") ?? throw new FormatException("anchor_age is empty")),
                         year.Length == 0 ? null : int.Parse(year, CultureInfo.InvariantCulture),
                         CsvSource.Time(row, c[3], "dod"));
-                }, cancellationToken: ct);
+                }, step, ct);
         }
         var joined = noTransfer.Where(s => admissions.ContainsKey((s.SubjectId, s.HadmId)) && patients.ContainsKey(s.SubjectId)).ToList();
         var perHadm = joined.GroupBy(s => s.HadmId).ToDictionary(g => g.Key, g => g.Count());
@@ -137,7 +137,7 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
     {
         var stayByHadm = stays.ToDictionary(s => (s.SubjectId, s.HadmId), s => s.StayId);
         var rows = new List<(long Stay, int Seq, string Code, int Version)>();
-        using (progress.Step("read diagnoses_icd", unit: "rows"))
+        using (var step = progress.Step("read diagnoses_icd", unit: "rows"))
         {
             CsvSource.ForEachRow(source.DiagnosesIcd, ["subject_id", "hadm_id", "seq_num", "icd_code", "icd_version"], [],
                 (row, c) =>
@@ -146,12 +146,12 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
                     if (!stayByHadm.TryGetValue(key, out var stay)) return;
                     rows.Add((stay, (int)(CsvSource.Id(row, c[2], "seq_num") ?? 0), row[c[3]].ToString().Trim(),
                         (int)(CsvSource.Id(row, c[4], "icd_version") ?? 0)));
-                }, cancellationToken: ct);
+                }, step, ct);
         }
         var codes = new HashSet<string>(StringComparer.Ordinal);
         var versionedCodes = new HashSet<(string, int)>();
         var wanted = rows.Select(r => r.Code).ToHashSet(StringComparer.Ordinal);
-        using (progress.Step("read d_icd_diagnoses", unit: "rows"))
+        using (var step = progress.Step("read d_icd_diagnoses", unit: "rows"))
         {
             CsvSource.ForEachRow(source.DIcdDiagnoses, ["icd_code", "icd_version"], [],
                 (row, c) =>
@@ -162,7 +162,7 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
                     // matches either); the default joins on (code, version).
                     codes.Add(code);
                     versionedCodes.Add((code, (int)(CsvSource.Id(row, c[1], "icd_version") ?? 0)));
-                }, cancellationToken: ct);
+                }, step, ct);
         }
         var byStay = new Dictionary<long, IReadOnlyList<Diagnosis>>();
         long kept = 0;
