@@ -196,9 +196,9 @@ public static class Extractor
         foreach (var f in cohort.Flow)
         {
             sb.AppendLine(CultureInfo.InvariantCulture, $"| {f.Step} | {f.Stays:N0} | {f.Admissions:N0} | {f.Subjects:N0} |");
-            var key = "cohort." + f.Step.Split(' ', '(')[0] + (f.Step.Contains("transfer") ? "_transfers" : f.Step.Contains("more than one") ? "_multistay" : f.Step.Contains("age") ? "_age" : "");
-            counts[key + ".stays"] = f.Stays;
-            counts[key + ".subjects"] = f.Subjects;
+            counts[$"cohort.{f.Key}.stays"] = f.Stays;
+            counts[$"cohort.{f.Key}.admissions"] = f.Admissions;
+            counts[$"cohort.{f.Key}.subjects"] = f.Subjects;
         }
         sb.AppendLine().AppendLine("| events | rows |").AppendLine("|---|---:|");
         void Ev(string name, string key, long v) { sb.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {v:N0} |"); counts["events." + key] = v; }

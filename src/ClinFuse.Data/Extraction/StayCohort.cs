@@ -5,7 +5,7 @@ using ClinFuse.Data.Mimic;
 namespace ClinFuse.Data.Extraction;
 
 /// <summary>Counts after one filter of the cohort flow.</summary>
-public sealed record FlowStep(string Step, long Stays, long Admissions, long Subjects);
+public sealed record FlowStep(string Key, string Step, long Stays, long Admissions, long Subjects);
 
 /// <summary>The stays of the cohort and their diagnoses (reference stage 1, <c>extract_subjects_iv.py</c>).</summary>
 public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<long, IReadOnlyList<Diagnosis>> DiagnosesByStay, IReadOnlyList<FlowStep> Flow, long DiagnosisRows)
@@ -31,14 +31,14 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
                     row[c[7]].ToString())), step, ct);
         }
         var flow = new List<FlowStep>();
-        void Count(string step, IEnumerable<RawStay> s)
+        void Count(string key, string step, IEnumerable<RawStay> s)
         {
             var list = s as ICollection<RawStay> ?? s.ToList();
-            flow.Add(new FlowStep(step, list.Count, list.Select(x => x.HadmId).Distinct().LongCount(), list.Select(x => x.SubjectId).Distinct().LongCount()));
+            flow.Add(new FlowStep(key, step, list.Count, list.Select(x => x.HadmId).Distinct().LongCount(), list.Select(x => x.SubjectId).Distinct().LongCount()));
         }
-        Count("icustays", raw);
+        Count("icustays", "icustays", raw);
         var noTransfer = raw.Where(s => s.FirstCareunit == s.LastCareunit).ToList();
-        Count("remove ICU transfers (first_careunit != last_careunit)", noTransfer);
+        Count("remove_transfers", "remove ICU transfers (first_careunit != last_careunit)", noTransfer);
 
         var hadms = noTransfer.Select(s => s.HadmId).ToHashSet();
         var subjects = noTransfer.Select(s => s.SubjectId).ToHashSet();
@@ -76,7 +76,7 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
         var joined = noTransfer.Where(s => admissions.ContainsKey((s.SubjectId, s.HadmId)) && patients.ContainsKey(s.SubjectId)).ToList();
         var perHadm = joined.GroupBy(s => s.HadmId).ToDictionary(g => g.Key, g => g.Count());
         var single = joined.Where(s => perHadm[s.HadmId] == 1).ToList();
-        Count("remove admissions with more than one ICU stay", single);
+        Count("remove_multistay", "remove admissions with more than one ICU stay", single);
 
         var stays = new List<Stay>();
         foreach (var s in single)
@@ -111,7 +111,7 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
             });
         }
         var adults = stays.Where(s => s.Age >= 18).ToList();
-        flow.Add(new FlowStep("remove patients age < 18", adults.Count, adults.Select(x => x.HadmId).Distinct().LongCount(), adults.Select(x => x.SubjectId).Distinct().LongCount()));
+        flow.Add(new FlowStep("remove_age", "remove patients age < 18", adults.Count, adults.Select(x => x.HadmId).Distinct().LongCount(), adults.Select(x => x.SubjectId).Distinct().LongCount()));
 
         var (diagnoses, rows) = ReadDiagnoses(source, adults, compat, progress, ct);
         return new StayCohort(adults, diagnoses, flow, rows);

@@ -77,6 +77,7 @@ public sealed class MedFuseParityTests(MedFuseDemo demo) : IClassFixture<MedFuse
         foreach (var (step, name) in new[] { ("START", "cohort.icustays"), ("REMOVE ICU TRANSFERS", "cohort.remove_transfers"), ("REMOVE MULTIPLE STAYS PER ADMIT", "cohort.remove_multistay"), ("REMOVE PATIENTS AGE < 18", "cohort.remove_age") })
         {
             Assert.Equal((long)s1[step]!["stay_ids"]!, demo.Result.Manifest.Counts[name + ".stays"]);
+            Assert.Equal((long)s1[step]!["hadm_ids"]!, demo.Result.Manifest.Counts[name + ".admissions"]);
             Assert.Equal((long)s1[step]!["subject_ids"]!, demo.Result.Manifest.Counts[name + ".subjects"]);
         }
         var s3 = Counts["3_extract_episodes"]!;
