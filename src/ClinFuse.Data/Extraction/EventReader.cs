@@ -65,6 +65,8 @@ public static class EventReader
         var events = new List<CleanEvent>();
         var counts = new EventCounts();
         var pandasNa = PandasNa.GetAlternateLookup<ReadOnlySpan<char>>();
+        // Text values that survive cleaning (GCS, and HR/RR/MBP in compat) are stored per event and
+        // repeat heavily, so they are interned per table.
         var pool = new Dictionary<string, string>(StringComparer.Ordinal);
         var lookup = pool.GetAlternateLookup<ReadOnlySpan<char>>();
         string Intern(ReadOnlySpan<char> s)
