@@ -124,6 +124,8 @@ public sealed class MedFuseParityTests(MedFuseDemo demo) : IClassFixture<MedFuse
         var ihm = store.Samples(TaskKind.InHospitalMortality);
         Assert.All(ihm, s => Assert.Equal(48.0, s.PeriodHours));
         Assert.All(ihm, s => Assert.False(s.HasImage));
+        Assert.False(store.HasImages);
+        Assert.Empty(store.Images());
     }
 
     [Fact]
