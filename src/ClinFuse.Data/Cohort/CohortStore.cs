@@ -108,6 +108,13 @@ public sealed class CohortStore
         return split is null ? all : [.. all.Where(s => s.Split == split)];
     }
 
+    /// <summary>True when the store was extracted with MIMIC-CXR-JPG metadata.</summary>
+    public bool HasImages => File.Exists(Path.Combine(folder, ImagesFile));
+
+    /// <summary>Every chest X-ray of the cohort's subjects (all views) with its subject's split; empty without MIMIC-CXR.</summary>
+    public IReadOnlyList<CxrImageRow> Images() =>
+        HasImages ? [.. Read<CxrImageRow>(Path.Combine(folder, ImagesFile))] : [];
+
     /// <summary>The label names of a task, in label-vector order.</summary>
     public static IReadOnlyList<string> LabelNames(TaskKind task) =>
         task == TaskKind.InHospitalMortality ? ["y_true"] : ExtractionResources.PhenotypeLabels;

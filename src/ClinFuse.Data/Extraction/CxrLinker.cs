@@ -1,4 +1,5 @@
 using System.Globalization;
+using ClinFuse.Core.Stages;
 using ClinFuse.Data.Mimic;
 
 namespace ClinFuse.Data.Extraction;
@@ -40,7 +41,7 @@ public sealed class CxrLinker
     public long ImagesWithoutTime { get; }
 
     /// <summary>Reads the metadata rows of <paramref name="subjects"/>.</summary>
-    public static CxrLinker Load(MimicCxrSource source, IReadOnlySet<long> subjects, CancellationToken ct)
+    public static CxrLinker Load(MimicCxrSource source, IReadOnlySet<long> subjects, IProgressStep? progress, CancellationToken ct)
     {
         var images = new List<CxrImage>();
         long missing = 0;
@@ -52,7 +53,7 @@ public sealed class CxrLinker
                 var time = StudyDateTime(row[c[4]].Span, row[c[5]].Span);
                 if (time is null) missing++;
                 images.Add(new CxrImage(row[c[0]].ToString(), subject, CsvSource.Id(row, c[2], "study_id") ?? 0, row[c[3]].ToString(), time));
-            }, cancellationToken: ct);
+            }, progress, ct);
         var bySubject = images.GroupBy(i => i.SubjectId).ToDictionary(g => g.Key, g => g.ToList());
         return new CxrLinker(bySubject, images, missing);
     }

@@ -7,16 +7,13 @@ namespace ClinFuse.Data.Extraction;
 /// </summary>
 public static class EpisodeBuilder
 {
-    /// <summary>An event after cleaning: its stay, time (s), variable and value.</summary>
-    public readonly record struct CleanEvent(int StayIndex, long Time, int Variable, CleanValue Value);
-
     const double SecondsPerMinute = 60.0;
 
     /// <summary>
     /// Builds the episodes of one subject. <paramref name="subjectStays"/> are the subject's stay
     /// indices; <paramref name="events"/> its cleaned events (any order).
     /// </summary>
-    public static List<Episode> Build(IReadOnlyList<Stay> stays, IReadOnlyList<int> subjectStays, List<CleanEvent> events,
+    public static List<Episode> Build(IReadOnlyList<Stay> stays, IReadOnlyList<int> subjectStays, Span<CleanEvent> events,
         IReadOnlySet<long> staysWithDiagnoses, CompatMode compat)
     {
         var n = ExtractionResources.Variables.Count;
@@ -33,13 +30,13 @@ public static class EpisodeBuilder
         var best = new CleanValue?[n];
         var stayBuffer = new List<int>();
         int i = 0;
-        while (i < events.Count)
+        while (i < events.Length)
         {
             var time = events[i].Time;
             var stay = events[i].StayIndex;
             Array.Clear(best);
             stayBuffer.Clear();
-            for (; i < events.Count && events[i].Time == time && (!perStay || events[i].StayIndex == stay); i++)
+            for (; i < events.Length && events[i].Time == time && (!perStay || events[i].StayIndex == stay); i++)
             {
                 var e = events[i];
                 if (!stayBuffer.Contains(e.StayIndex)) stayBuffer.Add(e.StayIndex);

@@ -17,8 +17,11 @@ public static class EventReader
         "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null",
     };
 
-    /// <summary>Reads the events of <paramref name="stays"/>; the result is unordered.</summary>
-    public static (List<ChartEvent> Events, EventCounts Counts) Read(MimicIvSource source, IReadOnlyList<Stay> stays, CompatMode compat, int threads, IStageProgress progress, CancellationToken ct)
+    /// <summary>
+    /// Reads and cleans the events of <paramref name="stays"/> (cleaning runs on the reading thread,
+    /// so raw events are never held); the result is unordered.
+    /// </summary>
+    public static (List<CleanEvent> Events, EventCounts Counts) Read(MimicIvSource source, IReadOnlyList<Stay> stays, CompatMode compat, int threads, IStageProgress progress, CancellationToken ct)
     {
         var stayIndex = new Dictionary<long, int>(stays.Count);
         var hadmStay = new Dictionary<long, int>(stays.Count);
@@ -30,7 +33,7 @@ public static class EventReader
             subjects.Add(stays[i].SubjectId);
         }
         var tables = new[] { (Path: source.ChartEvents, Name: "chartevents"), (Path: source.LabEvents, Name: "labevents") };
-        var results = new (List<ChartEvent>, EventCounts)[tables.Length];
+        var results = new (List<CleanEvent>, EventCounts)[tables.Length];
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = ct };
         try
         {
@@ -45,7 +48,7 @@ public static class EventReader
             // A user error in one table is the message, not the parallel loop around it.
             ExceptionDispatchInfo.Capture(first).Throw();
         }
-        var all = new List<ChartEvent>(results.Sum(r => r.Item1.Count));
+        var all = new List<CleanEvent>(results.Sum(r => r.Item1.Count));
         var counts = new EventCounts();
         foreach (var (events, c) in results)
         {
@@ -55,13 +58,15 @@ public static class EventReader
         return (all, counts);
     }
 
-    static (List<ChartEvent>, EventCounts) ReadTable(string path, Dictionary<long, int> stayIndex, Dictionary<long, int> hadmStay, HashSet<long> subjects,
+    static (List<CleanEvent>, EventCounts) ReadTable(string path, Dictionary<long, int> stayIndex, Dictionary<long, int> hadmStay, HashSet<long> subjects,
         CompatMode compat, IProgressStep step, CancellationToken ct)
     {
         var items = ExtractionResources.Items;
-        var events = new List<ChartEvent>();
+        var events = new List<CleanEvent>();
         var counts = new EventCounts();
         var pandasNa = PandasNa.GetAlternateLookup<ReadOnlySpan<char>>();
+        // Text values that survive cleaning (GCS, and HR/RR/MBP in compat) are stored per event and
+        // repeat heavily, so they are interned per table.
         var pool = new Dictionary<string, string>(StringComparer.Ordinal);
         var lookup = pool.GetAlternateLookup<ReadOnlySpan<char>>();
         string Intern(ReadOnlySpan<char> s)
@@ -93,9 +98,13 @@ public static class EventReader
                     return;
                 }
                 var time = FastTime.Seconds(row[c[2]].Span) ?? throw new FormatException($"charttime '{row[c[2]].ToString()}' is not yyyy-MM-dd HH:mm:ss");
-                events.Add(new ChartEvent(stayOfHadm, time, itemId, Intern(value), Intern(valueNum), c[7] < 0 ? "" : Intern(row[c[7]].Span)));
                 counts.Kept++;
-            }, step.Advance, ct);
+                var item = items[itemId];
+                var raw = new ChartEvent(stayOfHadm, time, itemId, Intern(value), Intern(valueNum), c[7] < 0 ? "" : Intern(row[c[7]].Span));
+                if (EventCleaning.Clean(raw, item, compat) is not { } clean) { counts.DroppedByCleaning[item.Variable]++; return; }
+                counts.PerVariable[item.Variable]++;
+                events.Add(new CleanEvent(stayOfHadm, time, item.Variable, clean));
+            }, step, ct);
         return (events, counts);
     }
 }

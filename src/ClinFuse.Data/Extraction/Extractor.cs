@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json.Nodes;
 using ClinFuse.Core;
@@ -65,16 +66,16 @@ public static class Extractor
         var (events, eventCounts) = EventReader.Read(mimic, cohort.Stays, options.Compat, compute.Threads, progress, ct);
         Lap("events");
 
-        var episodes = BuildEpisodes(cohort, events, options.Compat, compute, progress, ct, out var perVariable, out var droppedByCleaning);
-        events.Clear();
+        var episodes = BuildEpisodes(cohort, events, options.Compat, compute, progress, ct);
+        events = [];
         Lap("episodes");
 
         var splits = SubjectSplit.Assign(cohort.Stays.Select(s => s.SubjectId), options.Split, options.Seed);
         CxrLinker? linker = null;
         if (cxr is not null)
         {
-            using (progress.Step("read mimic-cxr metadata", unit: "rows"))
-                linker = CxrLinker.Load(cxr, cohort.Stays.Select(s => s.SubjectId).ToHashSet(), ct);
+            using var step = progress.Step("read mimic-cxr metadata", unit: "rows");
+            linker = CxrLinker.Load(cxr, cohort.Stays.Select(s => s.SubjectId).ToHashSet(), step, ct);
         }
         var samples = new Dictionary<TaskKind, List<TaskSample>>();
         var exclusions = new Dictionary<TaskKind, TaskExclusions>();
@@ -86,7 +87,7 @@ public static class Extractor
         }
         Lap("tasks");
 
-        var flow = FlowTable(cohort, eventCounts, perVariable, droppedByCleaning, episodes, samples, exclusions, linker, counts);
+        var flow = FlowTable(cohort, eventCounts, episodes, samples, exclusions, linker, counts);
         using (progress.Step("write cohort store", unit: "files"))
         {
             var episodeOf = episodes.ToDictionary(e => e.Stay.StayId);
@@ -131,8 +132,7 @@ public static class Extractor
         return new InputFile(Path.GetRelativePath(root, path), info.Length, "size+mtime:" + info.LastWriteTimeUtc.ToString("O", CultureInfo.InvariantCulture));
     }
 
-    static List<Episode> BuildEpisodes(StayCohort cohort, List<ChartEvent> events, CompatMode compat, ComputeSettings compute, IStageProgress progress,
-        CancellationToken ct, out long[] perVariable, out long[] droppedByCleaning)
+    static List<Episode> BuildEpisodes(StayCohort cohort, List<CleanEvent> events, CompatMode compat, ComputeSettings compute, IStageProgress progress, CancellationToken ct)
     {
         var stays = cohort.Stays;
         var subjectOrdinal = new Dictionary<long, int>();
@@ -149,29 +149,13 @@ public static class Extractor
             subjectStays[o].Add(i);
             ordinalOfStay[i] = o;
         }
-        var buckets = new List<EpisodeBuilder.CleanEvent>[subjectStays.Count];
-        for (int i = 0; i < buckets.Length; i++) buckets[i] = [];
-        var n = ExtractionResources.Variables.Count;
-        perVariable = new long[n];
-        droppedByCleaning = new long[n];
-        var items = ExtractionResources.Items;
-        using (var step = progress.Step("clean events", events.Count, "events"))
+        // Group by subject in place (no second copy of the events): each subject's events become one slice.
+        var starts = new int[subjectStays.Count + 1];
+        using (progress.Step("group events by subject", events.Count, "events"))
         {
-            for (int i = 0; i < events.Count; i++)
-            {
-                var e = events[i];
-                var item = items[e.ItemId];
-                CleanValue? value;
-                try { value = EventCleaning.Clean(e, item, compat); }
-                catch (FormatException ex)
-                {
-                    throw new ClinFuseException($"Stay {stays[e.StayIndex].StayId}: {ex.Message}.", "Run without --compat medfuse: the default drops such values.");
-                }
-                if (value is null) { droppedByCleaning[item.Variable]++; continue; }
-                perVariable[item.Variable]++;
-                buckets[ordinalOfStay[e.StayIndex]].Add(new EpisodeBuilder.CleanEvent(e.StayIndex, e.Time, item.Variable, value.Value));
-                if ((i & 0xFFFF) == 0xFFFF) step.Advance(0x10000);
-            }
+            foreach (var e in events) starts[ordinalOfStay[e.StayIndex] + 1]++;
+            for (int s = 0; s < subjectStays.Count; s++) starts[s + 1] += starts[s];
+            events.Sort((a, b) => ordinalOfStay[a.StayIndex].CompareTo(ordinalOfStay[b.StayIndex]));
         }
         var withDiagnoses = cohort.DiagnosesByStay.Keys.ToHashSet();
         var perSubject = new List<Episode>[subjectStays.Count];
@@ -179,15 +163,15 @@ public static class Extractor
         {
             Parallel.For(0, subjectStays.Count, compute.ParallelOptions(ct), s =>
             {
-                perSubject[s] = EpisodeBuilder.Build(stays, subjectStays[s], buckets[s], withDiagnoses, compat);
-                buckets[s] = [];
+                var slice = CollectionsMarshal.AsSpan(events)[starts[s]..starts[s + 1]];
+                perSubject[s] = EpisodeBuilder.Build(stays, subjectStays[s], slice, withDiagnoses, compat);
                 step.Advance();
             });
         }
         return [.. perSubject.SelectMany(x => x)];
     }
 
-    static string FlowTable(StayCohort cohort, EventCounts ev, long[] perVariable, long[] dropped, List<Episode> episodes,
+    static string FlowTable(StayCohort cohort, EventCounts ev, List<Episode> episodes,
         Dictionary<TaskKind, List<TaskSample>> samples, Dictionary<TaskKind, TaskExclusions> exclusions, CxrLinker? linker, Dictionary<string, long> counts)
     {
         var sb = new StringBuilder();
@@ -196,9 +180,9 @@ public static class Extractor
         foreach (var f in cohort.Flow)
         {
             sb.AppendLine(CultureInfo.InvariantCulture, $"| {f.Step} | {f.Stays:N0} | {f.Admissions:N0} | {f.Subjects:N0} |");
-            var key = "cohort." + f.Step.Split(' ', '(')[0] + (f.Step.Contains("transfer") ? "_transfers" : f.Step.Contains("more than one") ? "_multistay" : f.Step.Contains("age") ? "_age" : "");
-            counts[key + ".stays"] = f.Stays;
-            counts[key + ".subjects"] = f.Subjects;
+            counts[$"cohort.{f.Key}.stays"] = f.Stays;
+            counts[$"cohort.{f.Key}.admissions"] = f.Admissions;
+            counts[$"cohort.{f.Key}.subjects"] = f.Subjects;
         }
         sb.AppendLine().AppendLine("| events | rows |").AppendLine("|---|---:|");
         void Ev(string name, string key, long v) { sb.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {v:N0} |"); counts["events." + key] = v; }
@@ -211,10 +195,10 @@ public static class Extractor
         Ev("dropped: empty value", "null_value", ev.NullValue);
         Ev("kept after validation", "kept", ev.Kept);
         sb.AppendLine().AppendLine("| variable | kept after cleaning | dropped by cleaning |").AppendLine("|---|---:|---:|");
-        for (int v = 0; v < perVariable.Length; v++)
+        for (int v = 0; v < ev.PerVariable.Length; v++)
         {
-            sb.AppendLine(CultureInfo.InvariantCulture, $"| {ExtractionResources.Variables[v]} | {perVariable[v]:N0} | {dropped[v]:N0} |");
-            counts[$"variable.{ExtractionResources.Variables[v]}"] = perVariable[v];
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {ExtractionResources.Variables[v]} | {ev.PerVariable[v]:N0} | {ev.DroppedByCleaning[v]:N0} |");
+            counts[$"variable.{ExtractionResources.Variables[v]}"] = ev.PerVariable[v];
         }
         counts["episodes"] = episodes.Count;
         counts["episode_rows"] = episodes.Sum(e => (long)e.Rows.Count);

@@ -5,7 +5,7 @@ using ClinFuse.Data.Mimic;
 namespace ClinFuse.Data.Extraction;
 
 /// <summary>Counts after one filter of the cohort flow.</summary>
-public sealed record FlowStep(string Step, long Stays, long Admissions, long Subjects);
+public sealed record FlowStep(string Key, string Step, long Stays, long Admissions, long Subjects);
 
 /// <summary>The stays of the cohort and their diagnoses (reference stage 1, <c>extract_subjects_iv.py</c>).</summary>
 public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<long, IReadOnlyList<Diagnosis>> DiagnosesByStay, IReadOnlyList<FlowStep> Flow, long DiagnosisRows)
@@ -18,7 +18,7 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
     public static StayCohort Build(MimicIvSource source, CompatMode compat, IStageProgress progress, CancellationToken ct = default)
     {
         var raw = new List<RawStay>();
-        using (progress.Step("read icustays", unit: "rows"))
+        using (var step = progress.Step("read icustays", unit: "rows"))
         {
             CsvSource.ForEachRow(source.IcuStays, ["subject_id", "hadm_id", "stay_id", "first_careunit", "last_careunit", "intime", "outtime", "los"], [],
                 (row, c) => raw.Add(new RawStay(
@@ -28,22 +28,22 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
                     row[c[3]].ToString(), row[c[4]].ToString(),
                     CsvSource.Time(row, c[5], "intime") ?? throw new FormatException("intime is empty"),
                     CsvSource.Time(row, c[6], "outtime") ?? throw new FormatException("outtime is empty"),
-                    row[c[7]].ToString())), cancellationToken: ct);
+                    row[c[7]].ToString())), step, ct);
         }
         var flow = new List<FlowStep>();
-        void Count(string step, IEnumerable<RawStay> s)
+        void Count(string key, string step, IEnumerable<RawStay> s)
         {
             var list = s as ICollection<RawStay> ?? s.ToList();
-            flow.Add(new FlowStep(step, list.Count, list.Select(x => x.HadmId).Distinct().LongCount(), list.Select(x => x.SubjectId).Distinct().LongCount()));
+            flow.Add(new FlowStep(key, step, list.Count, list.Select(x => x.HadmId).Distinct().LongCount(), list.Select(x => x.SubjectId).Distinct().LongCount()));
         }
-        Count("icustays", raw);
+        Count("icustays", "icustays", raw);
         var noTransfer = raw.Where(s => s.FirstCareunit == s.LastCareunit).ToList();
-        Count("remove ICU transfers (first_careunit != last_careunit)", noTransfer);
+        Count("remove_transfers", "remove ICU transfers (first_careunit != last_careunit)", noTransfer);
 
         var hadms = noTransfer.Select(s => s.HadmId).ToHashSet();
         var subjects = noTransfer.Select(s => s.SubjectId).ToHashSet();
         var admissions = new Dictionary<(long, long), Admission>();
-        using (progress.Step("read admissions", unit: "rows"))
+        using (var step = progress.Step("read admissions", unit: "rows"))
         {
             CsvSource.ForEachRow(source.Admissions, ["subject_id", "hadm_id", "admittime", "dischtime", "deathtime", source.EthnicityColumn], ["hospital_expire_flag"],
                 (row, c) =>
@@ -56,10 +56,10 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
                         CsvSource.Time(row, c[3], "dischtime") ?? throw new FormatException("dischtime is empty"),
                         CsvSource.Time(row, c[4], "deathtime"), row[c[5]].ToString(),
                         flag.Length == 0 ? null : flag == "1");
-                }, cancellationToken: ct);
+                }, step, ct);
         }
         var patients = new Dictionary<long, Patient>();
-        using (progress.Step("read patients", unit: "rows"))
+        using (var step = progress.Step("read patients", unit: "rows"))
         {
             CsvSource.ForEachRow(source.Patients, ["subject_id", "gender", "anchor_age", "dod"], ["anchor_year"],
                 (row, c) =>
@@ -71,12 +71,12 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
                         (int)(CsvSource.Id(row, c[2], "anchor_age") ?? throw new FormatException("anchor_age is empty")),
                         year.Length == 0 ? null : int.Parse(year, CultureInfo.InvariantCulture),
                         CsvSource.Time(row, c[3], "dod"));
-                }, cancellationToken: ct);
+                }, step, ct);
         }
         var joined = noTransfer.Where(s => admissions.ContainsKey((s.SubjectId, s.HadmId)) && patients.ContainsKey(s.SubjectId)).ToList();
         var perHadm = joined.GroupBy(s => s.HadmId).ToDictionary(g => g.Key, g => g.Count());
         var single = joined.Where(s => perHadm[s.HadmId] == 1).ToList();
-        Count("remove admissions with more than one ICU stay", single);
+        Count("remove_multistay", "remove admissions with more than one ICU stay", single);
 
         var stays = new List<Stay>();
         foreach (var s in single)
@@ -111,7 +111,7 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
             });
         }
         var adults = stays.Where(s => s.Age >= 18).ToList();
-        flow.Add(new FlowStep("remove patients age < 18", adults.Count, adults.Select(x => x.HadmId).Distinct().LongCount(), adults.Select(x => x.SubjectId).Distinct().LongCount()));
+        flow.Add(new FlowStep("remove_age", "remove patients age < 18", adults.Count, adults.Select(x => x.HadmId).Distinct().LongCount(), adults.Select(x => x.SubjectId).Distinct().LongCount()));
 
         var (diagnoses, rows) = ReadDiagnoses(source, adults, compat, progress, ct);
         return new StayCohort(adults, diagnoses, flow, rows);
@@ -137,7 +137,7 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
     {
         var stayByHadm = stays.ToDictionary(s => (s.SubjectId, s.HadmId), s => s.StayId);
         var rows = new List<(long Stay, int Seq, string Code, int Version)>();
-        using (progress.Step("read diagnoses_icd", unit: "rows"))
+        using (var step = progress.Step("read diagnoses_icd", unit: "rows"))
         {
             CsvSource.ForEachRow(source.DiagnosesIcd, ["subject_id", "hadm_id", "seq_num", "icd_code", "icd_version"], [],
                 (row, c) =>
@@ -146,12 +146,12 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
                     if (!stayByHadm.TryGetValue(key, out var stay)) return;
                     rows.Add((stay, (int)(CsvSource.Id(row, c[2], "seq_num") ?? 0), row[c[3]].ToString().Trim(),
                         (int)(CsvSource.Id(row, c[4], "icd_version") ?? 0)));
-                }, cancellationToken: ct);
+                }, step, ct);
         }
         var codes = new HashSet<string>(StringComparer.Ordinal);
         var versionedCodes = new HashSet<(string, int)>();
         var wanted = rows.Select(r => r.Code).ToHashSet(StringComparer.Ordinal);
-        using (progress.Step("read d_icd_diagnoses", unit: "rows"))
+        using (var step = progress.Step("read d_icd_diagnoses", unit: "rows"))
         {
             CsvSource.ForEachRow(source.DIcdDiagnoses, ["icd_code", "icd_version"], [],
                 (row, c) =>
@@ -162,7 +162,7 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
                     // matches either); the default joins on (code, version).
                     codes.Add(code);
                     versionedCodes.Add((code, (int)(CsvSource.Id(row, c[1], "icd_version") ?? 0)));
-                }, cancellationToken: ct);
+                }, step, ct);
         }
         var byStay = new Dictionary<long, IReadOnlyList<Diagnosis>>();
         long kept = 0;

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using ClinFuse.Core;
+using ClinFuse.Core.Stages;
 using nietras.SeparatedValues;
 
 namespace ClinFuse.Data.Mimic;
@@ -12,9 +13,13 @@ namespace ClinFuse.Data.Mimic;
 public static class CsvSource
 {
     /// <summary>Opens <paramref name="path"/> for text reading, decompressing <c>.gz</c>.</summary>
-    public static TextReader OpenText(string path)
+    public static TextReader OpenText(string path) => OpenText(path, out _);
+
+    /// <summary>Opens <paramref name="path"/> for text reading; <paramref name="file"/> tells how far into the file reading is.</summary>
+    public static TextReader OpenText(string path, out FileStream file)
     {
-        Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        Stream stream = file;
         if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
             stream = new BufferedStream(new GZipStream(stream, CompressionMode.Decompress), 1 << 20);
         return new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
@@ -28,16 +33,17 @@ public static class CsvSource
     /// <param name="required">Columns that must exist.</param>
     /// <param name="optional">Columns read when present.</param>
     /// <param name="onRow">Called per data row with the row and the column indices (required first, then optional).</param>
-    /// <param name="onProgress">Called every 65,536 rows with the number of rows read since the last call.</param>
+    /// <param name="progress">Advanced by the rows read; its total is re-estimated from the share of the file consumed, for an ETA.</param>
     /// <param name="cancellationToken">Checked every 65,536 rows.</param>
     /// <returns>The number of data rows read.</returns>
     public static long ForEachRow(string path, IReadOnlyList<string> required, IReadOnlyList<string> optional,
-        RowAction onRow, Action<long>? onProgress = null, CancellationToken cancellationToken = default)
+        RowAction onRow, IProgressStep? progress = null, CancellationToken cancellationToken = default)
     {
         long rows = 0;
         try
         {
-            using var text = OpenText(path);
+            using var text = OpenText(path, out var file);
+            var fileBytes = Math.Max(1, file.Length);
             using var reader = Sep.Reader(o => o with { Unescape = true, HasHeader = true }).From(text);
             var columns = new int[required.Count + optional.Count];
             var missing = new List<string>();
@@ -62,10 +68,16 @@ public static class CsvSource
                 if ((rows & 0xFFFF) == 0)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    onProgress?.Invoke(0x10000);
+                    if (progress is not null)
+                    {
+                        progress.Advance(0x10000);
+                        var consumed = file.Position;
+                        if (consumed > 0) progress.SetTotal((long)(rows * (double)fileBytes / consumed));
+                    }
                 }
             }
-            onProgress?.Invoke(rows & 0xFFFF);
+            progress?.Advance(rows & 0xFFFF);
+            progress?.SetTotal(rows);
             return rows;
         }
         catch (InvalidDataException e)

@@ -52,9 +52,12 @@ public sealed record MimicIvSource(
             var versions = Directory.Exists(full)
                 ? Directory.EnumerateDirectories(full).Where(d => Directory.Exists(Path.Combine(d, "hosp"))).Select(Path.GetFileName).ToList()
                 : [];
+            var name = Path.GetFileName(full);
             var hint = versions.Count > 0
                 ? $"It holds version folders ({string.Join(", ", versions)}); point --mimic-iv at one of them."
-                : "Point --mimic-iv at the MIMIC-IV folder that holds hosp/ and icu/ (v1.0 also core/).";
+                : name is "hosp" or "icu" or "core"
+                    ? $"That is the {name}/ module; point --mimic-iv at its parent folder."
+                    : "Point --mimic-iv at the MIMIC-IV folder that holds hosp/ and icu/ (v1.0 also core/).";
             throw new ClinFuseException($"--mimic-iv: {full} is not a MIMIC-IV folder (no hosp/ or core/ inside).", hint);
         }
         var layout = Directory.Exists(Path.Combine(full, "core")) ? MimicIvLayout.V1 : MimicIvLayout.V2Plus;

@@ -63,6 +63,12 @@ public sealed class LinkageAndSplitTests
         Assert.Equal("aaaaaaaa-5", pheno.CxrDicomId);
         Assert.Equal(50000002, pheno.CxrStudyId);
         Assert.Equal("files/p10/p10000001/s50000002/aaaaaaaa-5.jpg", pheno.CxrPath);
+        // Every image of the subject is listed, all views, with the subject's EHR split.
+        var images = store.Images();
+        Assert.Equal(8, images.Count);
+        Assert.All(images, i => Assert.Equal(store.Stays.Single().Split, i.Split));
+        Assert.Null(images.Single(i => i.DicomId == "aaaaaaaa-7").StudyTime);
+        Assert.Equal("PA", images.Single(i => i.DicomId == "aaaaaaaa-3").ViewPosition);
     }
 
     [Fact]
@@ -76,6 +82,7 @@ public sealed class LinkageAndSplitTests
     public async Task No_image_in_window_leaves_the_sample_unpaired()
     {
         var store = await ExtractWithImages([Row("cccccccc-1", "LATERAL", "21500102", "120000")]);
+        Assert.True(store.HasImages);
         Assert.All(store.Samples(TaskKind.Phenotyping), s => Assert.False(s.HasImage));
     }
 

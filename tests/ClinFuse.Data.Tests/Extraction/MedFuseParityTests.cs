@@ -77,6 +77,7 @@ public sealed class MedFuseParityTests(MedFuseDemo demo) : IClassFixture<MedFuse
         foreach (var (step, name) in new[] { ("START", "cohort.icustays"), ("REMOVE ICU TRANSFERS", "cohort.remove_transfers"), ("REMOVE MULTIPLE STAYS PER ADMIT", "cohort.remove_multistay"), ("REMOVE PATIENTS AGE < 18", "cohort.remove_age") })
         {
             Assert.Equal((long)s1[step]!["stay_ids"]!, demo.Result.Manifest.Counts[name + ".stays"]);
+            Assert.Equal((long)s1[step]!["hadm_ids"]!, demo.Result.Manifest.Counts[name + ".admissions"]);
             Assert.Equal((long)s1[step]!["subject_ids"]!, demo.Result.Manifest.Counts[name + ".subjects"]);
         }
         var s3 = Counts["3_extract_episodes"]!;
@@ -123,6 +124,8 @@ public sealed class MedFuseParityTests(MedFuseDemo demo) : IClassFixture<MedFuse
         var ihm = store.Samples(TaskKind.InHospitalMortality);
         Assert.All(ihm, s => Assert.Equal(48.0, s.PeriodHours));
         Assert.All(ihm, s => Assert.False(s.HasImage));
+        Assert.False(store.HasImages);
+        Assert.Empty(store.Images());
     }
 
     [Fact]

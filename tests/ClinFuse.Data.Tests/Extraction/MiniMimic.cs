@@ -36,11 +36,15 @@ public sealed class MiniMimic : IDisposable
         return this;
     }
 
-    /// <summary>Writes the tables (gzipped when <paramref name="gzip"/>); returns the root.</summary>
-    public string Write(bool gzip = true)
+    /// <summary>
+    /// Writes the tables (gzipped when <paramref name="gzip"/>); returns the root. <paramref name="v1"/>
+    /// writes MIMIC-IV v1.0's layout: patients and admissions in core/, race named ethnicity.
+    /// </summary>
+    public string Write(bool gzip = true, bool v1 = false)
     {
-        Table("hosp/patients", Patients, gzip);
-        Table("hosp/admissions", Admissions, gzip);
+        var demographics = v1 ? "core" : "hosp";
+        Table($"{demographics}/patients", Patients, gzip);
+        Table($"{demographics}/admissions", v1 ? [Admissions[0].Replace(",race,", ",ethnicity,"), .. Admissions.Skip(1)] : Admissions, gzip);
         Table("icu/icustays", IcuStays, gzip);
         Table("hosp/diagnoses_icd", Diagnoses, gzip);
         Table("hosp/d_icd_diagnoses", DIcd, gzip);

@@ -18,7 +18,7 @@ public sealed class TimeWindowTests
         Ethnicity = "WHITE", Gender = "F", AnchorAge = 60, Age = 60, MortalityInUnit = false, Mortality = false,
     };
 
-    static EpisodeBuilder.CleanEvent Ev(int stay, string time, string variable, string text) =>
+    static CleanEvent Ev(int stay, string time, string variable, string text) =>
         new(stay, FastTime.Seconds(DateTime.Parse(time, System.Globalization.CultureInfo.InvariantCulture)), ExtractionResources.IndexOfVariable(variable), new CleanValue(0, text));
 
     static readonly int HeartRate = ExtractionResources.IndexOfVariable("Heart Rate");
@@ -29,7 +29,7 @@ public sealed class TimeWindowTests
         var stays = new[] { MakeStay(100, "2150-01-01 22:00:00", "2150-01-02 02:30:00") };
         foreach (var compat in new[] { CompatMode.MedFuse, CompatMode.None })
         {
-            var episodes = EpisodeBuilder.Build(stays, [0], [
+            var episodes = EpisodeBuilder.Build(stays, [0], (CleanEvent[])[
                 Ev(0, "2150-01-01 22:00:00", "Heart Rate", "80"),
                 Ev(0, "2150-01-02 00:15:00", "Heart Rate", "81"),
                 Ev(0, "2150-01-02 02:30:00", "Heart Rate", "82"),
@@ -43,10 +43,10 @@ public sealed class TimeWindowTests
     public void Own_events_outside_the_window_are_kept_by_compat_and_dropped_by_default()
     {
         var stays = new[] { MakeStay(100, "2150-01-01 10:00:00", "2150-01-03 10:00:00") };
-        List<EpisodeBuilder.CleanEvent> Events() => [Ev(0, "2150-01-01 08:00:00", "Glucose", "110"), Ev(0, "2150-01-01 12:00:00", "Heart Rate", "80")];
-        var compat = EpisodeBuilder.Build(stays, [0], Events(), new HashSet<long> { 100 }, CompatMode.MedFuse).Single();
+        List<CleanEvent> Events() => [Ev(0, "2150-01-01 08:00:00", "Glucose", "110"), Ev(0, "2150-01-01 12:00:00", "Heart Rate", "80")];
+        var compat = EpisodeBuilder.Build(stays, [0], Events().ToArray(), new HashSet<long> { 100 }, CompatMode.MedFuse).Single();
         Assert.Equal([-2.0, 2.0], compat.Rows.Select(r => r.Hours));
-        var fixedEpisode = EpisodeBuilder.Build(stays, [0], Events(), new HashSet<long> { 100 }, CompatMode.None).Single();
+        var fixedEpisode = EpisodeBuilder.Build(stays, [0], Events().ToArray(), new HashSet<long> { 100 }, CompatMode.None).Single();
         Assert.Equal([2.0], fixedEpisode.Rows.Select(r => r.Hours));
     }
 
@@ -55,11 +55,11 @@ public sealed class TimeWindowTests
     {
         // Two stays of one subject whose windows overlap the shared charttime.
         var stays = new[] { MakeStay(100, "2150-01-01 10:00:00", "2150-01-02 10:00:00", hadm: 10), MakeStay(200, "2150-01-02 09:00:00", "2150-01-03 10:00:00", hadm: 20) };
-        List<EpisodeBuilder.CleanEvent> Events() => [Ev(0, "2150-01-02 09:30:00", "Heart Rate", "80"), Ev(1, "2150-01-02 09:30:00", "Heart Rate", "90")];
-        var compat = EpisodeBuilder.Build(stays, [0, 1], Events(), new HashSet<long> { 100, 200 }, CompatMode.MedFuse);
+        List<CleanEvent> Events() => [Ev(0, "2150-01-02 09:30:00", "Heart Rate", "80"), Ev(1, "2150-01-02 09:30:00", "Heart Rate", "90")];
+        var compat = EpisodeBuilder.Build(stays, [0, 1], Events().ToArray(), new HashSet<long> { 100, 200 }, CompatMode.MedFuse);
         Assert.Equal(2, compat[0].Rows.Count);
         Assert.All(compat[0].Rows, r => Assert.Equal("90", r.Cells[HeartRate])); // one value per time for the subject
-        var fixedEpisodes = EpisodeBuilder.Build(stays, [0, 1], Events(), new HashSet<long> { 100, 200 }, CompatMode.None);
+        var fixedEpisodes = EpisodeBuilder.Build(stays, [0, 1], Events().ToArray(), new HashSet<long> { 100, 200 }, CompatMode.None);
         Assert.Equal("80", Assert.Single(fixedEpisodes[0].Rows).Cells[HeartRate]);
         Assert.Equal("90", Assert.Single(fixedEpisodes[1].Rows).Cells[HeartRate]);
     }
@@ -68,7 +68,7 @@ public sealed class TimeWindowTests
     public void Ties_at_one_time_keep_the_largest_value_in_reference_order()
     {
         var stays = new[] { MakeStay(100, "2150-01-01 10:00:00", "2150-01-02 10:00:00") };
-        var e = EpisodeBuilder.Build(stays, [0], [
+        var e = EpisodeBuilder.Build(stays, [0], (CleanEvent[])[
             Ev(0, "2150-01-01 11:00:00", "Respiratory rate", "16"),
             Ev(0, "2150-01-01 11:00:00", "Respiratory rate", "9"),
             new(0, FastTime.Seconds(new DateTime(2150, 1, 1, 11, 0, 0)), ExtractionResources.IndexOfVariable("Systolic blood pressure"), new CleanValue(95, null)),
@@ -83,7 +83,7 @@ public sealed class TimeWindowTests
     public void Episodes_are_numbered_by_intime_and_empty_stays_keep_their_number()
     {
         var stays = new[] { MakeStay(300, "2150-03-01 10:00:00", "2150-03-02 10:00:00", hadm: 30), MakeStay(100, "2150-01-01 10:00:00", "2150-01-02 10:00:00", hadm: 10), MakeStay(200, "2150-02-01 10:00:00", "2150-02-02 10:00:00", hadm: 20) };
-        var episodes = EpisodeBuilder.Build(stays, [0, 1, 2], [Ev(0, "2150-03-01 12:00:00", "Heart Rate", "80"), Ev(1, "2150-01-01 12:00:00", "Heart Rate", "80")],
+        var episodes = EpisodeBuilder.Build(stays, [0, 1, 2], (CleanEvent[])[Ev(0, "2150-03-01 12:00:00", "Heart Rate", "80"), Ev(1, "2150-01-01 12:00:00", "Heart Rate", "80")],
             new HashSet<long> { 100, 200, 300 }, CompatMode.MedFuse);
         Assert.Equal([(100L, 1), (300L, 3)], episodes.Select(e => (e.Stay.StayId, e.Number)));
         Assert.Equal("1_episode3_timeseries.csv", episodes[1].SeriesFileName);
