@@ -13,7 +13,7 @@ public static class PrepareCommand
         var cohort = new Option<DirectoryInfo>("--cohort") { Description = "Cohort store written by `clinfuse extract`.", Required = true };
         var task = new Option<string>("--task") { Description = "Task: ihm (48 h in-hospital mortality) or phenotyping (25 CCS labels).", Required = true };
         task.AcceptOnlyFromAmong("ihm", "phenotyping");
-        var cxr = new Option<DirectoryInfo?>("--mimic-cxr") { Description = "MIMIC-CXR-JPG folder the cohort's image paths are relative to (leave out for series only)." };
+        var cxr = new Option<DirectoryInfo?>("--mimic-cxr") { Description = "MIMIC-CXR-JPG folder the cohort's image paths are relative to (default: the folder `extract` read)." };
         var clahe = new Option<bool>("--clahe") { Description = "Apply CLAHE (clip 2.0, 8x8 tiles) to every image, as the paper does (--clahe false to skip).", DefaultValueFactory = _ => true };
         var normalizer = new Option<string>("--normalizer") { Description = "Series normalisation: fit (on the training split) or reference (MedFuse's published statistics).", DefaultValueFactory = _ => "fit" };
         normalizer.AcceptOnlyFromAmong("fit", "reference");

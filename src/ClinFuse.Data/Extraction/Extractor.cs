@@ -35,7 +35,8 @@ public static class Extractor
             ["seed"] = options.Seed,
             ["export_medfuse"] = options.ExportMedFuse,
             ["mimic_iv_layout"] = mimic.Layout == MimicIvLayout.V1 ? "v1.0" : "v2+",
-            ["mimic_cxr"] = cxr is not null,
+            // The prepare stage resolves the samples' relative image paths against this folder.
+            ["mimic_cxr"] = cxr is null ? null : Path.GetFullPath(cxr.Root),
         };
         var inputs = new List<InputFile>();
         using (progress.Step("identify inputs", mimic.Tables.Count + (cxr is null ? 0 : 1), "files"))

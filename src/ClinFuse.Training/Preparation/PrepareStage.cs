@@ -25,7 +25,7 @@ public enum NormalizerSource
 /// <param name="CohortFolder">The cohort store written by <c>clinfuse extract</c>.</param>
 /// <param name="Task">Which task's samples to prepare.</param>
 /// <param name="OutputFolder">The prepared store to write.</param>
-/// <param name="CxrRoot">The MIMIC-CXR-JPG folder whose <c>files/</c> the cohort's image paths are relative to; null prepares series only.</param>
+/// <param name="CxrRoot">The MIMIC-CXR-JPG folder the cohort's image paths are relative to; null means the folder the extraction read (none: series only).</param>
 /// <param name="Images">Offline image preprocessing (CLAHE on or off, sizes).</param>
 /// <param name="Normalizer">Normaliser statistics to use.</param>
 /// <param name="Force">Replace a non-empty output folder.</param>
@@ -60,6 +60,8 @@ public static class PrepareStage
         var clock = Stopwatch.StartNew();
         var cohortFolder = Path.GetFullPath(options.CohortFolder);
         var cohort = CohortStore.Open(cohortFolder);
+        // Images are found where extract read them unless the caller points elsewhere (moved data).
+        options = options with { CxrRoot = options.CxrRoot ?? cohort.Manifest.Config["mimic_cxr"]?.GetValue<string>() };
         if (options.CxrRoot is not null && !Directory.Exists(options.CxrRoot))
             throw new ClinFuseException($"The chest X-ray folder {options.CxrRoot} does not exist.", "Pass the MIMIC-CXR-JPG folder (the one holding files/) as --mimic-cxr, or leave it out to prepare series only.");
 
