@@ -273,12 +273,10 @@ public static class Trainer
     {
         public void Save(string path, FusionNetwork network, FusionLoss loss, int epoch, double valLoss, RankScores scores)
         {
-            var metrics = new Dictionary<string, double>
-            {
-                ["val_loss"] = valLoss,
-                ["auroc_macro"] = scores.AurocMacro,
-                ["auprc_macro"] = scores.AuprcMacro,
-            };
+            // A validation split whose labels are all one class has no AUROC: the sidecar then omits it.
+            var metrics = new Dictionary<string, double>();
+            foreach (var (key, value) in new[] { ("val_loss", valLoss), ("auroc_macro", scores.AurocMacro), ("auprc_macro", scores.AuprcMacro) })
+                if (double.IsFinite(value)) metrics[key] = value;
             if (loss.LogVar is not null)
             {
                 var s = loss.LogVar.detach().data<float>().ToArray();

@@ -66,6 +66,20 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void A_validation_split_without_both_classes_trains_to_the_end_and_keeps_the_last_weights()
+    {
+        using var dir = Fixtures.TempFolder();
+        using var data = new SyntheticData.Set(dir.Path, train: 48, validation: 1); // one sample: every label has one class
+        var result = Trainer.Run(data.Job(SyntheticData.SmallConfig() with { Epochs = 2 }, "run"), StageProgress.None);
+
+        Assert.True(result.State.Finished);
+        Assert.All(result.State.History, e => Assert.True(double.IsNaN(e.ValAuroc)));
+        var sidecar = File.ReadAllText(Checkpoint.SidecarPath(Path.Combine(dir.Path, "run", "best.safetensors")));
+        Assert.DoesNotContain("auroc_macro", sidecar);
+        Assert.Contains("val_loss", sidecar);
+    }
+
+    [Fact]
     public void Same_seed_gives_identical_runs_and_another_seed_does_not()
     {
         using var dir = Fixtures.TempFolder();
