@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ClinFuse.Cli.Demo;
 
 namespace ClinFuse.Cli.Commands;
 
@@ -8,10 +9,24 @@ public static class DemoCommand
     public static Command Create()
     {
         var quick = new Option<bool>("--quick") { Description = "A smoke run of a few minutes with tiny sizes." };
-        var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Working folder for every stage's output.", DefaultValueFactory = _ => new DirectoryInfo("clinfuse-demo") };
-        return NotAvailable.Mark(new Command("demo", "Run synth -> extract -> prepare -> pretrain -> train -> evaluate -> robustness -> report on a synthetic cohort.")
+        var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Working folder for every stage's output (completed steps are skipped on a rerun).", DefaultValueFactory = _ => new DirectoryInfo("clinfuse-demo") };
+        var patients = new Option<int?>("--patients") { Description = "Synthetic patients (default: 600, or 120 with --quick)." };
+        var seed = CommonOptions.Seed();
+        var command = new Command("demo", "Run synth -> extract -> prepare -> pretrain -> train -> evaluate -> robustness -> report on a synthetic cohort.")
         {
-            quick, outDir, CommonOptions.Seed(),
+            quick, outDir, patients, seed,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var size = result.GetValue(quick) ? DemoSize.Quick : DemoSize.Standard;
+            if (result.GetValue(patients) is int n)
+            {
+                if (n < 50) throw new Core.ClinFuseException($"--patients must be at least 50 for the demo, got {n}.", "Too few patients leave the validation and test splits without positives.");
+                size = size with { Patients = n };
+            }
+            var runner = new DemoRunner(result.InvocationConfiguration.Output, result.InvocationConfiguration.Error);
+            return await runner.RunAsync(result.GetValue(outDir)!.FullName, size, result.GetValue(seed), result.GetValue(CommonOptions.Threads), cancellationToken);
         });
+        return command;
     }
 }

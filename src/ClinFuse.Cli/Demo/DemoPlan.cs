@@ -1,0 +1,112 @@
+using System.Globalization;
+
+namespace ClinFuse.Cli.Demo;
+
+/// <summary>One step of the demo: a <c>clinfuse</c> command line and the file that shows it is done.</summary>
+/// <param name="Title">What the step does, for the plan and progress.</param>
+/// <param name="Arguments">The command line, without the program name.</param>
+/// <param name="DoneMarker">A file that exists once the step has completed (the step is then skipped on a rerun).</param>
+public sealed record DemoStep(string Title, string[] Arguments, string DoneMarker)
+{
+    /// <summary>The command as a user would type it.</summary>
+    public string CommandLine => "clinfuse " + string.Join(' ', Arguments.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
+}
+
+/// <summary>Sizes of a demo run.</summary>
+/// <param name="Patients">Synthetic patients.</param>
+/// <param name="PretrainEpochs">Epochs of each encoder pre-training.</param>
+/// <param name="FinetuneEpochs">Epochs of each fusion fine-tuning.</param>
+/// <param name="NoiseLevels">Noise levels (percent) of the robustness sweep.</param>
+/// <param name="Ablation">Also train the ablation rows (attention without CLAHE, with and without the uncertainty loss).</param>
+public sealed record DemoSize(int Patients, int PretrainEpochs, int FinetuneEpochs, int[] NoiseLevels, bool Ablation)
+{
+    /// <summary>The default demo: big enough that fusion can beat each modality, within minutes on 2 cores.</summary>
+    public static DemoSize Standard { get; } = new(600, 6, 6, [20, 40, 60], Ablation: true);
+
+    /// <summary>A smoke run of the whole chain (CI): tiny cohort, one epoch.</summary>
+    public static DemoSize Quick { get; } = new(120, 1, 1, [30], Ablation: false);
+}
+
+/// <summary>
+/// The demo as a list of ordinary <c>clinfuse</c> commands on the phenotyping task (the paper's
+/// Tables II–VI and Fig. 4): synthesise a cohort, extract it, prepare it with and without CLAHE,
+/// pre-train both encoders, fine-tune the fusion models and the baselines, evaluate them, sweep
+/// noise, and report. Every step writes its own folder under the demo folder, so each can be rerun
+/// or inspected alone, and the printed plan is exactly what a user would type.
+/// </summary>
+public static class DemoPlan
+{
+    /// <summary>The model runs the report reads, in table order.</summary>
+    public sealed record ModelRun(string Folder, string Title);
+
+    /// <summary>Builds the steps for <paramref name="root"/> with <paramref name="size"/>.</summary>
+    public static (IReadOnlyList<DemoStep> Steps, IReadOnlyList<ModelRun> Runs) Build(string root, DemoSize size, int seed)
+    {
+        string P(params string[] parts) => Path.Combine([root, .. parts]);
+        string S(int v) => v.ToString(CultureInfo.InvariantCulture);
+        var steps = new List<DemoStep>
+        {
+            new("Generate a synthetic MIMIC-IV + MIMIC-CXR-JPG cohort",
+                ["synth", "--out", P("synth"), "--patients", S(size.Patients), "--seed", S(seed), "--images", "small", "--force"],
+                P("synth", "truth", "oracle_metrics.json")),
+            new("Extract ICU stays, tasks, linked X-rays and splits",
+                ["extract", "--mimic-iv", P("synth", "mimic-iv"), "--mimic-cxr", P("synth", "mimic-cxr-jpg"), "--out", P("cohort"), "--seed", S(seed), "--force"],
+                P("cohort", "manifest.json")),
+            new("Prepare phenotyping with CLAHE",
+                ["prepare", "--cohort", P("cohort"), "--task", "phenotyping", "--out", P("prepared", "clahe"), "--force"],
+                P("prepared", "clahe", "manifest.json")),
+            new("Prepare phenotyping without CLAHE",
+                ["prepare", "--cohort", P("cohort"), "--task", "phenotyping", "--clahe", "false", "--out", P("prepared", "plain"), "--force"],
+                P("prepared", "plain", "manifest.json")),
+            Pretrain("ehr", "plain", "ehr"),
+            Pretrain("cxr", "plain", "cxr"),
+            Pretrain("cxr", "clahe", "cxr-clahe"),
+        };
+
+        DemoStep Pretrain(string encoder, string store, string name) => new(
+            $"Pre-train the {(encoder == "ehr" ? "EHR (LSTM)" : "CXR (ResNet-34)")} encoder{(store == "clahe" ? " on CLAHE images" : "")}",
+            ["pretrain", "--data", P("prepared", store), "--encoder", encoder, "--epochs", S(size.PretrainEpochs), "--seed", S(seed), "--out", P("runs", "pretrain-" + name), "--force"],
+            P("runs", "pretrain-" + name, "best.safetensors"));
+
+        var runs = new List<ModelRun>
+        {
+            new(P("runs", "pretrain-ehr"), "Time series only"),
+            new(P("runs", "pretrain-cxr"), "Image only"),
+        };
+        void Finetune(string name, string title, string model, string loss, string store)
+        {
+            string cxr = store == "clahe" ? "pretrain-cxr-clahe" : "pretrain-cxr";
+            steps.Add(new($"Fine-tune {title}",
+                ["train", "--data", P("prepared", store), "--model", model, "--loss", loss,
+                 "--ehr-encoder", P("runs", "pretrain-ehr"), "--cxr-encoder", P("runs", cxr),
+                 "--epochs", S(size.FinetuneEpochs), "--seed", S(seed), "--out", P("runs", name), "--force"],
+                P("runs", name, "best.safetensors")));
+            runs.Add(new(P("runs", name), title));
+        }
+        Finetune("medfuse", "MedFuse (LSTM fusion)", "medfuse", "bce", "plain");
+        if (size.Ablation)
+        {
+            Finetune("attention", "Attention", "attention", "bce", "plain");
+            Finetune("attention-uncertainty", "Attention + uncertainty loss", "attention", "uncertainty", "plain");
+            Finetune("attention-clahe", "Attention + CLAHE", "attention", "bce", "clahe");
+        }
+        Finetune("attention-uncertainty-clahe", "Attention + uncertainty + CLAHE", "attention", "uncertainty", "clahe");
+
+        foreach (var run in runs)
+            steps.Add(new($"Evaluate {run.Title} on the test split (bootstrap CIs)",
+                ["evaluate", "--run", run.Folder, "--split", "test", "--seed", S(seed)],
+                Path.Combine(run.Folder, "metrics.json")));
+
+        var noisy = runs.Where(r => r.Folder.EndsWith("medfuse", StringComparison.Ordinal) || r.Folder.EndsWith("attention-uncertainty-clahe", StringComparison.Ordinal)).ToList();
+        var sweep = new List<string> { "robustness", "--protocol", "clean-train", "--seed", S(seed), "--levels" };
+        sweep.AddRange(size.NoiseLevels.Select(S));
+        foreach (var run in noisy) sweep.AddRange(["--run", run.Folder]);
+        steps.Add(new("Robustness: trained clean, tested with Gaussian noise", [.. sweep],
+            Path.Combine(noisy[^1].Folder, "robustness", "clean-train-noisy-test", S(size.NoiseLevels[^1]), "metrics.json")));
+
+        var report = new List<string> { "report", "--out", P("report"), "--truth", P("oracle-phenotyping.csv"), "--provenance", P("provenance.json"), "--force" };
+        foreach (var run in runs) report.AddRange(["--run", run.Folder]);
+        steps.Add(new("Write the report (tables, figures, oracle, provenance)", [.. report], P("report", "report.html")));
+        return (steps, runs);
+    }
+}

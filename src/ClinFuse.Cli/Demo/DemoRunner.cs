@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ClinFuse.Core;
+using ClinFuse.Data.Extraction;
+using ClinFuse.Evaluation;
+
+namespace ClinFuse.Cli.Demo;
+
+/// <summary>
+/// Runs a <see cref="DemoPlan"/>: prints the plan, runs each step in this process (skipping those
+/// whose output is complete from an earlier run), and before the report writes the synthetic oracle
+/// and a verdict: does the fusion model beat both single-modality models, and how far is it from
+/// the oracle AUROC.
+/// </summary>
+public sealed class DemoRunner(TextWriter output, TextWriter error)
+{
+    /// <summary>How far below the oracle's macro AUROC the fusion model may land and still count as close.</summary>
+    public const double OracleTolerance = 0.10;
+
+    /// <summary>Runs the plan; returns the process exit code.</summary>
+    public async Task<int> RunAsync(string root, DemoSize size, int seed, int? threads, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(root);
+        var (steps, runs) = DemoPlan.Build(root, size, seed);
+        output.WriteLine($"ClinFuse demo in {root}: {size.Patients} synthetic patients, phenotyping (25 labels).");
+        output.WriteLine("Plan (each step is an ordinary clinfuse command; completed steps are skipped on a rerun):");
+        for (int i = 0; i < steps.Count; i++) output.WriteLine($"  {i + 1,2}. {steps[i].Title}\n      {steps[i].CommandLine}");
+        output.WriteLine();
+
+        var total = Stopwatch.StartNew();
+        var timings = new List<(string, double)>();
+        for (int i = 0; i < steps.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var step = steps[i];
+            if (File.Exists(step.DoneMarker))
+            {
+                output.WriteLine($"[{i + 1}/{steps.Count}] {step.Title}: already done, skipped.");
+                continue;
+            }
+            if (step.Arguments[0] == "report") WriteReportInputs(root, runs);
+            output.WriteLine($"[{i + 1}/{steps.Count}] {step.Title}");
+            var clock = Stopwatch.StartNew();
+            var arguments = threads is null ? step.Arguments : [.. step.Arguments, "--threads", threads.Value.ToString(CultureInfo.InvariantCulture)];
+            int code = await CliApp.RunAsync(arguments, output, error);
+            timings.Add((step.Title, clock.Elapsed.TotalSeconds));
+            if (code != ExitCodes.Ok)
+            {
+                error.WriteLine($"error: demo step {i + 1} ({step.Title}) failed with exit code {code}.");
+                error.WriteLine($"  Fix the cause above and rerun `clinfuse demo --out {root}`: completed steps are skipped.");
+                return code;
+            }
+            output.WriteLine($"      done in {clock.Elapsed.TotalSeconds:0.0} s");
+        }
+        output.WriteLine();
+        foreach (var line in Verdict(root, runs).Lines) output.WriteLine(line);
+        output.WriteLine($"Demo finished in {total.Elapsed.TotalMinutes:0.0} min. Report: {Path.Combine(root, "report", "report.html")}");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>The oracle predictions and the provenance file (with the verdict) the report step reads.</summary>
+    static void WriteReportInputs(string root, IReadOnlyList<DemoPlan.ModelRun> runs)
+    {
+        SyntheticOracle.Write(Path.Combine(root, "synth", "truth"), Path.Combine(root, "cohort"), TaskKind.Phenotyping, Path.Combine(root, "oracle-phenotyping.csv"));
+        var verdict = Verdict(root, runs);
+        var provenance = new JsonObject
+        {
+            ["cohort"] = "synthetic (clinfuse synth), MIMIC-IV v2.2 and MIMIC-CXR-JPG 2.0.0 layouts",
+            ["clinfuse_version"] = ProductInfo.Version,
+            ["demo_verdict"] = verdict.Json,
+            ["cohort_flow"] = CohortFlow(Path.Combine(root, "cohort", "manifest.json")),
+        };
+        File.WriteAllText(Path.Combine(root, "provenance.json"), provenance.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    static JsonArray CohortFlow(string manifestPath)
+    {
+        var flow = new JsonArray();
+        if (JsonNode.Parse(File.ReadAllText(manifestPath))?["counts"] is JsonObject counts)
+            foreach (var (key, value) in counts) flow.Add(new JsonObject { ["count"] = key, ["value"] = value?.DeepClone() });
+        return flow;
+    }
+
+    sealed record VerdictResult(JsonObject Json, IReadOnlyList<string> Lines);
+
+    /// <summary>Compares the fusion model's test macro AUROC with both single-modality models and the oracle.</summary>
+    static VerdictResult Verdict(string root, IReadOnlyList<DemoPlan.ModelRun> runs)
+    {
+        double? Auroc(string folder)
+        {
+            var path = Path.Combine(folder, "metrics.json");
+            return File.Exists(path) ? MetricsJson.Read(path).Summary.Auroc.Macro.Value : null;
+        }
+        var oraclePath = Path.Combine(root, "oracle-phenotyping.csv");
+        double? oracle = File.Exists(oraclePath) ? Evaluator.Evaluate(PredictionsFile.Read(oraclePath), 0, 0).Summary.Auroc.Macro.Value : null;
+        double? series = Auroc(runs.First(r => r.Title == "Time series only").Folder);
+        double? image = Auroc(runs.First(r => r.Title == "Image only").Folder);
+        var fusionRun = runs[^1];
+        double? fusion = Auroc(fusionRun.Folder);
+
+        string F(double? v) => v is null ? "n/a" : v.Value.ToString("0.000", CultureInfo.InvariantCulture);
+        bool beatsBoth = fusion > series && fusion > image;
+        bool nearOracle = fusion is not null && oracle is not null && oracle - fusion <= OracleTolerance;
+        var lines = new List<string>
+        {
+            $"Test macro AUROC: {fusionRun.Title} {F(fusion)}, time series only {F(series)}, image only {F(image)}, oracle {F(oracle)}.",
+            $"Fusion beats both single modalities: {(beatsBoth ? "yes" : "NO")}.",
+            $"Fusion within {OracleTolerance:0.00} of the oracle AUROC: {(nearOracle ? "yes" : "NO")} (gap {F(oracle - fusion)}).",
+        };
+        var json = new JsonObject
+        {
+            ["fusion_model"] = fusionRun.Title,
+            ["fusion_auroc"] = fusion,
+            ["series_only_auroc"] = series,
+            ["image_only_auroc"] = image,
+            ["oracle_auroc"] = oracle,
+            ["fusion_beats_both_single_modalities"] = beatsBoth,
+            ["oracle_tolerance"] = OracleTolerance,
+            ["fusion_within_tolerance_of_oracle"] = nearOracle,
+        };
+        return new VerdictResult(json, lines);
+    }
+}
