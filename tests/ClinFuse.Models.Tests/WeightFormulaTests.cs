@@ -23,7 +23,7 @@ public sealed class WeightFormulaTests
     [Fact]
     public void State_dict_has_the_reference_names_shapes_and_order_and_formula_checksums_match()
     {
-        using var network = Golden.Network(FusionType.Attention);
+        var network = Golden.Shared(FusionType.Attention);
         var keys = Golden.Keys();
         var entries = StateDictOrder.Entries(network);
         Assert.Equal(network.state_dict().Count, entries.Count);
