@@ -156,15 +156,20 @@ public sealed class ForwardParityTests(PhenotypingNetworkFixture fixture) : ICla
         Golden.Match("fwd_medfuse_probs", masked.call(Golden.Batch()).Probabilities);
     }
 
-    [Fact]
-    public void Early_fusion_concatenates_the_ehr_feature_and_the_projected_cxr_feature()
+    [Theory]
+    [InlineData(MissingImageMode.Masked)]
+    [InlineData(MissingImageMode.ZeroImage)]
+    public void Early_fusion_concatenates_the_ehr_feature_and_the_projected_cxr_feature(MissingImageMode mode)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var early = Golden.Shared(FusionType.Early, mode: MissingImageMode.Masked);
+        var early = Golden.Shared(FusionType.Early, mode: mode);
         var output = early.call(Golden.Batch());
-        var token = early.CxrToken(Golden.Load("fwd_cxr_feat"), Golden.Load("in_pairs").to(ScalarType.Bool));
-        var expected = early.FusedCls.call(cat([Golden.Load("fwd_ehr_feat"), token], 1));
+        // Masked: a zero CXR vector for the sample without an image; reference: the zero image's projected feature as is.
+        var projected = mode == MissingImageMode.Masked
+            ? early.CxrToken(Golden.Load("fwd_cxr_feat"), Golden.Load("in_pairs").to(ScalarType.Bool))
+            : Golden.Load("fwd_proj");
+        var expected = early.FusedCls.call(cat([Golden.Load("fwd_ehr_feat"), projected], 1));
         Assert.True(Golden.MaxDiff(output.Logits, expected) <= Golden.Atol("fwd_attn_logits"));
     }
 

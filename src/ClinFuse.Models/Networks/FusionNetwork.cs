@@ -95,11 +95,15 @@ public sealed class FusionNetwork : Module<FusionBatch, FusionOutput>
             return Output(CxrModel.Classifier.call(cxr), null, cxr, []);
 
         var ehr = ehr_model.Encode(batch.Ehr, batch.Lengths);
+        if (Config.Fusion == FusionType.Early)
+        {
+            // The reference's early fusion uses the zero image's projected feature as it is.
+            var projected = Config.MissingImage == MissingImageMode.ZeroImage ? Projection.call(cxr) : CxrToken(cxr, batch.HasImage);
+            return Output(FusedCls.call(cat([ehr, projected], 1)), ehr, cxr, []);
+        }
         var cxrToken = CxrToken(cxr, batch.HasImage);
         switch (Config.Fusion)
         {
-            case FusionType.Early:
-                return Output(FusedCls.call(cat([ehr, cxrToken], 1)), ehr, cxr, []);
             case FusionType.MedFuseLstm:
                 return Output(LstmFusedCls.call(FuseWithLstm(ehr, cxrToken, batch.HasImage)), ehr, cxr, []);
             default:
