@@ -168,4 +168,23 @@ public sealed class CheckpointTests
         var wrongFeatures = good with { Ehr = randn(3, 6, 7) };
         Assert.Contains("features", Assert.Throws<ClinFuseException>(() => network.call(wrongFeatures)).Message);
     }
+
+    [Fact]
+    public void A_network_and_loss_built_inside_a_dispose_scope_survive_it()
+    {
+        FusionNetwork network;
+        FusionLoss loss;
+        using (NewDisposeScope())
+        {
+            network = new FusionNetwork(Small(FusionType.Attention));
+            loss = new FusionLoss(LossKind.Uncertainty, 3);
+        }
+        using var scope = NewDisposeScope();
+        network.eval();
+        var output = network.call(SmallBatch(4));
+        Assert.True(loss.Compute(output.Probabilities, SmallBatch(4).Labels!).Total.isfinite().item<bool>());
+        Assert.Equal(network.state_dict().Count, StateDictOrder.Entries(network).Count);
+        network.Dispose();
+        loss.Dispose();
+    }
 }

@@ -5,17 +5,15 @@ using static TorchSharp.torch;
 namespace ClinFuse.Models.Tests;
 
 /// <summary>One phenotyping network with the formula weights, shared by the forward parity tests.</summary>
-public sealed class PhenotypingNetworkFixture : IDisposable
+public sealed class PhenotypingNetworkFixture
 {
     public PhenotypingNetworkFixture()
     {
         TorchRuntime.Initialize(new ComputeSettings(2));
-        Network = Golden.Network(FusionType.Attention);
+        Network = Golden.Shared(FusionType.Attention);
     }
 
     public FusionNetwork Network { get; }
-
-    public void Dispose() => Network.Dispose();
 }
 
 /// <summary>
@@ -127,7 +125,7 @@ public sealed class ForwardParityTests(PhenotypingNetworkFixture fixture) : ICla
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        using var typed = Golden.Network(fusion);
+        var typed = Golden.Shared(fusion);
         Golden.Match(golden, typed.call(Golden.Batch()).Probabilities);
     }
 
@@ -136,7 +134,7 @@ public sealed class ForwardParityTests(PhenotypingNetworkFixture fixture) : ICla
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        using var masked = Golden.Network(FusionType.Attention, mode: MissingImageMode.Masked);
+        var masked = Golden.Shared(FusionType.Attention, mode: MissingImageMode.Masked);
         var batch = Golden.Batch();
         Assert.Equal(3, batch.ImageCount);
         var output = masked.call(batch);
@@ -154,19 +152,24 @@ public sealed class ForwardParityTests(PhenotypingNetworkFixture fixture) : ICla
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        using var masked = Golden.Network(FusionType.MedFuseLstm, mode: MissingImageMode.Masked);
+        var masked = Golden.Shared(FusionType.MedFuseLstm, mode: MissingImageMode.Masked);
         Golden.Match("fwd_medfuse_probs", masked.call(Golden.Batch()).Probabilities);
     }
 
-    [Fact]
-    public void Early_fusion_concatenates_the_ehr_feature_and_the_projected_cxr_feature()
+    [Theory]
+    [InlineData(MissingImageMode.Masked)]
+    [InlineData(MissingImageMode.ZeroImage)]
+    public void Early_fusion_concatenates_the_ehr_feature_and_the_projected_cxr_feature(MissingImageMode mode)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        using var early = Golden.Network(FusionType.Early, mode: MissingImageMode.Masked);
+        var early = Golden.Shared(FusionType.Early, mode: mode);
         var output = early.call(Golden.Batch());
-        var token = early.CxrToken(Golden.Load("fwd_cxr_feat"), Golden.Load("in_pairs").to(ScalarType.Bool));
-        var expected = early.FusedCls.call(cat([Golden.Load("fwd_ehr_feat"), token], 1));
+        // Masked: a zero CXR vector for the sample without an image; reference: the zero image's projected feature as is.
+        var projected = mode == MissingImageMode.Masked
+            ? early.CxrToken(Golden.Load("fwd_cxr_feat"), Golden.Load("in_pairs").to(ScalarType.Bool))
+            : Golden.Load("fwd_proj");
+        var expected = early.FusedCls.call(cat([Golden.Load("fwd_ehr_feat"), projected], 1));
         Assert.True(Golden.MaxDiff(output.Logits, expected) <= Golden.Atol("fwd_attn_logits"));
     }
 
@@ -190,7 +193,7 @@ public sealed class ForwardParityTests(PhenotypingNetworkFixture fixture) : ICla
         var batch = Golden.Batch("in_y_ihm");
         foreach (var (fusion, golden) in new[] { (FusionType.Attention, "attn"), (FusionType.MedFuseLstm, "medfuse"), (FusionType.UniEhr, "ehr"), (FusionType.UniCxr, "cxr") })
         {
-            using var ihm = Golden.Network(fusion, numClasses: 1);
+            var ihm = Golden.Shared(fusion, numClasses: 1);
             var output = ihm.call(batch);
             Golden.Match($"fwd_ihm_{golden}_logits", output.Logits);
             Golden.Match($"fwd_ihm_{golden}_probs", output.Probabilities);

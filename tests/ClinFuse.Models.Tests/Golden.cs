@@ -74,7 +74,13 @@ static class GoldenWeights
         return (0, Math.Sqrt(3.0 / fanIn));
     }
 
-    public static float[] Values(long k, long numel, double a, double b)
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<(long, long, double, double), float[]> Cache = new();
+
+    /// <summary>The formula values of entry k (cached: every test network shares the same 25 M numbers).</summary>
+    public static float[] Values(long k, long numel, double a, double b) =>
+        Cache.GetOrAdd((k, numel, a, b), key => Generate(key.Item1, key.Item2, key.Item3, key.Item4));
+
+    static float[] Generate(long k, long numel, double a, double b)
     {
         var values = new float[numel];
         Parallel.For(0, numel, j =>
@@ -132,6 +138,14 @@ static class Golden
     static readonly Lazy<Dictionary<string, long>> KByName = new(() => Keys().ToDictionary(k => k.Name, k => k.K));
 
     public static long K(string name) => KByName.Value[name];
+
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<(FusionType, int, MissingImageMode), FusionNetwork> SharedNetworks = new();
+
+    /// <summary>An eval-mode network shared by the tests that only run forward passes (never dispose or train it).</summary>
+    public static FusionNetwork Shared(FusionType fusion, int numClasses = 25, MissingImageMode mode = MissingImageMode.ZeroImage) =>
+        SharedNetworks.GetOrAdd((fusion, numClasses, mode), key =>
+            // Built on a pool thread, outside the calling test's dispose scope, so that nothing of it is disposed with that scope.
+            Task.Run(() => Network(key.Item1, key.Item2, key.Item3)).GetAwaiter().GetResult());
 
     /// <summary>A phenotyping (25 labels) or IHM (1 label) reference network with the formula weights, in eval mode.</summary>
     public static FusionNetwork Network(FusionType fusion, int numClasses = 25, MissingImageMode mode = MissingImageMode.ZeroImage, double ehrDropout = 0.3, double transformerDropout = 0.1)

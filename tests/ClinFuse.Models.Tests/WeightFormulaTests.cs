@@ -23,7 +23,7 @@ public sealed class WeightFormulaTests
     [Fact]
     public void State_dict_has_the_reference_names_shapes_and_order_and_formula_checksums_match()
     {
-        using var network = Golden.Network(FusionType.Attention);
+        var network = Golden.Shared(FusionType.Attention);
         var keys = Golden.Keys();
         var entries = StateDictOrder.Entries(network);
         Assert.Equal(network.state_dict().Count, entries.Count);
@@ -64,5 +64,18 @@ public sealed class WeightFormulaTests
             var expected = GoldenWeights.Values(key.K, key.Shape.Aggregate(1L, (a, s) => a * s), rule.A, rule.B);
             Assert.Equal(expected, state[name].flatten().data<float>().ToArray());
         }
+    }
+
+    [Theory]
+    [InlineData(FusionType.UniEhr, 10)]
+    [InlineData(FusionType.MedFuseLstm, 10 + 218 + 2 + 2 + 4)]
+    [InlineData(FusionType.Attention, 10 + 218 + 2 + 24 + 2)]
+    public void Compact_layout_keeps_only_the_used_modules_under_the_reference_names(FusionType fusion, int entries)
+    {
+        using var network = new FusionNetwork(ModelConfig.Reference(fusion, 25) with { OnlyUsedModules = true });
+        var names = network.state_dict().Keys.ToList();
+        Assert.Equal(entries, names.Count);
+        Assert.Subset(Golden.Keys().Select(k => k.Name).ToHashSet(), names.ToHashSet());
+        if (fusion == FusionType.UniEhr) Assert.Throws<InvalidOperationException>(() => network.CxrModel);
     }
 }

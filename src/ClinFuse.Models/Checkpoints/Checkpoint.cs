@@ -79,13 +79,19 @@ public static class Checkpoint
         }
         var network = new FusionNetwork(info.Config);
         var loss = new FusionLoss(info.Loss, info.Config.NumClasses);
+        LoadWeights(weightsPath, network, loss);
+        network.eval();
+        return new LoadedCheckpoint(network, loss, info);
+    }
+
+    /// <summary>Loads a weights file written by <see cref="Save"/> into an existing network and loss (strictly).</summary>
+    public static void LoadWeights(string weightsPath, FusionNetwork network, FusionLoss loss)
+    {
         var (tensors, _) = SafeTensors.Read(weightsPath);
         var networkTensors = tensors.Where(t => !t.Key.StartsWith(LossPrefix, StringComparison.Ordinal));
         var lossTensors = tensors.Where(t => t.Key.StartsWith(LossPrefix, StringComparison.Ordinal))
                                  .Select(t => KeyValuePair.Create(t.Key[LossPrefix.Length..], t.Value));
         StateDictImport.Load(network, networkTensors, weightsPath, strict: true);
         StateDictImport.Load(loss, lossTensors, weightsPath, strict: true);
-        network.eval();
-        return new LoadedCheckpoint(network, loss, info);
     }
 }

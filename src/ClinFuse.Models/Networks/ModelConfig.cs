@@ -44,6 +44,10 @@ public enum MissingImageMode
 /// <param name="TransformerFeedForward">Width of the feed-forward block.</param>
 /// <param name="TransformerDropout">Dropout inside the encoder layers (attention probabilities, residual branches, FFN).</param>
 /// <param name="FusionLstmHidden">Width of the MedFuse fusion LSTM.</param>
+/// <param name="OnlyUsedModules">
+/// Build only the modules the fusion type uses (smaller checkpoints and optimiser state); false keeps
+/// every head of the reference container so that reference checkpoints map 1:1.
+/// </param>
 public sealed record ModelConfig(
     FusionType Fusion,
     int NumClasses,
@@ -57,7 +61,8 @@ public sealed record ModelConfig(
     int TransformerHeads = 8,
     int TransformerFeedForward = 1024,
     double TransformerDropout = 0.1,
-    int FusionLstmHidden = 512)
+    int FusionLstmHidden = 512,
+    bool OnlyUsedModules = false)
 {
     /// <summary>The reference configuration for a task with <paramref name="numClasses"/> labels.</summary>
     public static ModelConfig Reference(FusionType fusion, int numClasses) =>

@@ -38,8 +38,8 @@ public sealed class SelfAttention : Module
     public SelfAttention(int dim, int heads, double dropout) : base(nameof(SelfAttention))
     {
         this.heads = heads;
-        in_proj_weight = new Parameter(empty(3 * dim, dim));
-        in_proj_bias = new Parameter(zeros(3 * dim));
+        in_proj_weight = new Parameter(empty(3 * dim, dim).DetachFromDisposeScope());
+        in_proj_bias = new Parameter(zeros(3 * dim).DetachFromDisposeScope());
         out_proj = Linear(dim, dim);
         init.xavier_uniform_(in_proj_weight);
         register_parameter(nameof(in_proj_weight), in_proj_weight);

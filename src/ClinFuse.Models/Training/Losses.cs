@@ -40,7 +40,7 @@ public sealed class FusionLoss : Module
         Kind = kind;
         if (kind != LossKind.Bce)
         {
-            log_var = new Parameter(zeros(numLabels));
+            log_var = new Parameter(zeros(numLabels).DetachFromDisposeScope());
             register_parameter(nameof(log_var), log_var);
         }
     }

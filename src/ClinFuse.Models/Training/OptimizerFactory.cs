@@ -31,7 +31,7 @@ public static class OptimizerFactory
     /// Adam over every network parameter (parameters without a gradient are skipped at each step, as in
     /// PyTorch) and, when the loss has any, the loss parameters in their own group.
     /// </summary>
-    public static optim.Optimizer Adam(nn.Module network, nn.Module loss, AdamSettings settings)
+    public static Adam Adam(nn.Module network, nn.Module loss, AdamSettings settings)
     {
         var groups = new List<Adam.ParamGroup>
         {
