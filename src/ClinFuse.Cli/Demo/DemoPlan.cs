@@ -18,13 +18,14 @@ public sealed record DemoStep(string Title, string[] Arguments, string DoneMarke
 /// <param name="FinetuneEpochs">Epochs of each fusion fine-tuning.</param>
 /// <param name="NoiseLevels">Noise levels (percent) of the robustness sweep.</param>
 /// <param name="Ablation">Also train the ablation rows (attention without CLAHE, with and without the uncertainty loss).</param>
-public sealed record DemoSize(int Patients, int PretrainEpochs, int FinetuneEpochs, int[] NoiseLevels, bool Ablation)
+/// <param name="BatchSize">Samples per batch (the reference's 16; smaller for tiny cohorts, whose paired sets hold few images).</param>
+public sealed record DemoSize(int Patients, int PretrainEpochs, int FinetuneEpochs, int[] NoiseLevels, bool Ablation, int BatchSize = 16)
 {
     /// <summary>The default demo: big enough that fusion can beat each modality, within minutes on 2 cores.</summary>
     public static DemoSize Standard { get; } = new(600, 6, 6, [20, 40, 60], Ablation: true);
 
     /// <summary>A smoke run of the whole chain (CI): tiny cohort, one epoch.</summary>
-    public static DemoSize Quick { get; } = new(120, 1, 1, [30], Ablation: false);
+    public static DemoSize Quick { get; } = new(120, 1, 1, [30], Ablation: false, BatchSize: 4);
 }
 
 /// <summary>
@@ -65,7 +66,7 @@ public static class DemoPlan
 
         DemoStep Pretrain(string encoder, string store, string name) => new(
             $"Pre-train the {(encoder == "ehr" ? "EHR (LSTM)" : "CXR (ResNet-34)")} encoder{(store == "clahe" ? " on CLAHE images" : "")}",
-            ["pretrain", "--data", P("prepared", store), "--encoder", encoder, "--epochs", S(size.PretrainEpochs), "--seed", S(seed), "--out", P("runs", "pretrain-" + name), "--force"],
+            ["pretrain", "--data", P("prepared", store), "--encoder", encoder, "--epochs", S(size.PretrainEpochs), "--batch-size", S(size.BatchSize), "--seed", S(seed), "--out", P("runs", "pretrain-" + name), "--force"],
             P("runs", "pretrain-" + name, "best.safetensors"));
 
         var runs = new List<ModelRun>
@@ -79,7 +80,7 @@ public static class DemoPlan
             steps.Add(new($"Fine-tune {title}",
                 ["train", "--data", P("prepared", store), "--model", model, "--loss", loss,
                  "--ehr-encoder", P("runs", "pretrain-ehr"), "--cxr-encoder", P("runs", cxr),
-                 "--epochs", S(size.FinetuneEpochs), "--seed", S(seed), "--out", P("runs", name), "--force"],
+                 "--epochs", S(size.FinetuneEpochs), "--batch-size", S(size.BatchSize), "--seed", S(seed), "--out", P("runs", name), "--force"],
                 P("runs", name, "best.safetensors")));
             runs.Add(new(P("runs", name), title));
         }

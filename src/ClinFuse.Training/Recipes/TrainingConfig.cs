@@ -126,7 +126,9 @@ public sealed record TrainingConfig
     {
         var a = Architecture;
         var config = new ModelConfig(Model, labels, a.VisionNumClasses ?? labels, MissingImage, features, a.EhrHidden, a.EhrLayers, a.EhrDropout,
-            a.TransformerLayers, a.TransformerHeads, a.TransformerFeedForward, a.TransformerDropout, a.FusionLstmHidden);
+            a.TransformerLayers, a.TransformerHeads, a.TransformerFeedForward, a.TransformerDropout, a.FusionLstmHidden,
+            // Only the modules the model runs (an EHR-only run carries no ResNet); compat keeps the reference container.
+            OnlyUsedModules: Compat != CompatMode.MedFuse);
         config.Validate();
         return config;
     }
