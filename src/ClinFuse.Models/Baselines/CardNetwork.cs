@@ -234,20 +234,24 @@ public sealed class CardNetwork : Module
         long b = batch.Size, n = Config.Samples;
         var e = embedding.repeat(n, 1);
         var f = fx.repeat(n, 1);
-        var y = f + randn(f.shape, generator: generator).to(f.device);
+        // The running state belongs to no scope: each step frees its predecessor, so memory stays flat over T steps.
+        var y = (f + randn(f.shape, generator: generator).to(f.device)).DetachFromDisposeScope();
         for (int step = Config.Steps - 1; step >= 0; step--)
         {
             using var stepScope = NewDisposeScope();
             var t = full(n * b, step, dtype: ScalarType.Int64, device: f.device);
-            var y0 = Schedule.ReparameterisedY0(y, f, denoiser.Forward(e, y, f, t), step);
+            var next = Schedule.ReparameterisedY0(y, f, denoiser.Forward(e, y, f, t), step);
             if (step > 0)
             {
                 var p = Schedule.Posterior(step);
-                y0 = p.Gamma0 * y0 + p.Gamma1 * y + p.Gamma2 * f + Math.Sqrt(p.Variance) * randn(f.shape, generator: generator).to(f.device);
+                next = p.Gamma0 * next + p.Gamma1 * y + p.Gamma2 * f + Math.Sqrt(p.Variance) * randn(f.shape, generator: generator).to(f.device);
             }
-            y = y0.MoveToOuterDisposeScope();
+            var previous = y;
+            y = next.DetachFromDisposeScope();
+            previous.Dispose();
         }
         var samples = y.clamp(0, 1).view(n, b, -1);
+        y.Dispose();
         return new CardPrediction(samples.mean([0]), fx, samples.std(0, unbiased: false));
     }
 

@@ -33,6 +33,19 @@ public sealed class CardNetworkTests
     }
 
     [Fact]
+    public void The_reference_resnet_34_can_encode_the_image_under_its_reference_names()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(1);
+        using var network = new CardNetwork(Card with { ImageEncoder = ImageEncoderKind.ResNet34, Vit = null, Samples = 2, Steps = 3 });
+        var batch = Planted(1);
+        batch = batch with { Images = randn(batch.ImageCount, 3, 32, 32) };
+        Assert.Equal(new long[] { 8, 8 + 512 }, network.Embed(batch).shape);
+        Assert.Equal(new long[] { 8, Labels }, network.Predict(batch, new Generator(1)).Probabilities.shape);
+        Assert.Contains("cxr_model.vision_backbone.layer4.2.bn2.running_var", network.state_dict().Keys);
+    }
+
+    [Fact]
     public void Prior_pretraining_lowers_the_bce_of_f_x()
     {
         using var scope = NewDisposeScope();
