@@ -31,6 +31,15 @@ public static class Baseline
         if (!ok) throw new ClinFuseException($"Invalid baseline configuration: {what}.", "Fix the baseline settings (config file or options) and retry.");
     }
 
+    /// <summary>The batch's labels, or a <see cref="ClinFuseException"/> when it has none or their count is not <paramref name="numClasses"/>.</summary>
+    public static Tensor RequireLabels(FusionBatch batch, int numClasses, string purpose)
+    {
+        var labels = batch.Labels ?? throw new ClinFuseException($"{purpose} needs labels but the batch has none.", "Train on a split with labels.");
+        if (labels.shape[1] != numClasses)
+            throw new ClinFuseException($"{purpose}: the batch has {labels.shape[1]} labels per stay but the model predicts {numClasses}.", "Build the model for the task's label set.");
+        return labels;
+    }
+
     /// <summary>
     /// Scatters the features of the samples that have an image (<paramref name="features"/> [N, D], in
     /// batch order) into a [B, D] matrix whose rows for samples without an image are zero. Differentiable.

@@ -176,7 +176,7 @@ public sealed class CardNetwork : Module
     /// <summary>One prior pre-training step (train mode): BCE of f(x) against the labels, backward, step. Returns the loss.</summary>
     public Tensor PretrainPriorStep(FusionBatch batch, optim.Optimizer optimizer)
     {
-        var labels = RequireLabels(batch);
+        var labels = Baseline.RequireLabels(batch, Config.NumClasses, "CARD training");
         train();
         optimizer.zero_grad();
         var loss = functional.binary_cross_entropy(Prior(Embed(batch)), labels);
@@ -202,7 +202,7 @@ public sealed class CardNetwork : Module
     /// </summary>
     public Tensor DiffusionLoss(FusionBatch batch, Generator generator)
     {
-        var labels = RequireLabels(batch);
+        var labels = Baseline.RequireLabels(batch, Config.NumClasses, "CARD training");
         var (embedding, fx) = Condition(batch);
         long b = batch.Size;
         var half = randint(0, Config.Steps, [b / 2 + 1], generator: generator);
@@ -261,7 +261,4 @@ public sealed class CardNetwork : Module
         var prediction = Predict(batch, generator);
         return new FusionOutput(prediction.Probabilities.clamp(1e-6, 1 - 1e-6).logit(), prediction.Probabilities, null, null, []);
     }
-
-    static Tensor RequireLabels(FusionBatch batch) =>
-        batch.Labels ?? throw new ClinFuseException("CARD training needs labels but the batch has none.", "Train on a split with labels.");
 }

@@ -1,4 +1,5 @@
 using ClinFuse.Models.Networks;
+using ClinFuse.Models.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -176,16 +177,20 @@ public sealed class ContrastiveVitNetwork : Module
         return new FusionOutput(logits, logits.sigmoid(), ehr, cxr, []);
     }
 
-    /// <summary>One fine-tuning step (train mode): BCE of the classifier's probabilities, backward, step. Returns the loss.</summary>
-    public Tensor FinetuneStep(FusionBatch batch, optim.Optimizer optimizer)
+    /// <summary>
+    /// One fine-tuning step (train mode): the loss of the classifier's probabilities — BCE, or
+    /// <paramref name="loss"/> (e.g. the uncertainty-weighted BCE) when given — backward, step. Returns the loss.
+    /// </summary>
+    public Tensor FinetuneStep(FusionBatch batch, optim.Optimizer optimizer, FusionLoss? loss = null)
     {
-        if (batch.Labels is null) throw new ArgumentException("Fine-tuning needs labels.", nameof(batch));
+        var labels = Baseline.RequireLabels(batch, Config.NumClasses, "Fine-tuning");
         train();
         optimizer.zero_grad();
-        var loss = functional.binary_cross_entropy(Forward(batch).Probabilities, batch.Labels);
-        loss.backward();
+        var probabilities = Forward(batch).Probabilities;
+        var value = loss is null ? functional.binary_cross_entropy(probabilities, labels) : loss.Compute(probabilities, labels).Total;
+        value.backward();
         optimizer.step();
-        return loss;
+        return value;
     }
 
     /// <summary>Eval-mode prediction without gradients.</summary>

@@ -2,6 +2,7 @@ using ClinFuse.Core;
 using ClinFuse.Models.Baselines;
 using ClinFuse.Models.Networks;
 using ClinFuse.Models.Checkpoints;
+using ClinFuse.Models.Training;
 using ClinFuse.Tests.Shared;
 using static TorchSharp.torch;
 using static ClinFuse.Models.Tests.Baselines.BaselineFixtures;
@@ -124,7 +125,24 @@ public sealed class ContrastiveVitNetworkTests
         var probabilities = network.Predict(batch).Probabilities;
         double after = nn.functional.binary_cross_entropy(probabilities, batch.Labels!).item<float>();
         Assert.True(after < first * 0.5, $"{first} → {after}");
-        Assert.Throws<ArgumentException>(() => network.FinetuneStep(batch with { Labels = null }, optimizer));
+        Assert.Contains("labels", Assert.Throws<ClinFuseException>(() => network.FinetuneStep(batch with { Labels = null }, optimizer)).Message);
+        Assert.Contains("predicts 3", Assert.Throws<ClinFuseException>(() => network.FinetuneStep(batch with { Labels = ones(8, 2) }, optimizer)).Message);
+    }
+
+    [Fact]
+    public void Fine_tuning_with_the_uncertainty_loss_also_trains_its_log_variances()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(3);
+        using var network = new ContrastiveVitNetwork(Contrastive);
+        using var loss = new FusionLoss(LossKind.Uncertainty, Labels);
+        var batch = Planted(4);
+        using var optimizer = OptimizerFactory.Adam(network, loss, AdamSettings.Default(1e-2));
+        var value = network.FinetuneStep(batch, optimizer, loss);
+        var probabilities = network.Predict(batch).Probabilities;
+        Assert.True(loss.LogVar!.abs().sum().item<float>() > 0);
+        Assert.True(value.item<float>() > 0);
+        Assert.Equal(new long[] { 8, Labels }, probabilities.shape);
     }
 
     static float[] Run(int seed)
