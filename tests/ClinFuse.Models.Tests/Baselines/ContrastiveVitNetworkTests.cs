@@ -83,6 +83,23 @@ public sealed class ContrastiveVitNetworkTests
     }
 
     [Fact]
+    public void The_series_of_a_stay_without_an_image_enters_only_the_series_term()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(1);
+        using var network = new ContrastiveVitNetwork(Contrastive);
+        network.eval();
+        var batch = Planted(2);
+        Assert.False(batch.HasImage[1].item<bool>());
+        var changed = batch with { Ehr = batch.Ehr.clone().index_put_(randn(Hours, Features) * 3, tensor(1L)) };
+        var original = network.PretrainLoss(batch, new Generator(3));
+        var perturbed = network.PretrainLoss(changed, new Generator(3));
+        Assert.Equal(original.CxrIntra!.item<float>(), perturbed.CxrIntra!.item<float>());
+        Assert.Equal(original.Inter!.item<float>(), perturbed.Inter!.item<float>(), 6);
+        Assert.NotEqual(original.EhrIntra!.item<float>(), perturbed.EhrIntra!.item<float>());
+    }
+
+    [Fact]
     public void A_few_pretraining_steps_lower_the_contrastive_loss_on_a_fixed_batch()
     {
         using var scope = NewDisposeScope();
