@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 namespace ClinFuse.Models.Tests.Baselines;
 
 /// <summary>The ViT against torchvision: names, order, parameter count and a forward pass.</summary>
+[Collection(GlobalTorchRandomness.Name)]
 public sealed class VisionTransformerTests
 {
     public VisionTransformerTests() => TorchRuntime.Initialize(new ComputeSettings(1));
