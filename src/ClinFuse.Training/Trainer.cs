@@ -273,12 +273,10 @@ public static class Trainer
     {
         public void Save(string path, FusionNetwork network, FusionLoss loss, int epoch, double valLoss, RankScores scores)
         {
-            var metrics = new Dictionary<string, double>
-            {
-                ["val_loss"] = valLoss,
-                ["auroc_macro"] = scores.AurocMacro,
-                ["auprc_macro"] = scores.AuprcMacro,
-            };
+            // JSON has no NaN: a score that is undefined (a validation label with one class only) is left out.
+            var metrics = new Dictionary<string, double>();
+            foreach (var (name, value) in new[] { ("val_loss", valLoss), ("auroc_macro", scores.AurocMacro), ("auprc_macro", scores.AuprcMacro) })
+                if (double.IsFinite(value)) metrics[name] = value;
             if (loss.LogVar is not null)
             {
                 var s = loss.LogVar.detach().data<float>().ToArray();
