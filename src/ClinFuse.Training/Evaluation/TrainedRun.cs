@@ -73,24 +73,28 @@ public sealed record TrainedRun(string Folder, TrainingConfig Config, IReadOnlyL
     /// <summary>The network with the best weights, in eval mode (libtorch must be initialised).</summary>
     public FusionNetwork LoadNetwork() => Checkpoint.Load(BestWeights).Network;
 
-    /// <summary>
-    /// The model name results are reported under, matching the paper's rows (docs/report.md):
-    /// the fusion type, "+ uncertainty loss" and "+ CLAHE" when the store's images were CLAHE'd.
-    /// </summary>
-    public string ModelName(PreparedStore store) => ModelNames.For(Config, UsesClahe(store));
-
-    /// <summary>Whether the store's image cache was built with CLAHE (its manifest says so).</summary>
-    static bool UsesClahe(PreparedStore store)
-    {
-        if (!File.Exists(Path.Combine(store.Folder, Preparation.PrepareStage.ImageCacheFile))) return false;
-        var images = StageManifest.TryRead(store.Folder)?.Config["images"];
-        return images?["Clahe"]?.GetValue<bool>() ?? false;
-    }
+    /// <summary>The model name results are reported under (<see cref="ModelNames"/>).</summary>
+    public string ModelName(PreparedStore store) => ModelNames.For(Config, store);
 }
 
 /// <summary>Names of models as the paper's tables print them.</summary>
 public static class ModelNames
 {
+    /// <summary>
+    /// The name of a run with <paramref name="config"/> on <paramref name="store"/>, matching the paper's
+    /// rows (docs/report.md): the fusion type, "+ uncertainty loss", and "+ CLAHE" when the store's
+    /// images were CLAHE'd.
+    /// </summary>
+    public static string For(TrainingConfig config, PreparedStore store) => For(config, UsesClahe(store));
+
+    /// <summary>Whether the store's image cache was built with CLAHE (its manifest says so).</summary>
+    public static bool UsesClahe(PreparedStore store)
+    {
+        if (!File.Exists(Path.Combine(store.Folder, Preparation.PrepareStage.ImageCacheFile))) return false;
+        var images = StageManifest.TryRead(store.Folder)?.Config["images"];
+        return images?["Clahe"]?.GetValue<bool>() ?? false;
+    }
+
     /// <summary>The reported name of a run with <paramref name="config"/>; <paramref name="clahe"/> when its images were CLAHE'd.</summary>
     public static string For(TrainingConfig config, bool clahe)
     {
