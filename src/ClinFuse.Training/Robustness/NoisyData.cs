@@ -28,6 +28,7 @@ public sealed class NoisyData : IDisposable
     readonly Discretizer discretizer = new();
     readonly Normalizer normalizer;
     readonly CachedImageSource? images;
+    readonly Dictionary<string, (IReadOnlyList<CohortSample>, Dictionary<CohortSample, SeriesEpisode>)> episodesBySplit = [];
 
     NoisyData(PreparedStore store, CohortStore cohort, ClinicalTask task, Normalizer normalizer, CachedImageSource? images)
     {
@@ -109,11 +110,10 @@ public sealed class NoisyData : IDisposable
     {
         var noise = new SeriesNoise(SeriesStatistics, fraction, Seeds.Derive(seed, "series-noise", (long)Math.Round(fraction * 1e6)));
         using var prepared = Store.OpenSplit(split);
-        var samples = cohort.Samples(taskKind, PrepareStage.ParseSplit(split));
+        var (samples, episodes) = Episodes(split, progress, cancellationToken);
         if (samples.Count != prepared.Count)
             throw new ClinFuseException($"{prepared} has {prepared.Count} samples but its cohort's {split} split has {samples.Count}: the cohort changed since `clinfuse prepare`.",
                 "Prepare the store again from the current cohort.");
-        var episodes = PrepareStage.ReadEpisodes(cohort, new() { [split] = samples }, discretizer.Config, progress, cancellationToken);
         var output = new PreparedSample[samples.Count];
         using (var step = progress.Step($"noise {fraction:P0}: {split} series", samples.Count, "stays"))
         {
@@ -134,6 +134,16 @@ public sealed class NoisyData : IDisposable
         }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         PreparedSplit.Write(path, prepared.Features, prepared.LabelCount, output);
+    }
+
+    /// <summary>The cohort samples of a split and their raw episodes, read once and kept for the other levels.</summary>
+    (IReadOnlyList<CohortSample> Samples, Dictionary<CohortSample, SeriesEpisode> Episodes) Episodes(string split, IStageProgress progress, CancellationToken cancellationToken)
+    {
+        if (episodesBySplit.TryGetValue(split, out var read)) return read;
+        var samples = cohort.Samples(taskKind, PrepareStage.ParseSplit(split));
+        read = (samples, PrepareStage.ReadEpisodes(cohort, new() { [split] = samples }, discretizer.Config, progress, cancellationToken));
+        episodesBySplit[split] = read;
+        return read;
     }
 
     /// <summary>
