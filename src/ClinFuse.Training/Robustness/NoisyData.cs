@@ -38,14 +38,13 @@ public sealed class NoisyData : IDisposable
         taskKind = task == ClinicalTask.InHospitalMortality ? TaskKind.InHospitalMortality : TaskKind.Phenotyping;
         this.normalizer = normalizer;
         this.images = images;
-        SeriesStatistics = null!;
     }
 
     /// <summary>The clean prepared store.</summary>
     public PreparedStore Store { get; }
 
     /// <summary>Per-channel statistics of raw training values.</summary>
-    public SeriesNoiseStatistics SeriesStatistics { get; private set; }
+    public SeriesNoiseStatistics SeriesStatistics { get; private set; } = new([], [], [], [], 0);
 
     /// <summary>Per-pixel statistics of training images; null when the store has no image cache.</summary>
     public PixelStatistics? PixelStatistics { get; private set; }

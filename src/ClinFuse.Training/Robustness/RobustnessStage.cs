@@ -92,6 +92,19 @@ public static class RobustnessStage
 
     static string LevelName(int level) => level.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>The levels already done (their outcomes, read back) and those still to do.</summary>
+    static (List<RobustnessOutcome> Done, List<int> Pending) Pending(TrainedRun run, string output, string protocol, IReadOnlyList<int> levels)
+    {
+        var done = new List<RobustnessOutcome>();
+        var pending = new List<int>();
+        foreach (int level in levels)
+        {
+            if (Done(run, level, LevelFolder(output, protocol, level)) is { } outcome) done.Add(outcome);
+            else pending.Add(level);
+        }
+        return (done, pending);
+    }
+
     static RobustnessOutcome? Done(TrainedRun run, int? level, string folder)
     {
         var metrics = Path.Combine(folder, "metrics.json");
@@ -126,14 +139,7 @@ public static class RobustnessStage
 
     static List<RobustnessOutcome> CleanTrain(TrainedRun run, string output, RobustnessRequest request, IStageProgress progress, CancellationToken cancellationToken)
     {
-        var outcomes = new List<RobustnessOutcome>();
-        var pending = new List<int>();
-        foreach (int level in request.Levels)
-        {
-            var folder = LevelFolder(output, RunFolders.CleanTrainNoisyTest, level);
-            if (Done(run, level, folder) is { } done) outcomes.Add(done);
-            else pending.Add(level);
-        }
+        var (outcomes, pending) = Pending(run, output, RunFolders.CleanTrainNoisyTest, request.Levels);
         progress.Info($"{run.Folder}: clean-train, noisy test at {string.Join(", ", request.Levels)} %; {request.Levels.Count - pending.Count} level(s) already done.");
         if (pending.Count == 0) return outcomes;
         var store = run.OpenStore();
@@ -162,14 +168,7 @@ public static class RobustnessStage
 
     static List<RobustnessOutcome> NoisyTrain(TrainedRun run, string output, RobustnessRequest request, IStageProgress progress, CancellationToken cancellationToken)
     {
-        var outcomes = new List<RobustnessOutcome>();
-        var pending = new List<int>();
-        foreach (int level in request.Levels)
-        {
-            var folder = LevelFolder(output, RunFolders.NoisyTrainTest, level);
-            if (Done(run, level, folder) is { } done) outcomes.Add(done);
-            else pending.Add(level);
-        }
+        var (outcomes, pending) = Pending(run, output, RunFolders.NoisyTrainTest, request.Levels);
         var store = run.OpenStore();
         int trainSamples;
         using (var train = store.OpenSplit("train")) trainSamples = SampleSelection.Create(train, run.Config.TrainData).Count;
