@@ -1,8 +1,10 @@
 using ClinFuse.Core;
 using ClinFuse.Core.Stages;
+using ClinFuse.Evaluation;
 using ClinFuse.Models.Networks;
 using ClinFuse.Models.Training;
 using ClinFuse.Training.Data;
+using ClinFuse.Training.Evaluation;
 using ClinFuse.Training.Inference;
 using ClinFuse.Training.Recipes;
 using ClinFuse.Training.Store;
@@ -66,7 +68,7 @@ public sealed record TrainingRequest(string Data, string Out, ulong Seed, Comput
 /// <summary>The library side of the training commands: store → job → trainer → run folder.</summary>
 public static class TrainingRun
 {
-    /// <summary>Validation predictions written next to the checkpoints.</summary>
+    /// <summary>Validation predictions written next to the checkpoints (predictions format of the Evaluation library).</summary>
     public const string ValidationPredictionsFile = "predictions-val.csv";
 
     /// <summary>Pre-trains the EHR encoder (all stays, series only) or the CXR encoder (paired stays, task labels).</summary>
@@ -129,7 +131,8 @@ public static class TrainingRun
         var result = Trainer.Run(job, progress, cancellationToken);
         var (predictions, _) = Predictor.Run(result.Network, validation, validationSelection, job.Validation.Images, store.Labels.Labels,
             config.BatchSize, config.PrefetchDepth, cancellationToken: cancellationToken);
-        predictions.WriteCsv(Path.Combine(request.Out, ValidationPredictionsFile));
+        var set = RunEvaluation.ToPredictionSet(predictions, new PredictionMetadata(store.Labels.Task, ModelNames.For(config, store), "val"));
+        PredictionsFile.Write(Path.Combine(request.Out, ValidationPredictionsFile), set);
         return result;
     }
 }

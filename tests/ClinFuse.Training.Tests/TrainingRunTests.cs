@@ -41,9 +41,10 @@ public sealed class TrainingRunTests
         Assert.Single(result.State.History);
         foreach (var file in new[] { "config.json", "best.safetensors", "best.json", "last.safetensors", "last.json", "last.optimizer", "state.json", "curves.csv", "curves.json" })
             Assert.True(File.Exists(dir.Combine("run", file)), file);
-        var csv = File.ReadAllLines(dir.Combine("run", TrainingRun.ValidationPredictionsFile));
-        Assert.Equal("stay_id,shock_true,shock_prob,sepsis_true,sepsis_prob", csv[0]);
-        Assert.Equal(33, csv.Length);
+        var predictions = ClinFuse.Evaluation.PredictionsFile.Read(dir.Combine("run", TrainingRun.ValidationPredictionsFile));
+        Assert.Equal(["shock", "sepsis"], predictions.Labels);
+        Assert.Equal(32, predictions.Count);
+        Assert.Equal(("phenotyping", "Time series only", "val"), (predictions.Metadata.Task, predictions.Metadata.Model, predictions.Metadata.Split));
         var config = File.ReadAllText(dir.Combine("run", "config.json"));
         Assert.Contains("\"UniEhr\"", config);
         Assert.Contains("\"PartialEhrOnly\"", config);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ClinFuse.Core;
 using ClinFuse.Evaluation;
+using ClinFuse.Training.Evaluation;
 
 namespace ClinFuse.Cli.Commands;
 
@@ -9,7 +10,7 @@ public static class EvaluateCommand
 {
     public static Command Create()
     {
-        var run = new Option<DirectoryInfo?>("--run") { Description = "Run folder holding the checkpoint to evaluate (not available yet; use --predictions)." };
+        var run = new Option<DirectoryInfo?>("--run") { Description = "Finished run folder: its best checkpoint predicts a split of the store it was trained on; predictions-<split>.csv and metrics.json go into the folder." };
         var predictions = new Option<FileInfo?>("--predictions") { Description = "Evaluate an existing predictions file (CSV, format in docs/evaluation.md)." };
         var split = new Option<string>("--split") { Description = "Split to predict with --run: test, val or train.", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("test", "val", "train");
@@ -21,19 +22,27 @@ public static class EvaluateCommand
         {
             run, predictions, split, bootstrap, seed, json, compare,
         };
-        command.SetAction((ParseResult r, CancellationToken ct) =>
+        command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
-            if (r.GetValue(run) is not null)
-                throw new ClinFuseException("`clinfuse evaluate --run` is not available yet.",
-                    "Evaluate a predictions file with `clinfuse evaluate --predictions FILE`.", ExitCodes.NotImplemented);
+            var output = r.InvocationConfiguration.Output;
+            if (r.GetValue(run) is { } runFolder)
+            {
+                if (r.GetValue(predictions) is not null || r.GetValue(compare) is not null)
+                    throw new ClinFuseException("--run cannot be combined with --predictions or --compare.", "Evaluate the run first, then compare its predictions file with `--predictions A --compare B`.", ExitCodes.Usage);
+                var evaluated = await Task.Run(() => RunEvaluation.Run(
+                    new RunEvaluationRequest(runFolder.FullName, r.GetValue(split)!, new ScoringSettings(r.GetValue(bootstrap), r.GetValue(seed)), CommonOptions.Compute(r)), ct), ct);
+                if (r.GetValue(json) is { } copy) MetricsJson.Write(copy.FullName, evaluated.Metrics);
+                output.Write(MetricsText.Render(evaluated.Metrics));
+                output.WriteLine($"\npredictions written to {evaluated.PredictionsPath}\nmetrics written to {evaluated.MetricsPath}");
+                return ExitCodes.Ok;
+            }
             var file = r.GetValue(predictions)
-                ?? throw new ClinFuseException("Nothing to evaluate: give --predictions FILE.", "`clinfuse evaluate --help` shows the options.", ExitCodes.Usage);
+                ?? throw new ClinFuseException("Nothing to evaluate: give --run RUN or --predictions FILE.", "`clinfuse evaluate --help` shows the options.", ExitCodes.Usage);
             var request = new EvaluateRequest(file.FullName, r.GetValue(bootstrap), r.GetValue(seed), r.GetValue(json)?.FullName, r.GetValue(compare)?.FullName);
             var result = EvaluateStage.Run(request, CommonOptions.Compute(r), ct);
-            var output = r.InvocationConfiguration.Output;
             output.Write(MetricsText.Render(result));
             if (request.JsonPath is not null) output.WriteLine($"\nmetrics written to {request.JsonPath}");
-            return Task.FromResult(ExitCodes.Ok);
+            return ExitCodes.Ok;
         });
         return command;
     }

@@ -1,4 +1,7 @@
 using System.CommandLine;
+using ClinFuse.Core;
+using ClinFuse.Training.Evaluation;
+using ClinFuse.Training.Robustness;
 
 namespace ClinFuse.Cli.Commands;
 
@@ -11,9 +14,35 @@ public static class RobustnessCommand
         var protocol = new Option<string>("--protocol") { Description = "clean-train (train clean, test noisy), noisy-train (train and test noisy), or missing-image.", DefaultValueFactory = _ => "clean-train" };
         protocol.AcceptOnlyFromAmong("clean-train", "noisy-train", "missing-image");
         var levels = new Option<int[]>("--levels") { Description = "Noise levels in percent.", DefaultValueFactory = _ => [10, 20, 30, 40, 50, 60], AllowMultipleArgumentsPerToken = true };
-        return NotAvailable.Mark(new Command("robustness", "Measure metrics under Gaussian noise on a fraction of time steps and pixels, or with images removed.")
+        var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Folder for the results (default: inside each run folder, where `clinfuse report` reads them)." };
+        var bootstrap = new Option<int>("--bootstrap") { Description = "Bootstrap resamples for the 95 % confidence intervals (0: none).", DefaultValueFactory = _ => 1000 };
+        var seed = CommonOptions.Seed();
+        var command = new Command("robustness", "Measure metrics under Gaussian noise on a fraction of time steps and pixels, or with images removed.")
         {
-            runs, protocol, levels, CommonOptions.OutDir("Folder for the sweep's predictions and metrics."), CommonOptions.Seed(),
+            runs, protocol, levels, output, bootstrap, seed,
+        };
+        command.SetAction(async (ParseResult r, CancellationToken ct) =>
+        {
+            var request = new RobustnessRequest(
+                [.. r.GetValue(runs)!.Select(d => d.FullName)],
+                r.GetValue(protocol) switch
+                {
+                    "noisy-train" => RobustnessProtocol.NoisyTrain,
+                    "missing-image" => RobustnessProtocol.MissingImage,
+                    _ => RobustnessProtocol.CleanTrain,
+                },
+                r.GetValue(levels)!, r.GetValue(output)?.FullName, r.GetValue(seed), new ScoringSettings(r.GetValue(bootstrap), r.GetValue(seed)), CommonOptions.Compute(r));
+            var outcomes = await Task.Run(() => RobustnessStage.Run(request, ConsoleProgress.ForStderr(), ct), ct);
+            var text = r.InvocationConfiguration.Output;
+            await text.WriteLineAsync("run\tlevel\tAUROC\tAUPRC\tmacro-F1\tbinary-F1\tfolder");
+            foreach (var o in outcomes)
+            {
+                var s = o.Metrics.Summary;
+                await text.WriteLineAsync($"{Path.GetFileName(o.Run)}\t{(o.Level is int l ? $"{l} %" : "no images")}\t{s.Auroc.Macro.Value:0.000}\t{s.Auprc.Macro.Value:0.000}\t" +
+                                          $"{s.F1Macro.Value:0.000}\t{s.F1Binary.Value:0.000}\t{o.Folder}{(o.Skipped ? " (already done)" : "")}");
+            }
+            return ExitCodes.Ok;
         });
+        return command;
     }
 }

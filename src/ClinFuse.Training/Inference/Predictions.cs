@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using ClinFuse.Models.Networks;
 using ClinFuse.Training.Batching;
 using ClinFuse.Training.Data;
@@ -17,24 +15,6 @@ public sealed record Predictions(long[] StayIds, IReadOnlyList<string> LabelName
 {
     /// <summary>Number of rows.</summary>
     public int Count => StayIds.Length;
-
-    /// <summary>Writes CSV columns <c>stay_id</c>, then per label <c>&lt;label&gt;_true</c>, <c>&lt;label&gt;_prob</c> (atomically).</summary>
-    public void WriteCsv(string path)
-    {
-        int labels = LabelNames.Count;
-        var text = new StringBuilder("stay_id");
-        foreach (var name in LabelNames) text.Append(',').Append(name).Append("_true,").Append(name).Append("_prob");
-        text.Append('\n');
-        for (int i = 0; i < Count; i++)
-        {
-            text.Append(StayIds[i].ToString(CultureInfo.InvariantCulture));
-            for (int l = 0; l < labels; l++)
-                text.Append(',').Append(Truth[i * labels + l].ToString(CultureInfo.InvariantCulture))
-                    .Append(',').Append(Probabilities[i * labels + l].ToString("R", CultureInfo.InvariantCulture));
-            text.Append('\n');
-        }
-        Runs.RunFolder.WriteAtomically(path, text.ToString());
-    }
 }
 
 /// <summary>Runs a network over a split in evaluation mode.</summary>

@@ -146,10 +146,10 @@ public static class PrepareStage
     /// <summary>The task name used in labels.json and manifests.</summary>
     public static string TaskName(ClinicalTask task) => task == ClinicalTask.InHospitalMortality ? "in-hospital-mortality" : "phenotyping";
 
-    static Split ParseSplit(string name) => name switch { "train" => Split.Train, "val" => Split.Validation, _ => Split.Test };
+    internal static Split ParseSplit(string name) => name switch { "train" => Split.Train, "val" => Split.Validation, _ => Split.Test };
 
     /// <summary>Reads every sample's episode once, in store order (the store serves episodes by row group).</summary>
-    static Dictionary<CohortSample, SeriesEpisode> ReadEpisodes(CohortStore cohort, Dictionary<string, IReadOnlyList<CohortSample>> samplesBySplit,
+    internal static Dictionary<CohortSample, SeriesEpisode> ReadEpisodes(CohortStore cohort, Dictionary<string, IReadOnlyList<CohortSample>> samplesBySplit,
         DiscretizerConfig config, IStageProgress progress, CancellationToken cancellationToken)
     {
         var all = samplesBySplit.Values.SelectMany(s => s).ToList();

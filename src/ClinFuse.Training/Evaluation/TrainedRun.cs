@@ -1,0 +1,117 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ClinFuse.Core;
+using ClinFuse.Core.Stages;
+using ClinFuse.Models.Checkpoints;
+using ClinFuse.Models.Networks;
+using ClinFuse.Models.Training;
+using ClinFuse.Training.Recipes;
+using ClinFuse.Training.Runs;
+using ClinFuse.Training.Store;
+
+namespace ClinFuse.Training.Evaluation;
+
+/// <summary>
+/// A finished training run folder read back for evaluation: its configuration, labels, seed, the
+/// prepared store it was trained on (config.json records it) and the name under which its results
+/// are reported.
+/// </summary>
+/// <param name="Folder">The run folder (absolute).</param>
+/// <param name="Config">The effective training configuration.</param>
+/// <param name="Labels">Output names.</param>
+/// <param name="Seed">The run seed.</param>
+/// <param name="StoreFolder">The prepared store the run read.</param>
+/// <param name="Encoders">Pre-trained encoders the run started from.</param>
+public sealed record TrainedRun(string Folder, TrainingConfig Config, IReadOnlyList<string> Labels, ulong Seed, string StoreFolder, IReadOnlyList<EncoderInit> Encoders)
+{
+    /// <summary>The best checkpoint's weights.</summary>
+    public string BestWeights => Path.Combine(Folder, "best.safetensors");
+
+    /// <summary>Reads <paramref name="folder"/>; anything missing or malformed is a <see cref="ClinFuseException"/> naming it.</summary>
+    public static TrainedRun Open(string folder)
+    {
+        var full = Path.GetFullPath(folder);
+        const string hint = "Pass the --out folder of a finished `clinfuse train` or `clinfuse pretrain` run.";
+        if (!Directory.Exists(full)) throw new ClinFuseException($"Run folder not found: {full}", hint);
+        var configFile = Path.Combine(full, "config.json");
+        if (!File.Exists(configFile)) throw new ClinFuseException($"{full} is not a run folder: config.json is missing.", hint);
+        JsonObject document;
+        TrainingConfig config;
+        try
+        {
+            document = JsonNode.Parse(File.ReadAllText(configFile))?.AsObject() ?? throw new JsonException("the document is empty");
+            config = document["config"]?.Deserialize<TrainingConfig>(TrainingConfig.Json) ?? throw new JsonException("\"config\" is missing");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw new ClinFuseException($"{configFile} is not a valid run configuration: {e.Message}", "The file is written by the training commands; restore it or train again.");
+        }
+        var labels = document["labels"]?.AsArray().Select(n => n?.GetValue<string>() ?? "").ToList();
+        var store = document["provenance"]?["data"]?.GetValue<string>();
+        var seed = document["seed"]?.GetValue<ulong>();
+        if (labels is null || labels.Count == 0 || store is null || seed is null)
+            throw new ClinFuseException($"{configFile} lacks \"labels\", \"seed\" or \"provenance.data\".", "The file is written by the training commands; restore it or train again.");
+        var encoders = document["encoders"]?.AsArray()
+            .Select(e => new EncoderInit(e?["checkpoint"]?.GetValue<string>() ?? "", e?["prefix"]?.GetValue<string>() ?? ""))
+            .ToList() ?? [];
+        var run = new TrainedRun(full, config, labels, seed.Value, store, encoders);
+        if (!File.Exists(run.BestWeights))
+            throw new ClinFuseException($"{full} has no best checkpoint (best.safetensors).", "The run has not finished an epoch; finish it with `clinfuse train --resume` first.");
+        if (!RunFolder.OpenForResume(full).ReadState().Finished)
+            throw new ClinFuseException($"The run in {full} has not finished.", "Finish it with `clinfuse train --resume` (same options), then evaluate.");
+        return run;
+    }
+
+    /// <summary>Opens the prepared store the run was trained on.</summary>
+    public PreparedStore OpenStore(ImageCacheOpener? images = null)
+    {
+        if (!Directory.Exists(StoreFolder))
+            throw new ClinFuseException($"The prepared store this run was trained on, {StoreFolder}, no longer exists.", "Restore it (or prepare it again into the same folder) before evaluating the run.");
+        return PreparedStore.Open(StoreFolder, images);
+    }
+
+    /// <summary>The network with the best weights, in eval mode (libtorch must be initialised).</summary>
+    public FusionNetwork LoadNetwork() => Checkpoint.Load(BestWeights).Network;
+
+    /// <summary>The model name results are reported under (<see cref="ModelNames"/>).</summary>
+    public string ModelName(PreparedStore store) => ModelNames.For(Config, store);
+}
+
+/// <summary>Names of models as the paper's tables print them.</summary>
+public static class ModelNames
+{
+    /// <summary>
+    /// The name of a run with <paramref name="config"/> on <paramref name="store"/>, matching the paper's
+    /// rows (docs/report.md): the fusion type, "+ uncertainty loss", and "+ CLAHE" when the store's
+    /// images were CLAHE'd.
+    /// </summary>
+    public static string For(TrainingConfig config, PreparedStore store) => For(config, UsesClahe(store));
+
+    /// <summary>Whether the store's image cache was built with CLAHE (its manifest says so).</summary>
+    public static bool UsesClahe(PreparedStore store)
+    {
+        if (!File.Exists(Path.Combine(store.Folder, Preparation.PrepareStage.ImageCacheFile))) return false;
+        var images = StageManifest.TryRead(store.Folder)?.Config["images"];
+        return images?["Clahe"]?.GetValue<bool>() ?? false;
+    }
+
+    /// <summary>The reported name of a run with <paramref name="config"/>; <paramref name="clahe"/> when its images were CLAHE'd.</summary>
+    public static string For(TrainingConfig config, bool clahe)
+    {
+        bool uncertainty = config.Loss is LossKind.Uncertainty or LossKind.UncertaintySummed;
+        string name = config.Model switch
+        {
+            FusionType.UniEhr => "Time series only",
+            FusionType.UniCxr => "Image only",
+            FusionType.Early => "Early fusion",
+            FusionType.MedFuseLstm => "MedFuse",
+            _ => "Attention",
+        };
+        // The paper's rows: "Attention + uncertainty loss", "Attention + CLAHE", "Attention + Uncertainty + CLAHE".
+        bool images = config.UsesImages;
+        if (uncertainty && images && clahe) return name + " + Uncertainty + CLAHE";
+        if (uncertainty) name += " + uncertainty loss";
+        if (images && clahe) name += " + CLAHE";
+        return name;
+    }
+}

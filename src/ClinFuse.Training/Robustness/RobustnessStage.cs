@@ -1,0 +1,239 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ClinFuse.Core;
+using ClinFuse.Core.Stages;
+using ClinFuse.Evaluation;
+using ClinFuse.Evaluation.Report;
+using ClinFuse.Models;
+using ClinFuse.Models.Checkpoints;
+using ClinFuse.Models.Networks;
+using ClinFuse.Training.Data;
+using ClinFuse.Training.Evaluation;
+using ClinFuse.Training.Runs;
+using ClinFuse.Training.Store;
+
+namespace ClinFuse.Training.Robustness;
+
+/// <summary>The paper's robustness experiments.</summary>
+public enum RobustnessProtocol
+{
+    /// <summary>The trained model tested on noisy series and images (Table V).</summary>
+    CleanTrain,
+    /// <summary>A new model with the same configuration trained and tested on noisy data, per level (Table IV).</summary>
+    NoisyTrain,
+    /// <summary>The trained model tested with every chest X-ray removed.</summary>
+    MissingImage,
+}
+
+/// <summary>What <c>clinfuse robustness</c> asks for.</summary>
+/// <param name="Runs">Finished run folders.</param>
+/// <param name="Protocol">The experiment.</param>
+/// <param name="Levels">Noise levels in percent (ignored by <see cref="RobustnessProtocol.MissingImage"/>).</param>
+/// <param name="OutFolder">Where results go; null: inside each run folder. With several runs, one subfolder per run.</param>
+/// <param name="Seed">Seed of the noise and of the bootstrap.</param>
+/// <param name="Scoring">Bootstrap settings.</param>
+/// <param name="Compute">Threads.</param>
+public sealed record RobustnessRequest(IReadOnlyList<string> Runs, RobustnessProtocol Protocol, IReadOnlyList<int> Levels, string? OutFolder, int Seed, ScoringSettings Scoring, ComputeSettings Compute)
+{
+    /// <summary>Training episodes and images sampled for the noise statistics (the paper's 1,000).</summary>
+    public int StatisticsSamples { get; init; } = Features.TimeSeries.SeriesNoiseStatistics.DefaultSampleCount;
+}
+
+/// <summary>One result folder of a sweep.</summary>
+/// <param name="Run">The run it belongs to.</param>
+/// <param name="Level">Noise level in percent (null for missing-image).</param>
+/// <param name="Folder">Where metrics.json and the predictions are.</param>
+/// <param name="Skipped">True when metrics.json already existed.</param>
+/// <param name="Metrics">The metrics (read back when skipped).</param>
+public sealed record RobustnessOutcome(string Run, int? Level, string Folder, bool Skipped, MetricsResult Metrics);
+
+/// <summary>
+/// Runs the robustness protocols over finished runs. Outputs follow the folder convention of
+/// <c>clinfuse report</c> (<see cref="RunFolders"/>): <c>robustness/clean-train-noisy-test/&lt;level&gt;/</c>
+/// and <c>robustness/noisy-train-test/&lt;level&gt;/</c>; missing-image results go to
+/// <c>missing-image/</c> next to the run's metrics.json. A level whose metrics.json exists is skipped,
+/// so an interrupted sweep is resumed by running the command again.
+/// </summary>
+public static class RobustnessStage
+{
+    /// <summary>Folder of the missing-image protocol inside a run's output folder.</summary>
+    public const string MissingImageFolder = "missing-image";
+
+    /// <summary>Runs <paramref name="request"/>; user errors are <see cref="ClinFuseException"/>s.</summary>
+    public static IReadOnlyList<RobustnessOutcome> Run(RobustnessRequest request, IStageProgress progress, CancellationToken cancellationToken = default)
+    {
+        if (request.Runs.Count == 0) throw new ClinFuseException("No run folder given.", "Pass --run RUN (repeatable).", ExitCodes.Usage);
+        foreach (int level in request.Levels)
+            if (level is < 0 or > 100)
+                throw new ClinFuseException($"Noise level {level} is outside 0-100 (percent).", "Give levels in percent, e.g. --levels 10 20 30.", ExitCodes.Usage);
+        if (request.Protocol != RobustnessProtocol.MissingImage && request.Levels.Count == 0)
+            throw new ClinFuseException("No noise level given.", "Pass --levels, e.g. --levels 10 20 30 40 50 60.", ExitCodes.Usage);
+        // Every run is checked before any work starts, so a typo in the last one costs nothing.
+        var runs = request.Runs.Select(TrainedRun.Open).ToList();
+        var outcomes = new List<RobustnessOutcome>();
+        TorchRuntime.Initialize(request.Compute);
+        foreach (var run in runs)
+        {
+            var output = OutputFolder(request, run);
+            outcomes.AddRange(request.Protocol switch
+            {
+                RobustnessProtocol.MissingImage => [MissingImage(run, output, request, progress, cancellationToken)],
+                RobustnessProtocol.CleanTrain => CleanTrain(run, output, request, progress, cancellationToken),
+                _ => NoisyTrain(run, output, request, progress, cancellationToken),
+            });
+        }
+        return outcomes;
+    }
+
+    static string OutputFolder(RobustnessRequest request, TrainedRun run) =>
+        request.OutFolder is null ? run.Folder
+        : request.Runs.Count == 1 ? Path.GetFullPath(request.OutFolder)
+        : Path.Combine(Path.GetFullPath(request.OutFolder), Path.GetFileName(run.Folder));
+
+    static string LevelName(int level) => level.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The levels already done (their outcomes, read back) and those still to do.</summary>
+    static (List<RobustnessOutcome> Done, List<int> Pending) Pending(TrainedRun run, string output, string protocol, IReadOnlyList<int> levels)
+    {
+        var done = new List<RobustnessOutcome>();
+        var pending = new List<int>();
+        foreach (int level in levels)
+        {
+            if (Done(run, level, LevelFolder(output, protocol, level)) is { } outcome) done.Add(outcome);
+            else pending.Add(level);
+        }
+        return (done, pending);
+    }
+
+    static RobustnessOutcome? Done(TrainedRun run, int? level, string folder)
+    {
+        var metrics = Path.Combine(folder, "metrics.json");
+        return File.Exists(metrics) ? new RobustnessOutcome(run.Folder, level, folder, true, MetricsJson.Read(metrics)) : null;
+    }
+
+    static PredictionMetadata Metadata(TrainedRun run, PreparedStore store, string protocol, int? level) =>
+        new(store.Labels.Task, run.ModelName(store), "test",
+        [
+            KeyValuePair.Create("run", run.Folder),
+            KeyValuePair.Create("protocol", protocol),
+            KeyValuePair.Create("noise_percent", level is int l ? LevelName(l) : "none"),
+        ]);
+
+    static RobustnessOutcome MissingImage(TrainedRun run, string output, RobustnessRequest request, IStageProgress progress, CancellationToken cancellationToken)
+    {
+        if (run.Config.Model is FusionType.UniEhr or FusionType.UniCxr)
+            throw new ClinFuseException($"The run {run.Folder} is a {run.Config.Model} model: removing images tests nothing for it.", "Run the missing-image protocol on fusion models.");
+        var folder = Path.Combine(output, MissingImageFolder);
+        if (Done(run, null, folder) is { } done)
+        {
+            progress.Info($"{folder}: done, skipped.");
+            return done;
+        }
+        var store = run.OpenStore();
+        using var network = run.LoadNetwork();
+        using var test = store.OpenSplit("test");
+        var result = RunEvaluation.Score(network, run, test, images: null, Metadata(run, store, MissingImageFolder, null), folder, request.Scoring, request.Compute, cancellationToken);
+        progress.Info($"{folder}: AUROC {result.Metrics.Summary.Auroc.Macro.Value:0.000} with every image removed.");
+        return new RobustnessOutcome(run.Folder, null, folder, false, result.Metrics);
+    }
+
+    static List<RobustnessOutcome> CleanTrain(TrainedRun run, string output, RobustnessRequest request, IStageProgress progress, CancellationToken cancellationToken)
+    {
+        var (outcomes, pending) = Pending(run, output, RunFolders.CleanTrainNoisyTest, request.Levels);
+        progress.Info($"{run.Folder}: clean-train, noisy test at {string.Join(", ", request.Levels)} %; {request.Levels.Count - pending.Count} level(s) already done.");
+        if (pending.Count == 0) return outcomes;
+        var store = run.OpenStore();
+        using var noisy = NoisyData.Open(store, (ulong)request.Seed, progress, request.StatisticsSamples, cancellationToken);
+        using var network = run.LoadNetwork();
+        foreach (int level in pending)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var folder = LevelFolder(output, RunFolders.CleanTrainNoisyTest, level);
+            var splitPath = Path.Combine(folder, "test.split");
+            double fraction = level / 100.0;
+            noisy.WriteSplit("test", fraction, (ulong)request.Seed, splitPath, request.Compute, progress, cancellationToken);
+            EvaluatedSet result;
+            using (var test = PreparedSplit.Open(splitPath))
+            {
+                var images = run.Config.UsesImages ? noisy.NoisyImages(fraction, (ulong)request.Seed)(store.Folder, "test") : null;
+                result = RunEvaluation.Score(network, run, test, images, Metadata(run, store, RunFolders.CleanTrainNoisyTest, level), folder, request.Scoring, request.Compute, cancellationToken);
+            }
+            // The noisy split is derived data as large as the test split: the predictions keep what the level produced.
+            File.Delete(splitPath);
+            progress.Info($"{folder}: AUROC {result.Metrics.Summary.Auroc.Macro.Value:0.000}");
+            outcomes.Add(new RobustnessOutcome(run.Folder, level, folder, false, result.Metrics));
+        }
+        return outcomes;
+    }
+
+    static List<RobustnessOutcome> NoisyTrain(TrainedRun run, string output, RobustnessRequest request, IStageProgress progress, CancellationToken cancellationToken)
+    {
+        var (outcomes, pending) = Pending(run, output, RunFolders.NoisyTrainTest, request.Levels);
+        var store = run.OpenStore();
+        int trainSamples;
+        using (var train = store.OpenSplit("train")) trainSamples = SampleSelection.Create(train, run.Config.TrainData).Count;
+        progress.Info($"{run.Folder}: noisy-train plan: {pending.Count} of {request.Levels.Count} level(s) to do ({string.Join(", ", pending)} %), " +
+                      $"each a new {run.Config.Model} model trained up to {run.Config.TrainingIterations} epochs on {trainSamples} noisy training samples " +
+                      $"(about {(long)pending.Count * run.Config.TrainingIterations * trainSamples:N0} sample-epochs), then tested on the noisy test split.");
+        if (pending.Count == 0) return outcomes;
+        using var noisy = NoisyData.Open(store, (ulong)request.Seed, progress, request.StatisticsSamples, cancellationToken);
+        foreach (int level in pending)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var folder = LevelFolder(output, RunFolders.NoisyTrainTest, level);
+            var dataFolder = Path.Combine(folder, "data");
+            double fraction = level / 100.0;
+            var imageOpener = noisy.NoisyImages(fraction, (ulong)request.Seed);
+            foreach (var split in new[] { "train", "val", "test" })
+            {
+                // A split file is written atomically: one that exists is complete (resume).
+                var path = Path.Combine(dataFolder, split + ".split");
+                if (!File.Exists(path)) noisy.WriteSplit(split, fraction, (ulong)request.Seed, path, request.Compute, progress, cancellationToken);
+            }
+            using var train = PreparedSplit.Open(Path.Combine(dataFolder, "train.split"));
+            using var validation = PreparedSplit.Open(Path.Combine(dataFolder, "val.split"));
+            using var test = PreparedSplit.Open(Path.Combine(dataFolder, "test.split"));
+            var trainSelection = SampleSelection.Create(train, run.Config.TrainData);
+            var validationSelection = SampleSelection.Create(validation, run.Config.ValidationData);
+            var modelFolder = Path.Combine(folder, "model");
+            var state = File.Exists(Path.Combine(modelFolder, "state.json")) ? RunFolder.OpenForResume(modelFolder).ReadState() : null;
+            var job = new TrainingJob(run.Config, run.Labels,
+                new SplitData(train, trainSelection, trainSelection.WithImages ? imageOpener(store.Folder, "train") : null),
+                new SplitData(validation, validationSelection, validationSelection.WithImages ? imageOpener(store.Folder, "val") : null),
+                modelFolder, run.Seed, request.Compute)
+            {
+                Encoders = [.. run.Encoders.Where(e => File.Exists(e.Checkpoint))],
+                Provenance = new JsonObject
+                {
+                    ["data"] = dataFolder,
+                    ["clean_store"] = store.Folder,
+                    ["task"] = store.Labels.Task,
+                    ["noise_percent"] = level,
+                    ["noise_seed"] = request.Seed,
+                    ["normalizer"] = store.Provenance()["normalizer"]?.DeepClone(),
+                },
+                Resume = state is { Finished: false },
+                // A folder without state.json is a start that failed before its first write.
+                Force = state is null,
+            };
+            FusionNetwork network;
+            if (state is { Finished: true })
+                network = Checkpoint.Load(Path.Combine(modelFolder, "best.safetensors")).Network;
+            else
+            {
+                progress.Info($"{folder}: training on {trainSelection.Count} samples with {level} % noise.");
+                network = Trainer.Run(job, progress, cancellationToken).Network;
+            }
+            using (network)
+            {
+                var images = run.Config.UsesImages ? imageOpener(store.Folder, "test") : null;
+                var result = RunEvaluation.Score(network, run, test, images, Metadata(run, store, RunFolders.NoisyTrainTest, level), folder, request.Scoring, request.Compute, cancellationToken);
+                progress.Info($"{folder}: AUROC {result.Metrics.Summary.Auroc.Macro.Value:0.000}");
+                outcomes.Add(new RobustnessOutcome(run.Folder, level, folder, false, result.Metrics));
+            }
+        }
+        return outcomes;
+    }
+
+    static string LevelFolder(string output, string protocol, int level) => Path.Combine(output, "robustness", protocol, LevelName(level));
+}
