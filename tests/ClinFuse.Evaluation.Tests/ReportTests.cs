@@ -123,6 +123,19 @@ public sealed class ReportTests(GeneratedRuns generated) : IClassFixture<Generat
     }
 
     [Fact]
+    public void Without_a_plain_attention_run_the_noise_tables_use_the_attention_variant_that_has_robustness_results()
+    {
+        var variant = GeneratedRuns.Run(_folder, "attention-uncertainty-clahe", "Attention + Uncertainty + CLAHE", "phenotyping", 11, (RunFolders.CleanTrainNoisyTest, 20));
+        var medfuse = GeneratedRuns.Run(_folder, "medfuse", "MedFuse", "phenotyping", 12, (RunFolders.CleanTrainNoisyTest, 20));
+        var content = ReportBuilder.Run(new ReportRequest([variant, medfuse], _folder.Combine("report-variant")));
+
+        var table5 = content.Tables.Single(t => t.FileName == "table5_noise_test_only");
+        var at20 = MetricsJson.Read(Path.Combine(variant, "robustness", RunFolders.CleanTrainNoisyTest, "20", "metrics.json")).Summary;
+        Assert.Equal(MetricsText.Format(at20.Auroc.Macro), Row(table5, "20")[1]);
+        Assert.Contains("Attention + Uncertainty + CLAHE", table5.Note);
+    }
+
+    [Fact]
     public void PerLabelTableComparesWithAndWithoutUncertaintyLoss()
     {
         var (runs, content) = (generated.Runs, generated.Content);

@@ -8,17 +8,20 @@ public static class DemoCommand
 {
     public static Command Create()
     {
-        var quick = new Option<bool>("--quick") { Description = "A smoke run of a few minutes with tiny sizes." };
+        var quick = new Option<bool>("--quick") { Description = "A smoke run of about a minute with tiny sizes." };
+        var full = new Option<bool>("--full") { Description = "A larger cohort, more epochs, all six noise levels and the ablation rows (Table III)." };
         var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Working folder for every stage's output (completed steps are skipped on a rerun).", DefaultValueFactory = _ => new DirectoryInfo("clinfuse-demo") };
-        var patients = new Option<int?>("--patients") { Description = "Synthetic patients (default: 600, or 120 with --quick)." };
+        var patients = new Option<int?>("--patients") { Description = "Synthetic patients (default: 400; 120 with --quick, 800 with --full)." };
         var seed = CommonOptions.Seed();
         var command = new Command("demo", "Run synth -> extract -> prepare -> pretrain -> train -> evaluate -> robustness -> report on a synthetic cohort.")
         {
-            quick, outDir, patients, seed,
+            quick, full, outDir, patients, seed,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
-            var size = result.GetValue(quick) ? DemoSize.Quick : DemoSize.Standard;
+            if (result.GetValue(quick) && result.GetValue(full))
+                throw new Core.ClinFuseException("--quick and --full exclude each other.", "Pick one, or neither for the standard demo.", Core.ExitCodes.Usage);
+            var size = result.GetValue(quick) ? DemoSize.Quick : result.GetValue(full) ? DemoSize.Full : DemoSize.Standard;
             if (result.GetValue(patients) is int n)
             {
                 if (n < 50) throw new Core.ClinFuseException($"--patients must be at least 50 for the demo, got {n}.", "Too few patients leave the validation and test splits without positives.");

@@ -105,7 +105,7 @@ public sealed class DemoRunner(TextWriter output, TextWriter error)
         bool nearOracle = fusion is not null && oracle is not null && oracle - fusion <= OracleTolerance;
         var lines = new List<string>
         {
-            $"Test macro AUROC: {fusionRun.Title} {F(fusion)}, time series only {F(series)}, image only {F(image)}, oracle {F(oracle)}.",
+            $"Test macro AUROC: {fusionRun.Title} {F(fusion)}, time series only {F(series)}, image only {F(image)} (on the test stays with an image), oracle {F(oracle)}.",
             $"Fusion beats both single modalities: {(beatsBoth ? "yes" : "NO")}.",
             $"Fusion within {OracleTolerance:0.00} of the oracle AUROC: {(nearOracle ? "yes" : "NO")} (gap {F(oracle - fusion)}).",
         };

@@ -33,6 +33,13 @@ public static class PaperResults
     static readonly string[] AttentionClaheNames = ["Attention + CLAHE"];
     static readonly string[] AttentionUncertaintyClaheNames = ["Attention + Uncertainty + CLAHE", "Attention + uncertainty loss + CLAHE"];
 
+    /// <summary>
+    /// The attention arm of the noise tables and Fig. 4, in order of preference: the paper labels it
+    /// "Attention"; when no plain attention run has robustness results, the closest variant that has
+    /// them stands in (the table's note names the run used).
+    /// </summary>
+    public static readonly string[][] NoiseAttentionNames = [AttentionNames, AttentionUncertaintyClaheNames, AttentionClaheNames, AttentionUncertaintyNames];
+
     /// <summary>Table I — in-hospital mortality.</summary>
     public static IReadOnlyList<PaperTableRow> TableI { get; } =
     [

@@ -92,6 +92,10 @@ public static class ReportBuilder
         runs.Where(r => r.Task == "phenotyping" && names.Any(n => string.Equals(n, r.Model, StringComparison.OrdinalIgnoreCase)))
             .FirstOrDefault(r => r.Robustness.Any(x => x.Protocol == protocol));
 
+    /// <summary>The attention arm of a noise table: the first name group with robustness results.</summary>
+    static RunInput? AttentionNoiseRun(IReadOnlyList<RunInput> runs, string protocol) =>
+        PaperResults.NoiseAttentionNames.Select(names => NoiseRun(runs, names, protocol)).FirstOrDefault(r => r is not null);
+
     static SummaryMetrics? AtLevel(RunInput? run, string protocol, int level) =>
         run?.Robustness.FirstOrDefault(x => x.Protocol == protocol && x.Level == level)?.Input.Metrics.Summary;
 
@@ -122,7 +126,7 @@ public static class ReportBuilder
 
     static ReportTable NoiseTable(string file, string title, string protocol, IReadOnlyList<PaperNoiseRow> paper, IReadOnlyList<RunInput> runs)
     {
-        var attention = NoiseRun(runs, PaperResults.AttentionNames, protocol);
+        var attention = AttentionNoiseRun(runs, protocol);
         var medFuse = NoiseRun(runs, PaperResults.MedFuseNames, protocol);
         var header = new List<string> { "noise %" };
         foreach (var arm in new[] { "Attention", "MedFuse" })
@@ -138,7 +142,7 @@ public static class ReportBuilder
             rows.Add([.. row]);
         }
         return new ReportTable(file, title,
-            $"Measured: robustness/{protocol}/<level>/metrics.json of the phenotyping runs named Attention ({Describe(attention)}) and MedFuse ({Describe(medFuse)}); value [95% CI]. Paper: published numbers.",
+            $"Measured: robustness/{protocol}/<level>/metrics.json of the phenotyping runs for Attention ({Describe(attention)}{(attention is null ? "" : $", model \"{attention.Model}\"")}) and MedFuse ({Describe(medFuse)}); value [95% CI]. Paper: published numbers.",
             header, rows);
     }
 
@@ -205,7 +209,7 @@ public static class ReportBuilder
 
     static ReportFigure NoiseFigure(string file, string title, string protocol, IReadOnlyList<PaperNoiseRow> paper, IReadOnlyList<RunInput> runs)
     {
-        var attention = NoiseRun(runs, PaperResults.AttentionNames, protocol);
+        var attention = AttentionNoiseRun(runs, protocol);
         var medFuse = NoiseRun(runs, PaperResults.MedFuseNames, protocol);
         var panels = new List<(string, IReadOnlyList<NoiseCurve>)>();
         for (int m = 0; m < MetricNames.Length; m++)
