@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using ClinFuse.Core;
 using ClinFuse.Data.Extraction;
 using ClinFuse.Evaluation;
+using ClinFuse.Core.Tasks;
 
 namespace ClinFuse.Cli.Demo;
 
@@ -63,7 +64,7 @@ public sealed class DemoRunner(TextWriter output, TextWriter error)
     /// <summary>The oracle predictions and the provenance file (with the verdict) the report step reads.</summary>
     static void WriteReportInputs(string root, IReadOnlyList<DemoPlan.ModelRun> runs)
     {
-        SyntheticOracle.Write(Path.Combine(root, "synth", "truth"), Path.Combine(root, "cohort"), TaskKind.Phenotyping, Path.Combine(root, "oracle-phenotyping.csv"));
+        SyntheticOracle.Write(Path.Combine(root, "synth", "truth"), Path.Combine(root, "cohort"), ClinicalTask.Phenotyping, Path.Combine(root, "oracle-phenotyping.csv"));
         var verdict = Verdict(root, runs);
         var provenance = new JsonObject
         {

@@ -3,6 +3,7 @@ using ClinFuse.Core;
 using ClinFuse.Data.Cohort;
 using ClinFuse.Data.Extraction;
 using ClinFuse.Evaluation;
+using ClinFuse.Core.Tasks;
 
 namespace ClinFuse.Cli.Demo;
 
@@ -15,7 +16,7 @@ namespace ClinFuse.Cli.Demo;
 public static class SyntheticOracle
 {
     /// <summary>Writes the oracle predictions of <paramref name="task"/>'s test split to <paramref name="path"/>.</summary>
-    public static void Write(string truthFolder, string cohortFolder, TaskKind task, string path)
+    public static void Write(string truthFolder, string cohortFolder, ClinicalTask task, string path)
     {
         var staysPath = Path.Combine(truthFolder, "stays.csv");
         if (!File.Exists(staysPath))
@@ -30,10 +31,10 @@ public static class SyntheticOracle
         }
         int stayColumn = Column("stay_id");
         var labels = CohortStore.LabelNames(task);
-        string Prefix(int k) => task == TaskKind.InHospitalMortality ? "ihm" : $"ph{k:00}";
+        string Prefix(int k) => task == ClinicalTask.InHospitalMortality ? "ihm" : $"ph{k:00}";
         var fusedColumns = Enumerable.Range(0, labels.Count).Select(k => Column($"{Prefix(k)}_p_fused")).ToArray();
         var seriesColumns = Enumerable.Range(0, labels.Count).Select(k => Column($"{Prefix(k)}_p_series")).ToArray();
-        int pairedColumn = Column(task == TaskKind.InHospitalMortality ? "ihm_paired" : "pheno_paired");
+        int pairedColumn = Column(task == ClinicalTask.InHospitalMortality ? "ihm_paired" : "pheno_paired");
         var byStay = new Dictionary<long, string[]>();
         foreach (var line in lines.Skip(1))
         {

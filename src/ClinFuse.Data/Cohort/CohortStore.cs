@@ -4,6 +4,7 @@ using ClinFuse.Data.Extraction;
 using Parquet;
 using Parquet.Schema;
 using Parquet.Serialization;
+using ClinFuse.Core.Tasks;
 
 namespace ClinFuse.Data.Cohort;
 
@@ -30,14 +31,14 @@ public sealed class CohortStore
         ImagesFile = "cxr_images.parquet", FlowFile = "cohort_flow.md";
 
     /// <summary>The samples file of a task.</summary>
-    public static string SamplesFile(TaskKind task) => $"samples_{TaskNames.Short(task)}.parquet";
+    public static string SamplesFile(ClinicalTask task) => $"samples_{TaskNames.Short(task)}.parquet";
 
     /// <summary>Row-group size of timeseries.parquet: small enough to read one group per lookup.</summary>
     public const int SeriesRowGroupRows = 50_000;
 
     readonly string folder;
     readonly Dictionary<long, SeriesIndexRow> index;
-    readonly Dictionary<TaskKind, IReadOnlyList<CohortSample>> samples = [];
+    readonly Dictionary<ClinicalTask, IReadOnlyList<CohortSample>> samples = [];
     readonly Lock cacheLock = new();
     int cachedGroup = -1;
     IList<SeriesRow>? cachedRows;
@@ -92,7 +93,7 @@ public sealed class CohortStore
     }
 
     /// <summary>The samples of <paramref name="task"/>, optionally of one split, in file-name order.</summary>
-    public IReadOnlyList<CohortSample> Samples(TaskKind task, Split? split = null)
+    public IReadOnlyList<CohortSample> Samples(ClinicalTask task, Split? split = null)
     {
         IReadOnlyList<CohortSample> all;
         lock (samples)
@@ -116,8 +117,8 @@ public sealed class CohortStore
         HasImages ? [.. Read<CxrImageRow>(Path.Combine(folder, ImagesFile))] : [];
 
     /// <summary>The label names of a task, in label-vector order.</summary>
-    public static IReadOnlyList<string> LabelNames(TaskKind task) =>
-        task == TaskKind.InHospitalMortality ? ["y_true"] : ExtractionResources.PhenotypeLabels;
+    public static IReadOnlyList<string> LabelNames(ClinicalTask task) =>
+        task == ClinicalTask.InHospitalMortality ? ["y_true"] : ExtractionResources.PhenotypeLabels;
 
     /// <summary>The 17 variable names of the series columns.</summary>
     public static IReadOnlyList<string> Variables => ExtractionResources.Variables;
@@ -152,7 +153,7 @@ public sealed class CohortStore
 
     /// <summary>Writes the Parquet files of a store into <paramref name="folder"/> (manifest excluded).</summary>
     public static async Task WriteAsync(string folder, IReadOnlyList<StayRow> stays, IReadOnlyList<Episode> episodes,
-        IReadOnlyDictionary<TaskKind, IReadOnlyList<SampleRow>> taskSamples, IReadOnlyList<CxrImageRow>? images, CancellationToken ct)
+        IReadOnlyDictionary<ClinicalTask, IReadOnlyList<SampleRow>> taskSamples, IReadOnlyList<CxrImageRow>? images, CancellationToken ct)
     {
         await ParquetSerializer.SerializeAsync(stays, Path.Combine(folder, StaysFile), cancellationToken: ct);
         foreach (var (task, rows) in taskSamples)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ClinFuse.Core.Stages;
 using ClinFuse.Data.Mimic;
+using ClinFuse.Core.Tasks;
 
 namespace ClinFuse.Data.Extraction;
 
@@ -76,10 +77,10 @@ public sealed class CxrLinker
     }
 
     /// <summary>The image linked to <paramref name="stay"/> for <paramref name="task"/>, or null.</summary>
-    public LinkedImage? Link(Stay stay, TaskKind task)
+    public LinkedImage? Link(Stay stay, ClinicalTask task)
     {
         if (!bySubject.TryGetValue(stay.SubjectId, out var images)) return null;
-        var end = task == TaskKind.InHospitalMortality ? stay.Intime.AddHours(TaskBuilder.IhmHours) : stay.Outtime;
+        var end = task == ClinicalTask.InHospitalMortality ? stay.Intime.AddHours(TaskBuilder.IhmHours) : stay.Outtime;
         CxrImage? best = null;
         foreach (var image in images)
         {

@@ -7,6 +7,7 @@ using ClinFuse.Core;
 using ClinFuse.Core.Stages;
 using ClinFuse.Data.Cohort;
 using ClinFuse.Data.Mimic;
+using ClinFuse.Core.Tasks;
 
 namespace ClinFuse.Data.Extraction;
 
@@ -78,9 +79,9 @@ public static class Extractor
             using var step = progress.Step("read mimic-cxr metadata", unit: "rows");
             linker = CxrLinker.Load(cxr, cohort.Stays.Select(s => s.SubjectId).ToHashSet(), step, ct);
         }
-        var samples = new Dictionary<TaskKind, List<TaskSample>>();
-        var exclusions = new Dictionary<TaskKind, TaskExclusions>();
-        foreach (var task in new[] { TaskKind.InHospitalMortality, TaskKind.Phenotyping })
+        var samples = new Dictionary<ClinicalTask, List<TaskSample>>();
+        var exclusions = new Dictionary<ClinicalTask, TaskExclusions>();
+        foreach (var task in new[] { ClinicalTask.InHospitalMortality, ClinicalTask.Phenotyping })
         {
             exclusions[task] = new TaskExclusions();
             samples[task] = TaskBuilder.Build(task, episodes, splits, cohort.DiagnosesByStay, options.Compat,
@@ -173,7 +174,7 @@ public static class Extractor
     }
 
     static string FlowTable(StayCohort cohort, EventCounts ev, List<Episode> episodes,
-        Dictionary<TaskKind, List<TaskSample>> samples, Dictionary<TaskKind, TaskExclusions> exclusions, CxrLinker? linker, Dictionary<string, long> counts)
+        Dictionary<ClinicalTask, List<TaskSample>> samples, Dictionary<ClinicalTask, TaskExclusions> exclusions, CxrLinker? linker, Dictionary<string, long> counts)
     {
         var sb = new StringBuilder();
         sb.AppendLine("# Cohort flow").AppendLine();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using ClinFuse.Data.Cohort;
+using ClinFuse.Core.Tasks;
 
 namespace ClinFuse.Data.Extraction;
 
@@ -30,7 +31,7 @@ public static class MedFuseExport
 
     /// <summary>Writes the layout under <paramref name="root"/>.</summary>
     public static void Write(string root, IReadOnlyList<Stay> stays, IReadOnlyList<Episode> episodes,
-        IReadOnlyDictionary<TaskKind, List<TaskSample>> samples, IReadOnlyDictionary<long, Split> splits, CompatMode compat)
+        IReadOnlyDictionary<ClinicalTask, List<TaskSample>> samples, IReadOnlyDictionary<long, Split> splits, CompatMode compat)
     {
         WriteAllStays(Path.Combine(root, "root", "all_stays.csv"), stays);
         foreach (var e in episodes)
@@ -43,7 +44,7 @@ public static class MedFuseExport
         foreach (var (task, list) in samples)
         {
             var taskDir = Path.Combine(root, TaskNames.Folder(task));
-            var header = task == TaskKind.InHospitalMortality
+            var header = task == ClinicalTask.InHospitalMortality
                 ? "stay,period_length,stay_id,y_true"
                 : "stay,period_length,stay_id," + string.Join(",", ExtractionResources.PhenotypeLabels.Select(Quote));
             var lines = new Dictionary<Split, List<string>> { [Split.Train] = [], [Split.Validation] = [], [Split.Test] = [] };
@@ -67,11 +68,11 @@ public static class MedFuseExport
         }
     }
 
-    static string ListLine(TaskKind task, TaskSample s, CompatMode compat)
+    static string ListLine(ClinicalTask task, TaskSample s, CompatMode compat)
     {
         var stay = s.Episode.Stay.StayId.ToString(CultureInfo.InvariantCulture);
         var labels = string.Join(",", s.Labels);
-        if (task == TaskKind.InHospitalMortality)
+        if (task == ClinicalTask.InHospitalMortality)
             // The reference writes 0 and its loader substitutes 48; the default writes the real period.
             return $"{s.Episode.SeriesFileName},{(compat == CompatMode.MedFuse ? "0" : "48")},{stay},{labels}";
         return $"{s.Episode.SeriesFileName},{s.PeriodHours.ToString("F6", CultureInfo.InvariantCulture)},{stay},{labels}";

@@ -1,22 +1,15 @@
-namespace ClinFuse.Data.Extraction;
+using ClinFuse.Core.Tasks;
 
-/// <summary>The two prediction tasks of the cohort.</summary>
-public enum TaskKind
-{
-    /// <summary>In-hospital mortality from the first 48 h of the stay.</summary>
-    InHospitalMortality,
-    /// <summary>25 HCUP-CCS phenotypes of the admission from the whole stay.</summary>
-    Phenotyping,
-}
+namespace ClinFuse.Data.Extraction;
 
 /// <summary>Task names as used in folders and file names.</summary>
 public static class TaskNames
 {
     /// <summary>The MedFuse folder name of a task.</summary>
-    public static string Folder(TaskKind task) => task == TaskKind.InHospitalMortality ? "in-hospital-mortality" : "phenotyping";
+    public static string Folder(ClinicalTask task) => task == ClinicalTask.InHospitalMortality ? "in-hospital-mortality" : "phenotyping";
 
     /// <summary>The short name (cohort store files, CLI).</summary>
-    public static string Short(TaskKind task) => task == TaskKind.InHospitalMortality ? "ihm" : "phenotyping";
+    public static string Short(ClinicalTask task) => task == ClinicalTask.InHospitalMortality ? "ihm" : "phenotyping";
 }
 
 /// <summary>Why episodes did not become samples, per task.</summary>
@@ -82,8 +75,8 @@ public static class TaskBuilder
     });
 
     /// <summary>Builds the samples of <paramref name="task"/> from all episodes.</summary>
-    public static List<TaskSample> Build(TaskKind task, IReadOnlyList<Episode> episodes, IReadOnlyDictionary<long, Split> splits,
-        IReadOnlyDictionary<long, IReadOnlyList<Diagnosis>> diagnoses, CompatMode compat, Func<Episode, TaskKind, LinkedImage?> link, TaskExclusions excluded)
+    public static List<TaskSample> Build(ClinicalTask task, IReadOnlyList<Episode> episodes, IReadOnlyDictionary<long, Split> splits,
+        IReadOnlyDictionary<long, IReadOnlyList<Diagnosis>> diagnoses, CompatMode compat, Func<Episode, ClinicalTask, LinkedImage?> link, TaskExclusions excluded)
     {
         var samples = new List<TaskSample>();
         foreach (var episode in episodes)
@@ -94,7 +87,7 @@ public static class TaskBuilder
             var losHours = 24.0 * losDays;
             double period;
             IReadOnlyList<int> labels;
-            if (task == TaskKind.InHospitalMortality)
+            if (task == ClinicalTask.InHospitalMortality)
             {
                 if (losHours < IhmHours - Eps) { excluded.LosTooShort++; continue; }
                 period = IhmHours;

@@ -82,7 +82,7 @@ public static class PrepareStage
         }
 
         using var output = StageOutput.Begin(options.OutputFolder, options.Force);
-        var task = options.Task == ClinicalTask.InHospitalMortality ? TaskKind.InHospitalMortality : TaskKind.Phenotyping;
+        var task = options.Task;
         var labelNames = CohortStore.LabelNames(task);
         var samplesBySplit = SplitNames.ToDictionary(s => s, s => cohort.Samples(task, ParseSplit(s)));
         if (samplesBySplit["train"].Count == 0)

@@ -24,7 +24,6 @@ public sealed class NoisyData : IDisposable
 {
     readonly CohortStore cohort;
     readonly ClinicalTask task;
-    readonly TaskKind taskKind;
     readonly Discretizer discretizer = new();
     readonly Normalizer normalizer;
     readonly CachedImageSource? images;
@@ -35,7 +34,6 @@ public sealed class NoisyData : IDisposable
         Store = store;
         this.cohort = cohort;
         this.task = task;
-        taskKind = task == ClinicalTask.InHospitalMortality ? TaskKind.InHospitalMortality : TaskKind.Phenotyping;
         this.normalizer = normalizer;
         this.images = images;
     }
@@ -81,7 +79,7 @@ public sealed class NoisyData : IDisposable
 
     void Estimate(ulong seed, int sampleCount, IStageProgress progress, CancellationToken cancellationToken)
     {
-        var training = cohort.Samples(taskKind, Split.Train);
+        var training = cohort.Samples(task, Split.Train);
         if (training.Count == 0)
             throw new ClinFuseException($"The cohort behind {Store.Folder} has no training samples.", "Prepare the store from a complete cohort.");
         // Only the sampled episodes are read: the estimate needs no more.
@@ -139,7 +137,7 @@ public sealed class NoisyData : IDisposable
     (IReadOnlyList<CohortSample> Samples, Dictionary<CohortSample, SeriesEpisode> Episodes) Episodes(string split, IStageProgress progress, CancellationToken cancellationToken)
     {
         if (episodesBySplit.TryGetValue(split, out var read)) return read;
-        var samples = cohort.Samples(taskKind, PrepareStage.ParseSplit(split));
+        var samples = cohort.Samples(task, PrepareStage.ParseSplit(split));
         read = (samples, PrepareStage.ReadEpisodes(cohort, new() { [split] = samples }, discretizer.Config, progress, cancellationToken));
         episodesBySplit[split] = read;
         return read;

@@ -1,5 +1,6 @@
 using ClinFuse.Data.Cohort;
 using ClinFuse.Data.Extraction;
+using ClinFuse.Core.Tasks;
 
 namespace ClinFuse.Data.Tests.Extraction;
 
@@ -12,7 +13,7 @@ public sealed class DefaultModeTests(DefaultDemo demo, MedFuseDemo medfuse) : IC
         var store = CohortStore.Open(demo.Out);
         var perSubject = store.Stays.GroupBy(s => s.SubjectId).ToList();
         Assert.All(perSubject, g => Assert.Single(g.Select(s => s.Split).Distinct()));
-        foreach (var task in new[] { TaskKind.InHospitalMortality, TaskKind.Phenotyping })
+        foreach (var task in new[] { ClinicalTask.InHospitalMortality, ClinicalTask.Phenotyping })
         {
             var samples = store.Samples(task);
             Assert.All(samples.GroupBy(s => s.SubjectId), g => Assert.Single(g.Select(s => s.Split).Distinct()));

@@ -3,6 +3,7 @@ using ClinFuse.Core.Stages;
 using ClinFuse.Data.Cohort;
 using ClinFuse.Data.Extraction;
 using ClinFuse.Data.Mimic;
+using ClinFuse.Core.Tasks;
 
 namespace ClinFuse.Data.Tests.Extraction;
 
@@ -56,10 +57,10 @@ public sealed class LinkageAndSplitTests
             Row("aaaaaaaa-6", "AP", "21500105", "100001"),     // after outtime: never
             Row("aaaaaaaa-7", "AP", "21500102", ""),           // no study time: never
         ]);
-        var ihm = Assert.Single(store.Samples(TaskKind.InHospitalMortality));
+        var ihm = Assert.Single(store.Samples(ClinicalTask.InHospitalMortality));
         Assert.Equal("aaaaaaaa-2", ihm.CxrDicomId);
         Assert.Equal(new DateTime(2150, 1, 3, 22, 0, 0), ihm.CxrStudyTime);
-        var pheno = Assert.Single(store.Samples(TaskKind.Phenotyping));
+        var pheno = Assert.Single(store.Samples(ClinicalTask.Phenotyping));
         Assert.Equal("aaaaaaaa-5", pheno.CxrDicomId);
         Assert.Equal(50000002, pheno.CxrStudyId);
         Assert.Equal("files/p10/p10000001/s50000002/aaaaaaaa-5.jpg", pheno.CxrPath);
@@ -75,7 +76,7 @@ public sealed class LinkageAndSplitTests
     public async Task Same_time_images_resolve_to_the_largest_dicom_id()
     {
         var store = await ExtractWithImages([Row("bbbbbbbb-1", "AP", "21500102", "120000"), Row("bbbbbbbb-3", "AP", "21500102", "120000"), Row("bbbbbbbb-2", "AP", "21500102", "120000")]);
-        Assert.Equal("bbbbbbbb-3", store.Samples(TaskKind.Phenotyping).Single().CxrDicomId);
+        Assert.Equal("bbbbbbbb-3", store.Samples(ClinicalTask.Phenotyping).Single().CxrDicomId);
     }
 
     [Fact]
@@ -83,7 +84,7 @@ public sealed class LinkageAndSplitTests
     {
         var store = await ExtractWithImages([Row("cccccccc-1", "LATERAL", "21500102", "120000")]);
         Assert.True(store.HasImages);
-        Assert.All(store.Samples(TaskKind.Phenotyping), s => Assert.False(s.HasImage));
+        Assert.All(store.Samples(ClinicalTask.Phenotyping), s => Assert.False(s.HasImage));
     }
 
     [Fact]

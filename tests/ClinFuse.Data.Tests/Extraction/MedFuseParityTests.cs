@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using ClinFuse.Data.Cohort;
 using ClinFuse.Data.Extraction;
+using ClinFuse.Core.Tasks;
 
 namespace ClinFuse.Data.Tests.Extraction;
 
@@ -104,7 +105,7 @@ public sealed class MedFuseParityTests(MedFuseDemo demo) : IClassFixture<MedFuse
     {
         var store = CohortStore.Open(demo.Out);
         Assert.Equal(112, store.Stays.Count);
-        foreach (var task in new[] { TaskKind.InHospitalMortality, TaskKind.Phenotyping })
+        foreach (var task in new[] { ClinicalTask.InHospitalMortality, ClinicalTask.Phenotyping })
         {
             var folder = TaskNames.Folder(task);
             foreach (var split in new[] { Split.Train, Split.Validation, Split.Test })
@@ -121,7 +122,7 @@ public sealed class MedFuseParityTests(MedFuseDemo demo) : IClassFixture<MedFuse
                 Assert.Equal(lines, fromStore);
             }
         }
-        var ihm = store.Samples(TaskKind.InHospitalMortality);
+        var ihm = store.Samples(ClinicalTask.InHospitalMortality);
         Assert.All(ihm, s => Assert.Equal(48.0, s.PeriodHours));
         Assert.All(ihm, s => Assert.False(s.HasImage));
         Assert.False(store.HasImages);

@@ -2,6 +2,7 @@ using ClinFuse.Core;
 using ClinFuse.Core.Stages;
 using ClinFuse.Data.Cohort;
 using ClinFuse.Data.Extraction;
+using ClinFuse.Core.Tasks;
 
 namespace ClinFuse.Data.Tests.Extraction;
 
@@ -108,12 +109,12 @@ public sealed class TimeWindowTests
         var episodes = new[] { new Episode(shortStay, 1, rows, null, null, true), new Episode(longStay, 2, rows, null, null, true) };
         var splits = new Dictionary<long, Split> { [1] = Split.Train };
         var excluded = new TaskExclusions();
-        var ihm = TaskBuilder.Build(TaskKind.InHospitalMortality, episodes, splits, new Dictionary<long, IReadOnlyList<Diagnosis>>(), CompatMode.None, (_, _) => null, excluded);
+        var ihm = TaskBuilder.Build(ClinicalTask.InHospitalMortality, episodes, splits, new Dictionary<long, IReadOnlyList<Diagnosis>>(), CompatMode.None, (_, _) => null, excluded);
         var sample = Assert.Single(ihm);
         Assert.Equal(200, sample.Episode.Stay.StayId);
         Assert.Equal(1, sample.RowsInPeriod);
         Assert.Equal(1, excluded.LosTooShort);
-        var pheno = TaskBuilder.Build(TaskKind.Phenotyping, episodes, splits, new Dictionary<long, IReadOnlyList<Diagnosis>>(), CompatMode.None, (_, _) => null, new TaskExclusions());
+        var pheno = TaskBuilder.Build(ClinicalTask.Phenotyping, episodes, splits, new Dictionary<long, IReadOnlyList<Diagnosis>>(), CompatMode.None, (_, _) => null, new TaskExclusions());
         Assert.Equal([1, 2], pheno.Select(s => s.RowsInPeriod));
         Assert.Equal(72.0, pheno[1].PeriodHours, 9);
     }
@@ -124,7 +125,7 @@ public sealed class TimeWindowTests
         var stay = MakeStay(200, "2150-01-05 00:00:00", "2150-01-08 00:00:00");
         var episodes = new[] { new Episode(stay, 1, [new EpisodeRow(1, new string?[17])], null, null, HasDiagnoses: false) };
         var excluded = new TaskExclusions();
-        Assert.Empty(TaskBuilder.Build(TaskKind.Phenotyping, episodes, new Dictionary<long, Split> { [1] = Split.Train },
+        Assert.Empty(TaskBuilder.Build(ClinicalTask.Phenotyping, episodes, new Dictionary<long, Split> { [1] = Split.Train },
             new Dictionary<long, IReadOnlyList<Diagnosis>>(), CompatMode.MedFuse, (_, _) => null, excluded));
         Assert.Equal(1, excluded.NoDiagnoses);
     }

@@ -37,9 +37,9 @@ public sealed class PrepareStageTests(DemoCohort demo) : IClassFixture<DemoCohor
         PrepareStage.Run(new PrepareOptions(demo.Folder, task, demo.Scratch(name), null, Images, normalizer, force), new ComputeSettings(2), StageProgress.None);
 
     [Theory]
-    [InlineData(ClinicalTask.InHospitalMortality, TaskKind.InHospitalMortality, 1)]
-    [InlineData(ClinicalTask.Phenotyping, TaskKind.Phenotyping, 25)]
-    public void Every_cohort_sample_becomes_one_prepared_sample_with_its_labels(ClinicalTask task, TaskKind kind, int labelCount)
+    [InlineData(ClinicalTask.InHospitalMortality, 1)]
+    [InlineData(ClinicalTask.Phenotyping, 25)]
+    public void Every_cohort_sample_becomes_one_prepared_sample_with_its_labels(ClinicalTask task, int labelCount)
     {
         var summary = Prepare(task, $"prepared-{task}");
         var cohort = CohortStore.Open(demo.Folder);
@@ -47,7 +47,7 @@ public sealed class PrepareStageTests(DemoCohort demo) : IClassFixture<DemoCohor
         Assert.Equal(labelCount, store.Labels.Labels.Count);
         foreach (var (split, name) in new[] { (Split.Train, "train"), (Split.Validation, "val"), (Split.Test, "test") })
         {
-            var expected = cohort.Samples(kind, split);
+            var expected = cohort.Samples(task, split);
             using var prepared = store.OpenSplit(name);
             Assert.Equal(expected.Count, prepared.Count);
             for (int i = 0; i < expected.Count; i++)
@@ -71,7 +71,7 @@ public sealed class PrepareStageTests(DemoCohort demo) : IClassFixture<DemoCohor
         var normalizer = Normalizer.Load(Path.Combine(summary.Folder, "normalizer.json"));
         var discretizer = new Discretizer();
         using var test = PreparedStore.Open(summary.Folder).OpenSplit("test");
-        var samples = cohort.Samples(TaskKind.Phenotyping, Split.Test);
+        var samples = cohort.Samples(ClinicalTask.Phenotyping, Split.Test);
         for (int i = 0; i < samples.Count; i++)
         {
             var observations = cohort.Series(samples[i]).SelectMany(p => p.Values.Select((v, ch) => (p.Hours, ch, v)))

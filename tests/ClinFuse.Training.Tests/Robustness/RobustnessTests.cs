@@ -9,6 +9,7 @@ using ClinFuse.Training.Evaluation;
 using ClinFuse.Training.Robustness;
 using ClinFuse.Training.Store;
 using ClinFuse.Training.Tests.Evaluation;
+using ClinFuse.Core.Tasks;
 
 namespace ClinFuse.Training.Tests.Robustness;
 
@@ -41,7 +42,7 @@ public sealed class RobustnessTests
         Assert.All(noisy.SeriesStatistics.Stds.Where(double.IsFinite), s => Assert.True(s >= 0));
         Assert.NotNull(noisy.PixelStatistics);
         var cohort = CohortStore.Open(Runs.CohortFolder);
-        var samples = cohort.Samples(TaskKind.InHospitalMortality, Split.Train);
+        var samples = cohort.Samples(ClinicalTask.InHospitalMortality, Split.Train);
         using var clean = store.OpenSplit("train");
         foreach (double fraction in new[] { 0.1, 0.5 })
         {
