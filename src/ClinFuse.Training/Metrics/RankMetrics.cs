@@ -1,3 +1,5 @@
+using ClinFuse.Evaluation.Metrics;
+
 namespace ClinFuse.Training.Metrics;
 
 /// <summary>Validation metrics for model selection.</summary>
@@ -8,9 +10,10 @@ namespace ClinFuse.Training.Metrics;
 public sealed record RankScores(double AurocMacro, double AuprcMacro, double[] Auroc, double[] Auprc);
 
 /// <summary>
-/// Threshold-free ranking metrics as scikit-learn computes them: AUROC with ties counted as half
-/// (Mann–Whitney), average precision as the step-wise sum Σ (R_n − R_{n−1}) P_n over distinct scores.
-/// The evaluation library reports the final metrics with confidence intervals; these select models.
+/// The trainer's view of the evaluation library's ranking metrics (<see cref="RankedScores"/>:
+/// scikit-learn AUROC with ties counted half, step-wise average precision) over the row-major
+/// float tensors a validation pass produces. The final metrics, with confidence intervals, come
+/// from <c>clinfuse evaluate</c>; these select the best epoch.
 /// </summary>
 public static class RankMetrics
 {
@@ -20,8 +23,8 @@ public static class RankMetrics
         int n = probabilities.Length / labels;
         var auroc = new double[labels];
         var auprc = new double[labels];
-        var scores = new float[n];
-        var y = new float[n];
+        var scores = new double[n];
+        var y = new byte[n];
         double sumRoc = 0, sumPr = 0;
         int defined = 0;
         for (int l = 0; l < labels; l++)
@@ -29,10 +32,9 @@ public static class RankMetrics
             for (int i = 0; i < n; i++)
             {
                 scores[i] = probabilities[i * labels + l];
-                y[i] = truth[i * labels + l];
+                y[i] = truth[i * labels + l] > 0.5f ? (byte)1 : (byte)0;
             }
-            auroc[l] = Auroc(scores, y);
-            auprc[l] = AveragePrecision(scores, y);
+            (auroc[l], auprc[l]) = new RankedScores(scores, y).Rank();
             if (double.IsNaN(auroc[l])) continue;
             sumRoc += auroc[l];
             sumPr += auprc[l];
@@ -43,69 +45,9 @@ public static class RankMetrics
             : new RankScores(sumRoc / defined, sumPr / defined, auroc, auprc);
     }
 
-    /// <summary>Area under the ROC curve; NaN unless both classes occur.</summary>
-    public static double Auroc(ReadOnlySpan<float> scores, ReadOnlySpan<float> truth)
-    {
-        var order = SortedDescending(scores);
-        long positives = 0, negatives = 0;
-        foreach (float t in truth)
-            if (t > 0.5f) positives++; else negatives++;
-        if (positives == 0 || negatives == 0) return double.NaN;
-        // Walk groups of tied scores from the top: each positive outranks the negatives below it, ties count half.
-        double area = 0;
-        long negativesAbove = 0;
-        for (int start = 0; start < order.Length;)
-        {
-            int end = start;
-            long groupPos = 0, groupNeg = 0;
-            while (end < order.Length && scores[order[end]] == scores[order[start]])
-            {
-                if (truth[order[end]] > 0.5f) groupPos++; else groupNeg++;
-                end++;
-            }
-            area += groupPos * (negatives - negativesAbove - groupNeg + 0.5 * groupNeg);
-            negativesAbove += groupNeg;
-            start = end;
-        }
-        return area / ((double)positives * negatives);
-    }
+    /// <summary>Area under the ROC curve of one label; NaN unless both classes occur.</summary>
+    public static double Auroc(ReadOnlySpan<float> scores, ReadOnlySpan<float> truth) => Score(scores, truth, 1).Auroc[0];
 
-    /// <summary>Average precision; NaN without positives.</summary>
-    public static double AveragePrecision(ReadOnlySpan<float> scores, ReadOnlySpan<float> truth)
-    {
-        var order = SortedDescending(scores);
-        long positives = 0;
-        foreach (float t in truth) if (t > 0.5f) positives++;
-        if (positives == 0) return double.NaN;
-        double ap = 0;
-        long tp = 0, seen = 0;
-        for (int start = 0; start < order.Length;)
-        {
-            int end = start;
-            long groupPos = 0;
-            while (end < order.Length && scores[order[end]] == scores[order[start]])
-            {
-                if (truth[order[end]] > 0.5f) groupPos++;
-                end++;
-            }
-            tp += groupPos;
-            seen += end - start;
-            ap += (double)groupPos / positives * ((double)tp / seen);
-            start = end;
-        }
-        return ap;
-    }
-
-    static int[] SortedDescending(ReadOnlySpan<float> scores)
-    {
-        var order = new int[scores.Length];
-        var keys = new float[scores.Length];
-        for (int i = 0; i < order.Length; i++)
-        {
-            order[i] = i;
-            keys[i] = -scores[i];
-        }
-        Array.Sort(keys, order);
-        return order;
-    }
+    /// <summary>Average precision of one label; NaN without positives.</summary>
+    public static double AveragePrecision(ReadOnlySpan<float> scores, ReadOnlySpan<float> truth) => Score(scores, truth, 1).Auprc[0];
 }
