@@ -7,11 +7,12 @@ namespace ClinFuse.Training;
 
 /// <summary>A pre-trained encoder to load before fine-tuning.</summary>
 /// <param name="Checkpoint">A ClinFuse checkpoint (.safetensors) of a pre-training run.</param>
-/// <param name="Prefix">Which tensors to take: <see cref="EncoderTransfer.Ehr"/> or <see cref="EncoderTransfer.Cxr"/>.</param>
+/// <param name="Prefix">Which tensors to take: <see cref="EncoderTransfer.Ehr"/>, <see cref="EncoderTransfer.Cxr"/> or <see cref="EncoderTransfer.Everything"/>.</param>
 public sealed record EncoderInit(string Checkpoint, string Prefix);
 
 /// <summary>
-/// Loads encoder weights into a fusion network as the reference's <c>--load_state_ehr</c> /
+/// Loads encoder weights into a network (a fusion network or a baseline, whose encoders share the
+/// fusion network's names) as the reference's <c>--load_state_ehr</c> /
 /// <c>--load_state_cxr</c> do: every tensor whose name starts with the encoder's prefix. The
 /// encoder's own head is taken when its shape matches and skipped otherwise (the reference would
 /// fail there). Nothing is frozen afterwards: fusion models fine-tune end to end, as the reference
@@ -23,9 +24,11 @@ public static class EncoderTransfer
     public const string Ehr = "ehr_model.";
     /// <summary>Prefix of the CXR encoder's tensors.</summary>
     public const string Cxr = "cxr_model.";
+    /// <summary>Every tensor (a baseline's main phase starting from its pre-training phase).</summary>
+    public const string Everything = "";
 
     /// <summary>Copies the encoder's tensors; returns the names loaded.</summary>
-    public static IReadOnlyList<string> Load(FusionNetwork network, EncoderInit init)
+    public static IReadOnlyList<string> Load(nn.Module network, EncoderInit init)
     {
         if (!File.Exists(init.Checkpoint))
             throw new ClinFuseException($"Pre-trained encoder checkpoint not found: {init.Checkpoint}", "Point --ehr-encoder/--cxr-encoder at the run folder of `clinfuse pretrain`.");

@@ -12,6 +12,7 @@ using ClinFuse.Training.Data;
 using ClinFuse.Training.Images;
 using ClinFuse.Training.Inference;
 using ClinFuse.Training.Metrics;
+using ClinFuse.Training.Modeling;
 using ClinFuse.Training.Recipes;
 using ClinFuse.Training.Runs;
 using static TorchSharp.torch;
@@ -45,21 +46,30 @@ public sealed record TrainingJob(TrainingConfig Config, IReadOnlyList<string> La
 }
 
 /// <summary>What a run produced.</summary>
-/// <param name="Network">The network with the best weights loaded, in eval mode.</param>
-/// <param name="Loss">The criterion (with its learned log-variances).</param>
-/// <param name="State">Final trainer state with the whole history.</param>
+/// <param name="Model">The model with the best weights loaded, in eval mode.</param>
+/// <param name="State">Final trainer state (of the last phase) with the whole history.</param>
 /// <param name="BestCheckpoint">Path of the best weights.</param>
-public sealed record TrainingResult(FusionNetwork Network, FusionLoss Loss, TrainerState State, string BestCheckpoint);
+public sealed record TrainingResult(TrainableModel Model, TrainerState State, string BestCheckpoint)
+{
+    /// <summary>The trained network.</summary>
+    public nn.Module Network => Model.Network;
+}
 
 /// <summary>
 /// The training loop: Adam (reference parameter groups), ReduceLROnPlateau on the validation loss,
 /// optional gradient clipping, early stopping on the monitored validation score, best-checkpoint
 /// reload. Deterministic for a given seed and thread count: initialisation and each epoch's dropout
 /// draw from <c>torch.manual_seed</c> values derived from the run seed, batches from seeded plans,
-/// augmentations from per-sample seeds — so a resumed run reproduces an uninterrupted one exactly.
+/// augmentations from per-sample seeds, contrastive views and diffusion noise from per-epoch
+/// generators — so a resumed run reproduces an uninterrupted one exactly. The paper baselines train
+/// in two phases: the pre-training phase is a run of its own in <c>pretrain/</c> inside the run
+/// folder, and the main phase starts from its best weights.
 /// </summary>
 public static class Trainer
 {
+    /// <summary>The sub-folder of a baseline's run folder that holds its pre-training phase.</summary>
+    public const string PretrainFolder = "pretrain";
+
     /// <summary>Runs (or resumes) <paramref name="job"/>; cancellation stops at the next batch, keeping the last completed epoch resumable.</summary>
     public static TrainingResult Run(TrainingJob job, IStageProgress progress, CancellationToken cancellationToken = default)
     {
@@ -71,10 +81,40 @@ public static class Trainer
         if (job.Train.Selection.Count < config.BatchSize)
             throw new ClinFuseException($"The training set has {job.Train.Selection.Count} samples, fewer than one batch of {config.BatchSize} (the last partial batch is dropped).",
                 "Lower --batch-size or use a larger dataset mode.");
-        var modelConfig = config.ToModelConfig(job.LabelNames.Count, job.Train.Split.Features);
+        foreach (var encoder in job.Encoders)
+            if (!File.Exists(encoder.Checkpoint))
+                throw new ClinFuseException($"Pre-trained encoder checkpoint not found: {encoder.Checkpoint}", "Point --ehr-encoder/--cxr-encoder at the run folder of `clinfuse pretrain`.");
         TorchRuntime.Initialize(job.Compute);
+        if (!config.IsBaseline) return RunPhase(job, TrainingPhase.Main, [], progress, cancellationToken);
 
-        var document = ConfigDocument(job);
+        var pretrain = Path.Combine(job.RunFolder, PretrainFolder);
+        if (job.Resume) RunFolder.OpenForResume(pretrain);
+        else RunFolder.Create(job.RunFolder, job.Force);
+        var first = job with { Config = ModelFactory.PhaseConfig(config, TrainingPhase.Pretraining), RunFolder = pretrain, Resume = job.Resume, Force = false };
+        if (job.Resume && RunFolder.OpenForResume(pretrain).ReadState().Finished)
+            progress.Info($"{config.Model} pre-training phase in {pretrain}: finished, skipped.");
+        else
+        {
+            progress.Info($"{config.Model} pre-training phase: {first.Config.Epochs} epochs into {pretrain}.");
+            RunPhase(first, TrainingPhase.Pretraining, [], progress, cancellationToken).Model.Dispose();
+        }
+        var second = job with
+        {
+            Encoders = [new EncoderInit(Path.Combine(pretrain, "best.safetensors"), EncoderTransfer.Everything)],
+            Resume = job.Resume && File.Exists(Path.Combine(job.RunFolder, "state.json")),
+            Force = false,
+        };
+        progress.Info($"{config.Model} main phase: up to {config.TrainingIterations} epochs from the pre-trained weights.");
+        return RunPhase(second, TrainingPhase.Main, [PretrainFolder], progress, cancellationToken);
+    }
+
+    /// <summary>One phase of a run in its own folder (entries named in <paramref name="keep"/> may already be there).</summary>
+    static TrainingResult RunPhase(TrainingJob job, TrainingPhase phase, IReadOnlyCollection<string> keep, IStageProgress progress, CancellationToken cancellationToken)
+    {
+        var config = job.Config;
+        manual_seed((long)(Seeds.Derive(job.Seed, "torch-init") >> 1));
+        var model = ModelFactory.Create(config, phase, job.LabelNames, job.Train.Split.Features, job.Provenance["normalizer"]?.DeepClone().AsObject());
+        var document = ConfigDocument(job, model, phase);
         RunFolder? resumed = null;
         var state = TrainerState.Initial;
         if (job.Resume)
@@ -87,32 +127,27 @@ public static class Trainer
             if (state.Finished)
                 throw new ClinFuseException($"The run in {resumed.Path} has already finished.", "Start a new run in another folder.");
         }
-
-        manual_seed((long)(Seeds.Derive(job.Seed, "torch-init") >> 1));
-        var network = new FusionNetwork(modelConfig);
-        var loss = new FusionLoss(config.Loss, modelConfig.NumClasses);
         if (state.Epoch == 0)
             foreach (var encoder in job.Encoders)
-                progress.Info($"Loaded {EncoderTransfer.Load(network, encoder).Count} tensors of {encoder.Prefix.TrimEnd('.')} from {encoder.Checkpoint}.");
+                progress.Info($"Loaded {EncoderTransfer.Load(model.Network, encoder).Count} tensors{(encoder.Prefix.Length > 0 ? " of " + encoder.Prefix.TrimEnd('.') : "")} from {encoder.Checkpoint}.");
         // The folder is created only once the inputs have loaded, so a bad encoder path leaves nothing behind.
-        var folder = resumed ?? RunFolder.Create(job.RunFolder, job.Force);
+        var folder = resumed ?? RunFolder.Create(job.RunFolder, job.Force, keep);
         if (resumed is null)
         {
             folder.WriteConfig(document);
             folder.WriteState(state);
         }
-        var optimizer = OptimizerFactory.Adam(TrainedModules(network), loss, config.Adam);
+        var optimizer = model.CreateOptimizer(config.Adam);
         var scheduler = new PlateauScheduler(optimizer, config.PlateauFactor, config.PlateauPatience);
         if (state.Epoch > 0)
         {
-            LoadWeights(folder.LastWeights, network, loss);
+            model.LoadWeights(folder.LastWeights);
             ((TorchSharp.Modules.OptimizerHelper)optimizer).load_state_dict(folder.LastOptimizer);
             scheduler.Restore(state.Scheduler!);
             progress.Info($"Resuming {folder.Path} after epoch {state.Epoch}.");
         }
 
-        var info = new Checkpointing(modelConfig, config.Loss, job.LabelNames, job.Provenance["normalizer"]?.DeepClone().AsObject());
-        network.train();
+        model.Network.train();
         while (state.Epoch < config.TrainingIterations && state.EpochsWithoutImprovement < config.Patience)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -120,23 +155,29 @@ public static class Trainer
             var clock = Stopwatch.StartNew();
             double learningRate = scheduler.LearningRate;
             (double Loss, double Rate) trained = (double.NaN, double.NaN);
-            if (config.Compat != CompatMode.MedFuse) trained = TrainEpoch(job, epoch, network, loss, optimizer, progress, cancellationToken);
-            var (valLoss, scores) = Validate(job, network, loss, cancellationToken);
+            if (config.Compat != CompatMode.MedFuse) trained = TrainEpoch(job, epoch, model, optimizer, progress, cancellationToken);
+            var (valLoss, scores) = Validate(job, model, cancellationToken);
             scheduler.Step(valLoss);
-            double score = config.Monitor == MonitorMetric.Auroc ? scores.AurocMacro : scores.AuprcMacro;
+            double score = config.Monitor switch
+            {
+                MonitorMetric.Auroc => scores.AurocMacro,
+                MonitorMetric.Auprc => scores.AuprcMacro,
+                _ => -valLoss,
+            };
             // Strictly better, as the reference; an undefined score (one class only) never counts as better.
             bool improved = score > state.BestScore;
+            var metrics = Metrics(valLoss, scores);
             if (config.Compat == CompatMode.MedFuse)
             {
                 // The reference validates the weights of the previous epoch, then trains; the trained weights are "last".
-                if (improved) info.Save(folder.BestWeights, network, loss, epoch, valLoss, scores);
+                if (improved) model.Save(folder.BestWeights, epoch, metrics);
                 learningRate = scheduler.LearningRate;
-                trained = TrainEpoch(job, epoch, network, loss, optimizer, progress, cancellationToken);
-                info.Save(folder.LastWeights, network, loss, epoch, valLoss, scores);
+                trained = TrainEpoch(job, epoch, model, optimizer, progress, cancellationToken);
+                model.Save(folder.LastWeights, epoch, metrics);
             }
             else
             {
-                info.Save(folder.LastWeights, network, loss, epoch, valLoss, scores);
+                model.Save(folder.LastWeights, epoch, metrics);
                 if (improved) CopyCheckpoint(folder.LastWeights, folder.BestWeights);
             }
             ((TorchSharp.Modules.OptimizerHelper)optimizer).save_state_dict(folder.LastOptimizer + ".tmp");
@@ -161,40 +202,40 @@ public static class Trainer
             progress.Info("No epoch had a defined validation score (a label with one class only); the last weights are kept as the best.");
             CopyCheckpoint(folder.LastWeights, folder.BestWeights);
         }
-        LoadWeights(folder.BestWeights, network, loss);
-        network.eval();
+        model.LoadWeights(folder.BestWeights);
+        model.Network.eval();
         state = state with { Finished = true };
         folder.WriteState(state);
         optimizer.Dispose();
-        return new TrainingResult(network, loss, state, folder.BestWeights);
+        return new TrainingResult(model, state, folder.BestWeights);
     }
 
     static (double Loss, double SamplesPerSecond) TrainEpoch(
-        TrainingJob job, int epoch, FusionNetwork network, FusionLoss loss, optim.Optimizer optimizer, IStageProgress progress, CancellationToken cancellationToken)
+        TrainingJob job, int epoch, TrainableModel model, optim.Optimizer optimizer, IStageProgress progress, CancellationToken cancellationToken)
     {
         var config = job.Config;
         var data = job.Train;
         // Re-seeding per epoch makes dropout independent of how many epochs ran in this process (exact resume).
         manual_seed((long)(Seeds.Derive(job.Seed, "torch-epoch", epoch) >> 1));
+        using var generator = new Generator(Seeds.Derive(job.Seed, "model-randomness", epoch));
         var plan = EpochPlan.Batches(data.Selection.Count, config.BatchSize, shuffle: true, dropLast: true, job.Seed, epoch);
         var clock = Stopwatch.StartNew();
         double sum = 0;
         long samples = 0;
-        var parameters = network.parameters().Concat(loss.parameters()).ToList();
-        network.train();
+        var parameters = model.TrainedParameters;
+        model.Network.train();
         using var step = progress.Step($"epoch {epoch} training", plan.Length * (long)config.BatchSize, "samples");
         foreach (var batch in BatchTensors.Stream(data.Split, data.Selection, data.Images, plan,
                      (host, b) => ImageView.Train(Seeds.Derive(job.Seed, "augment", epoch, host.StayIds[b])), config.PrefetchDepth, cancellationToken))
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            var input = BatchTensors.ToFusionBatch(batch);
-            var output = network.call(input);
-            var value = loss.Compute(output.Probabilities, input.Labels!).Total;
+            var value = model.TrainingLoss(BatchTensors.ToFusionBatch(batch), generator);
             optimizer.zero_grad();
             value.backward();
             if (config.GradientClipNorm is double clip) nn.utils.clip_grad_norm_(parameters, clip);
             optimizer.step();
+            model.AfterStep();
             sum += value.item<float>();
             samples += batch.Host.Size;
             step.Advance(batch.Host.Size);
@@ -202,12 +243,21 @@ public static class Trainer
         return (sum / plan.Length, samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
     }
 
-    static (double Loss, RankScores Scores) Validate(TrainingJob job, FusionNetwork network, FusionLoss loss, CancellationToken cancellationToken)
+    static (double Loss, RankScores Scores) Validate(TrainingJob job, TrainableModel model, CancellationToken cancellationToken)
     {
         var data = job.Validation;
-        var (predictions, meanLoss) = Predictor.Run(network, data.Split, data.Selection, data.Images, job.LabelNames, job.Config.BatchSize, job.Config.PrefetchDepth,
-            (output, labels) => loss.Compute(output.Probabilities, labels).Total, cancellationToken);
+        var (predictions, meanLoss) = Predictor.Run(model, data.Split, data.Selection, data.Images, job.LabelNames, job.Config.BatchSize, job.Config.PrefetchDepth,
+            job.Seed, withLoss: true, cancellationToken);
         return (meanLoss, RankMetrics.Score(predictions.Probabilities, predictions.Truth, job.LabelNames.Count));
+    }
+
+    /// <summary>The sidecar's validation metrics; a validation split whose labels are all one class has no AUROC, which is then omitted.</summary>
+    static Dictionary<string, double> Metrics(double valLoss, RankScores scores)
+    {
+        var metrics = new Dictionary<string, double>();
+        foreach (var (key, value) in new[] { ("val_loss", valLoss), ("auroc_macro", scores.AurocMacro), ("auprc_macro", scores.AuprcMacro) })
+            if (double.IsFinite(value)) metrics[key] = value;
+        return metrics;
     }
 
     /// <summary>Copies a checkpoint (weights and sidecar), each file atomically.</summary>
@@ -220,69 +270,21 @@ public static class Trainer
         }
     }
 
-    /// <summary>
-    /// The submodules the configured head runs through. The reference optimises every parameter, but
-    /// Adam skips parameters without a gradient, so leaving the idle heads out changes no result and
-    /// keeps their zero moments out of memory and out of the saved optimizer state.
-    /// </summary>
-    static nn.Module TrainedModules(FusionNetwork network) => network.Config.Fusion switch
+    static JsonObject ConfigDocument(TrainingJob job, TrainableModel model, TrainingPhase phase)
     {
-        FusionType.UniEhr => new ModuleView(("ehr_model", network.EhrModel)),
-        FusionType.UniCxr => new ModuleView(("cxr_model", network.CxrModel)),
-        FusionType.Early => new ModuleView(("ehr_model", network.EhrModel), ("cxr_model", network.CxrModel), ("projection", network.Projection), ("fused_cls", network.FusedCls)),
-        FusionType.MedFuseLstm => new ModuleView(("ehr_model", network.EhrModel), ("cxr_model", network.CxrModel), ("projection", network.Projection),
-            ("lstm_fusion_layer", network.LstmFusionLayer), ("lstm_fused_cls", network.LstmFusedCls)),
-        _ => new ModuleView(("ehr_model", network.EhrModel), ("cxr_model", network.CxrModel), ("projection", network.Projection),
-            ("attn_layer", network.AttnLayer), ("attn_fused_cls", network.AttnFusedCls)),
-    };
-
-    /// <summary>A parameter-only view of some submodules of a network (never disposed: it does not own them).</summary>
-    sealed class ModuleView : nn.Module
-    {
-        public ModuleView(params (string Name, nn.Module Module)[] parts) : base(nameof(ModuleView))
+        var document = new JsonObject
         {
-            foreach (var (name, module) in parts) register_module(name, module);
-        }
-    }
-
-    /// <summary>Loads a checkpoint of this run (network and loss parameters) into existing modules.</summary>
-    static void LoadWeights(string path, FusionNetwork network, FusionLoss loss)
-    {
-        var (tensors, _) = SafeTensors.Read(path);
-        StateDictImport.Load(network, tensors.Where(t => !t.Key.StartsWith(Checkpoint.LossPrefix, StringComparison.Ordinal)), path, strict: true);
-        StateDictImport.Load(loss, tensors.Where(t => t.Key.StartsWith(Checkpoint.LossPrefix, StringComparison.Ordinal))
-            .Select(t => KeyValuePair.Create(t.Key[Checkpoint.LossPrefix.Length..], t.Value)), path, strict: true);
-        foreach (var (_, value) in tensors) value.Dispose();
-    }
-
-    static JsonObject ConfigDocument(TrainingJob job) => new()
-    {
-        ["config"] = JsonNode.Parse(job.Config.ToJson()),
-        ["model"] = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(job.Config.ToModelConfig(job.LabelNames.Count, job.Train.Split.Features), TrainingConfig.Json)),
-        ["labels"] = new JsonArray([.. job.LabelNames.Select(n => JsonValue.Create(n))]),
-        ["seed"] = job.Seed,
-        ["threads"] = job.Compute.Threads,
-        ["train_samples"] = job.Train.Selection.Count,
-        ["validation_samples"] = job.Validation.Selection.Count,
-        ["encoders"] = new JsonArray([.. job.Encoders.Select(e => new JsonObject { ["prefix"] = e.Prefix, ["checkpoint"] = e.Checkpoint })]),
-        ["provenance"] = job.Provenance.DeepClone(),
-    };
-
-    /// <summary>Writes checkpoints with the sidecar facts that do not change during a run.</summary>
-    sealed class Checkpointing(ModelConfig model, LossKind lossKind, IReadOnlyList<string> labels, JsonObject? normalizer)
-    {
-        public void Save(string path, FusionNetwork network, FusionLoss loss, int epoch, double valLoss, RankScores scores)
-        {
-            // A validation split whose labels are all one class has no AUROC: the sidecar then omits it.
-            var metrics = new Dictionary<string, double>();
-            foreach (var (key, value) in new[] { ("val_loss", valLoss), ("auroc_macro", scores.AurocMacro), ("auprc_macro", scores.AuprcMacro) })
-                if (double.IsFinite(value)) metrics[key] = value;
-            if (loss.LogVar is not null)
-            {
-                var s = loss.LogVar.detach().data<float>().ToArray();
-                for (int k = 0; k < s.Length; k++) metrics[$"log_var.{labels[k]}"] = s[k];
-            }
-            Checkpoint.Save(path, network, loss, new CheckpointInfo(model, lossKind, labels, normalizer, metrics, ProductInfo.Version, epoch));
-        }
+            ["config"] = JsonNode.Parse(job.Config.ToJson()),
+            ["model"] = model.Architecture,
+            ["labels"] = new JsonArray([.. job.LabelNames.Select(n => JsonValue.Create(n))]),
+            ["seed"] = job.Seed,
+            ["threads"] = job.Compute.Threads,
+            ["train_samples"] = job.Train.Selection.Count,
+            ["validation_samples"] = job.Validation.Selection.Count,
+            ["encoders"] = new JsonArray([.. job.Encoders.Select(e => new JsonObject { ["prefix"] = e.Prefix, ["checkpoint"] = e.Checkpoint })]),
+            ["provenance"] = job.Provenance.DeepClone(),
+        };
+        if (phase != TrainingPhase.Main) document["phase"] = phase.ToString();
+        return document;
     }
 }

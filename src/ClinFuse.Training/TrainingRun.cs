@@ -28,6 +28,10 @@ public sealed record TrainingOverrides
     public LossKind? Loss { get; init; }
     /// <summary>Model-selection metric.</summary>
     public MonitorMetric? Monitor { get; init; }
+    /// <summary>Network sizes of the paper baselines.</summary>
+    public BaselineSize? BaselineSize { get; init; }
+    /// <summary>Epochs of a baseline's pre-training phase.</summary>
+    public int? PretrainEpochs { get; init; }
 
     /// <summary><paramref name="config"/> with every set override applied.</summary>
     public TrainingConfig ApplyTo(TrainingConfig config) => config with
@@ -39,6 +43,11 @@ public sealed record TrainingOverrides
         Compat = Compat ?? config.Compat,
         Loss = Loss ?? config.Loss,
         Monitor = Monitor ?? config.Monitor,
+        Baseline = config.Baseline with
+        {
+            Size = BaselineSize ?? config.Baseline.Size,
+            PretrainEpochs = PretrainEpochs ?? config.Baseline.PretrainEpochs,
+        },
     };
 }
 
@@ -94,6 +103,8 @@ public static class TrainingRun
             if (chosen == FusionType.UniEhr) config = config with { TrainData = DatasetMode.PartialEhrOnly };
             else if (chosen == FusionType.UniCxr) config = config with { TrainData = DatasetMode.Paired };
             else if (config.TrainData is DatasetMode.PartialEhrOnly or DatasetMode.PairedEhrOnly) config = config with { TrainData = DatasetMode.Partial };
+            // The baselines train with their own objectives; the fine-tuning recipes' uncertainty loss is the paper's model's.
+            if (config.IsBaseline) config = config with { Loss = LossKind.Bce };
         }
         return Execute(request, store, request.Overrides.ApplyTo(config), progress, cancellationToken);
     }
@@ -129,8 +140,8 @@ public static class TrainingRun
         };
         progress.Info($"{config.Recipe}: {config.Model} on {trainSelection.Count} training / {validationSelection.Count} validation samples, lr {config.LearningRate}, {config.TrainingIterations} epochs.");
         var result = Trainer.Run(job, progress, cancellationToken);
-        var (predictions, _) = Predictor.Run(result.Network, validation, validationSelection, job.Validation.Images, store.Labels.Labels,
-            config.BatchSize, config.PrefetchDepth, cancellationToken: cancellationToken);
+        var (predictions, _) = Predictor.Run(result.Model, validation, validationSelection, job.Validation.Images, store.Labels.Labels,
+            config.BatchSize, config.PrefetchDepth, request.Seed, cancellationToken: cancellationToken);
         var set = RunEvaluation.ToPredictionSet(predictions, new PredictionMetadata(store.Labels.Task, ModelNames.For(config, store), "val"));
         PredictionsFile.Write(Path.Combine(request.Out, ValidationPredictionsFile), set);
         return result;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using ClinFuse.Core;
 using ClinFuse.Models.Networks;
 using ClinFuse.Training;
+using ClinFuse.Training.Recipes;
 
 namespace ClinFuse.Cli.Commands;
 
@@ -11,18 +12,33 @@ public static class TrainCommand
     public static Command Create()
     {
         var data = new Option<DirectoryInfo>("--data") { Description = "Prepared store written by `clinfuse prepare`.", Required = true };
-        var model = new Option<string?>("--model") { Description = "Model: attention (default), medfuse, early, ehr-only or cxr-only." };
-        model.AcceptOnlyFromAmong("attention", "medfuse", "early", "ehr-only", "cxr-only");
+        var model = new Option<string?>("--model")
+        {
+            Description = "Model: attention (default), medfuse, early, ehr-only, cxr-only, or a paper baseline: contrastive-vit (ViT + LSTM, contrastive pre-training) or card (diffusion classifier).",
+        };
+        model.AcceptOnlyFromAmong("attention", "medfuse", "early", "ehr-only", "cxr-only", "contrastive-vit", "card");
+        var baselineSize = new Option<string?>("--baseline-size") { Description = "Baseline network sizes: cpu (default: small ViT; CARD with 100 steps, 10 samples) or paper (ViT-B/16; CARD with 1000 steps, 100 samples)." };
+        baselineSize.AcceptOnlyFromAmong("cpu", "paper");
+        var pretrainEpochs = new Option<int?>("--pretrain-epochs") { Description = "Epochs of a baseline's first phase (contrastive pre-training; CARD's prior). Default 10." };
         var ehr = new Option<DirectoryInfo?>("--ehr-encoder") { Description = "Run folder of a pre-trained EHR encoder (its best.safetensors is loaded)." };
         var cxr = new Option<DirectoryInfo?>("--cxr-encoder") { Description = "Run folder of a pre-trained CXR encoder (its best.safetensors is loaded)." };
         var loss = new Option<string?>("--loss") { Description = "Loss: bce or uncertainty (per-label learned weights; the recipes' default)." };
         loss.AcceptOnlyFromAmong("bce", "uncertainty");
         var run = new RunOptions();
-        var command = new Command("train", "Fine-tune a fusion model (attention, MedFuse LSTM, early) or a unimodal baseline.") { data, model, ehr, cxr, loss };
+        var command = new Command("train", "Fine-tune a fusion model (attention, MedFuse LSTM, early), a unimodal model, or train a paper baseline (Contrastive + ViT, CARD).")
+        {
+            data, model, ehr, cxr, loss, baselineSize, pretrainEpochs,
+        };
         run.AddTo(command);
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
-            var request = run.Request(r, r.GetValue(data)!.FullName, new TrainingOverrides { Loss = RunOptions.ParseLoss(r.GetValue(loss)) }) with
+            var overrides = new TrainingOverrides
+            {
+                Loss = RunOptions.ParseLoss(r.GetValue(loss)),
+                BaselineSize = r.GetValue(baselineSize) switch { "paper" => BaselineSize.Paper, "cpu" => BaselineSize.Cpu, _ => null },
+                PretrainEpochs = r.GetValue(pretrainEpochs),
+            };
+            var request = run.Request(r, r.GetValue(data)!.FullName, overrides) with
             {
                 EhrEncoderRun = r.GetValue(ehr)?.FullName,
                 CxrEncoderRun = r.GetValue(cxr)?.FullName,
@@ -34,6 +50,8 @@ public static class TrainCommand
                 "early" => FusionType.Early,
                 "ehr-only" => FusionType.UniEhr,
                 "cxr-only" => FusionType.UniCxr,
+                "contrastive-vit" => FusionType.ContrastiveVit,
+                "card" => FusionType.Card,
                 _ => null,
             };
             await Task.Run(() => TrainingRun.Train(request, fusion, ConsoleProgress.ForStderr(), cancellationToken: ct), ct);

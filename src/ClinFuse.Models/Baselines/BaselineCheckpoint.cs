@@ -88,10 +88,12 @@ public static class BaselineCheckpoint
         return (network, info);
     }
 
-    static void LoadWeights(string weightsPath, TorchSharp.torch.nn.Module network)
+    /// <summary>Loads a baseline weights file into an existing network of the same configuration (strictly) and puts it in eval mode.</summary>
+    public static void LoadWeights(string weightsPath, TorchSharp.torch.nn.Module network)
     {
         var (tensors, _) = SafeTensors.Read(weightsPath);
         StateDictImport.Load(network, tensors, weightsPath, strict: true);
+        foreach (var (_, value) in tensors) value.Dispose();
         network.eval();
     }
 

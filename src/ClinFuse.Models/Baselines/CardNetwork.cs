@@ -176,13 +176,27 @@ public sealed class CardNetwork : Module
     /// <summary>One prior pre-training step (train mode): BCE of f(x) against the labels, backward, step. Returns the loss.</summary>
     public Tensor PretrainPriorStep(FusionBatch batch, optim.Optimizer optimizer)
     {
-        var labels = Baseline.RequireLabels(batch, Config.NumClasses, "CARD training");
         train();
         optimizer.zero_grad();
-        var loss = functional.binary_cross_entropy(Prior(Embed(batch)), labels);
+        var loss = PriorLoss(batch);
         loss.backward();
         optimizer.step();
         return loss;
+    }
+
+    /// <summary>BCE of f(x) against the batch's labels (in the current mode, with gradients).</summary>
+    public Tensor PriorLoss(FusionBatch batch)
+    {
+        var labels = Baseline.RequireLabels(batch, Config.NumClasses, "CARD training");
+        return functional.binary_cross_entropy(Prior(Embed(batch)), labels);
+    }
+
+    /// <summary>The prior f(x) alone as a <see cref="FusionOutput"/> (in the current mode): what the guidance classifier predicts.</summary>
+    public FusionOutput PriorOutput(FusionBatch batch)
+    {
+        var embedding = Embed(batch);
+        var logits = prior.call(embedding);
+        return new FusionOutput(logits, logits.sigmoid(), null, null, []);
     }
 
     /// <summary>One diffusion step: <see cref="DiffusionLoss"/>, backward and <paramref name="optimizer"/> step. Returns the loss.</summary>

@@ -133,9 +133,14 @@ public sealed class ContrastiveVitNetwork : Module
         var parts = PretrainLoss(batch, generator);
         parts.Total.backward();
         optimizer.step();
-        // CLIP clips the learned scale at ln 100 so that the logits cannot blow up.
-        using (no_grad()) logit_scale.clamp_(max: Math.Log(100));
+        ClampLogitScale();
         return parts;
+    }
+
+    /// <summary>CLIP clips the learned scale at ln 100 so that the logits cannot blow up; call after every optimiser step of pre-training.</summary>
+    public void ClampLogitScale()
+    {
+        using (no_grad()) logit_scale.clamp_(max: Math.Log(100));
     }
 
     /// <summary>The pre-training loss of <paramref name="batch"/> (no step), views drawn from <paramref name="generator"/>.</summary>

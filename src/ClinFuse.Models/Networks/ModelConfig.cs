@@ -13,6 +13,10 @@ public enum FusionType
     MedFuseLstm,
     /// <summary>The paper's model: a two-token post-norm Transformer encoder (<c>attention</c>).</summary>
     Attention,
+    /// <summary>The paper's Contrastive + ViT baseline (<see cref="Baselines.ContrastiveVitNetwork"/>, not a <see cref="FusionNetwork"/> head).</summary>
+    ContrastiveVit,
+    /// <summary>The paper's multimodal CARD baseline (<see cref="Baselines.CardNetwork"/>, not a <see cref="FusionNetwork"/> head).</summary>
+    Card,
 }
 
 /// <summary>How a sample without a chest X-ray is handled.</summary>
@@ -75,6 +79,7 @@ public sealed record ModelConfig(
         {
             if (!ok) throw new Core.ClinFuseException($"Invalid model configuration: {what}.", "Fix the model settings (config file or options) and retry.");
         }
+        Require(Fusion is not (FusionType.ContrastiveVit or FusionType.Card), $"{Fusion} is a baseline network of ClinFuse.Models.Baselines, not a FusionNetwork head");
         Require(NumClasses >= 1, $"NumClasses must be at least 1, got {NumClasses}");
         Require(VisionNumClasses >= 1, $"VisionNumClasses must be at least 1, got {VisionNumClasses}");
         Require(EhrInputDim >= 1 && EhrHidden >= 1 && FusionLstmHidden >= 1, "dimensions must be positive");

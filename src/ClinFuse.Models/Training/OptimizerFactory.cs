@@ -42,4 +42,8 @@ public static class OptimizerFactory
             groups.Add(new(lossParameters, new Adam.Options { LearningRate = settings.LossLearningRate, beta1 = settings.LossBeta1, beta2 = settings.LossBeta2, eps = settings.Epsilon }));
         return optim.Adam(groups, settings.LearningRate, settings.Beta1, settings.Beta2, settings.Epsilon);
     }
+
+    /// <summary>Adam with the network settings over <paramref name="parameters"/> alone (one group; models without loss parameters).</summary>
+    public static Adam Adam(IEnumerable<Parameter> parameters, AdamSettings settings) =>
+        optim.Adam(parameters, settings.LearningRate, settings.Beta1, settings.Beta2, settings.Epsilon);
 }

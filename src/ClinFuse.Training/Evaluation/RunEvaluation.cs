@@ -2,10 +2,10 @@ using System.Globalization;
 using ClinFuse.Core;
 using ClinFuse.Evaluation;
 using ClinFuse.Models;
-using ClinFuse.Models.Networks;
 using ClinFuse.Training.Data;
 using ClinFuse.Training.Images;
 using ClinFuse.Training.Inference;
+using ClinFuse.Training.Modeling;
 
 namespace ClinFuse.Training.Evaluation;
 
@@ -47,13 +47,13 @@ public static class RunEvaluation
         var run = TrainedRun.Open(request.RunFolder);
         var store = run.OpenStore();
         TorchRuntime.Initialize(request.Compute);
-        using var network = run.LoadNetwork();
+        using var model = run.LoadModel();
         using var split = store.OpenSplit(request.Split);
         var images = run.Config.UsesImages ? store.Images(request.Split) : null;
         try
         {
             var metadata = new PredictionMetadata(store.Labels.Task, run.ModelName(store), request.Split, [KeyValuePair.Create("run", run.Folder)]);
-            return Score(network, run, split, images, metadata, run.Folder, request.Scoring, request.Compute, cancellationToken);
+            return Score(model, run, split, images, metadata, run.Folder, request.Scoring, request.Compute, cancellationToken);
         }
         finally
         {
@@ -66,11 +66,11 @@ public static class RunEvaluation
     /// <paramref name="images"/>; null: every sample image-less), writes the predictions and metrics
     /// into <paramref name="outputFolder"/> and returns them.
     /// </summary>
-    public static EvaluatedSet Score(FusionNetwork network, TrainedRun run, PreparedSplit split, IImageSource? images, PredictionMetadata metadata,
+    public static EvaluatedSet Score(TrainableModel model, TrainedRun run, PreparedSplit split, IImageSource? images, PredictionMetadata metadata,
         string outputFolder, ScoringSettings scoring, ComputeSettings compute, CancellationToken cancellationToken = default)
     {
         var selection = SampleSelection.Create(split, run.Config.ValidationData);
-        var (predictions, _) = Predictor.Run(network, split, selection, images, run.Labels, run.Config.BatchSize, run.Config.PrefetchDepth, cancellationToken: cancellationToken);
+        var (predictions, _) = Predictor.Run(model, split, selection, images, run.Labels, run.Config.BatchSize, run.Config.PrefetchDepth, run.Seed, cancellationToken: cancellationToken);
         var set = ToPredictionSet(predictions, metadata);
         var splitName = metadata.Split ?? "test";
         Directory.CreateDirectory(outputFolder);

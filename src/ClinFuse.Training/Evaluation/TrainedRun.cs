@@ -2,9 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ClinFuse.Core;
 using ClinFuse.Core.Stages;
-using ClinFuse.Models.Checkpoints;
 using ClinFuse.Models.Networks;
 using ClinFuse.Models.Training;
+using ClinFuse.Training.Modeling;
 using ClinFuse.Training.Recipes;
 using ClinFuse.Training.Runs;
 using ClinFuse.Training.Store;
@@ -35,23 +35,24 @@ public sealed record TrainedRun(string Folder, TrainingConfig Config, IReadOnlyL
         if (!Directory.Exists(full)) throw new ClinFuseException($"Run folder not found: {full}", hint);
         var configFile = Path.Combine(full, "config.json");
         if (!File.Exists(configFile)) throw new ClinFuseException($"{full} is not a run folder: config.json is missing.", hint);
-        JsonObject document;
+        var document = ReadDocument(configFile);
         TrainingConfig config;
         try
         {
-            document = JsonNode.Parse(File.ReadAllText(configFile))?.AsObject() ?? throw new JsonException("the document is empty");
             config = document["config"]?.Deserialize<TrainingConfig>(TrainingConfig.Json) ?? throw new JsonException("\"config\" is missing");
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            throw new ClinFuseException($"{configFile} is not a valid run configuration: {e.Message}", "The file is written by the training commands; restore it or train again.");
+            throw Invalid(configFile, e.Message);
         }
         var labels = document["labels"]?.AsArray().Select(n => n?.GetValue<string>() ?? "").ToList();
         var store = document["provenance"]?["data"]?.GetValue<string>();
         var seed = document["seed"]?.GetValue<ulong>();
         if (labels is null || labels.Count == 0 || store is null || seed is null)
             throw new ClinFuseException($"{configFile} lacks \"labels\", \"seed\" or \"provenance.data\".", "The file is written by the training commands; restore it or train again.");
-        var encoders = document["encoders"]?.AsArray()
+        // A baseline's own encoders went into its pre-training phase; the main phase starts from that phase.
+        var encoderDocument = config.IsBaseline ? ReadDocument(Path.Combine(full, Trainer.PretrainFolder, "config.json")) : document;
+        var encoders = encoderDocument["encoders"]?.AsArray()
             .Select(e => new EncoderInit(e?["checkpoint"]?.GetValue<string>() ?? "", e?["prefix"]?.GetValue<string>() ?? ""))
             .ToList() ?? [];
         var run = new TrainedRun(full, config, labels, seed.Value, store, encoders);
@@ -62,6 +63,21 @@ public sealed record TrainedRun(string Folder, TrainingConfig Config, IReadOnlyL
         return run;
     }
 
+    static JsonObject ReadDocument(string configFile)
+    {
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(configFile))?.AsObject() ?? throw new JsonException("the document is empty");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or IOException)
+        {
+            throw Invalid(configFile, e.Message);
+        }
+    }
+
+    static ClinFuseException Invalid(string configFile, string why) =>
+        new($"{configFile} is not a valid run configuration: {why}", "The file is written by the training commands; restore it or train again.");
+
     /// <summary>Opens the prepared store the run was trained on.</summary>
     public PreparedStore OpenStore(ImageCacheOpener? images = null)
     {
@@ -70,8 +86,8 @@ public sealed record TrainedRun(string Folder, TrainingConfig Config, IReadOnlyL
         return PreparedStore.Open(StoreFolder, images);
     }
 
-    /// <summary>The network with the best weights, in eval mode (libtorch must be initialised).</summary>
-    public FusionNetwork LoadNetwork() => Checkpoint.Load(BestWeights).Network;
+    /// <summary>The model with the best weights, in eval mode (libtorch must be initialised).</summary>
+    public TrainableModel LoadModel() => ModelFactory.Load(Config.Model, BestWeights);
 
     /// <summary>The model name results are reported under (<see cref="ModelNames"/>).</summary>
     public string ModelName(PreparedStore store) => ModelNames.For(Config, store);
@@ -105,8 +121,12 @@ public static class ModelNames
             FusionType.UniCxr => "Image only",
             FusionType.Early => "Early fusion",
             FusionType.MedFuseLstm => "MedFuse",
+            // The paper's baseline rows: their own image encoders and losses, no variants.
+            FusionType.ContrastiveVit => "Contrastive + ViT",
+            FusionType.Card => "CARD",
             _ => "Attention",
         };
+        if (config.IsBaseline) return name;
         // The paper's rows: "Attention + uncertainty loss", "Attention + CLAHE", "Attention + Uncertainty + CLAHE".
         bool images = config.UsesImages;
         if (uncertainty && images && clahe) return name + " + Uncertainty + CLAHE";

@@ -1,7 +1,8 @@
-using ClinFuse.Models.Networks;
+using ClinFuse.Core.Randomness;
 using ClinFuse.Training.Batching;
 using ClinFuse.Training.Data;
 using ClinFuse.Training.Images;
+using ClinFuse.Training.Modeling;
 using static TorchSharp.torch;
 
 namespace ClinFuse.Training.Inference;
@@ -17,22 +18,25 @@ public sealed record Predictions(long[] StayIds, IReadOnlyList<string> LabelName
     public int Count => StayIds.Length;
 }
 
-/// <summary>Runs a network over a split in evaluation mode.</summary>
+/// <summary>Runs a model over a split in evaluation mode.</summary>
 public static class Predictor
 {
     /// <summary>
-    /// Probabilities of every selected sample, in selection order, and the mean loss over batches when
-    /// <paramref name="lossOfBatch"/> is given (the reference's validation loss).
+    /// Probabilities of every selected sample, in selection order, and the mean validation loss over
+    /// batches when <paramref name="withLoss"/> (the reference's validation loss). Sampling models
+    /// (CARD) draw from a generator derived from <paramref name="runSeed"/>, so a checkpoint's
+    /// predictions are the same in training's validation and in a later evaluation.
     /// </summary>
     public static (Predictions Predictions, double MeanLoss) Run(
-        FusionNetwork network, PreparedSplit split, SampleSelection selection, IImageSource? images, IReadOnlyList<string> labelNames,
-        int batchSize, int prefetchDepth, Func<FusionOutput, Tensor, Tensor>? lossOfBatch = null, CancellationToken cancellationToken = default)
+        TrainableModel model, PreparedSplit split, SampleSelection selection, IImageSource? images, IReadOnlyList<string> labelNames,
+        int batchSize, int prefetchDepth, ulong runSeed, bool withLoss = false, CancellationToken cancellationToken = default)
     {
         int labels = split.LabelCount;
         var stays = new long[selection.Count];
         var probabilities = new float[selection.Count * labels];
         var truth = new float[selection.Count * labels];
         var plan = EpochPlan.Batches(selection.Count, batchSize, shuffle: false, dropLast: false, runSeed: 0, epoch: 0);
+        var network = model.Network;
         bool wasTraining = network.training;
         network.eval();
         double lossSum = 0;
@@ -40,12 +44,13 @@ public static class Predictor
         try
         {
             using var _ = no_grad();
+            using var generator = new Generator(Seeds.Derive(runSeed, "predict"));
             foreach (var batch in BatchTensors.Stream(split, selection, images, plan, (_, _) => ImageView.Eval, prefetchDepth, cancellationToken))
             {
                 using var scope = NewDisposeScope();
                 var input = BatchTensors.ToFusionBatch(batch);
-                var output = network.call(input);
-                if (lossOfBatch is not null) lossSum += lossOfBatch(output, input.Labels!).item<float>();
+                var output = model.Predict(input, generator);
+                if (withLoss) lossSum += model.ValidationLoss(input, output, generator).item<float>();
                 var p = output.Probabilities.contiguous().data<float>().ToArray();
                 p.CopyTo(probabilities, row * labels);
                 batch.Host.Labels.CopyTo(truth, row * labels);

@@ -26,6 +26,37 @@ public enum MonitorMetric
     Auroc,
     /// <summary>Macro average precision.</summary>
     Auprc,
+    /// <summary>The validation loss (lower is better): for phases without a classifier to score, such as contrastive pre-training.</summary>
+    Loss,
+}
+
+/// <summary>Size of a paper baseline's networks.</summary>
+public enum BaselineSize
+{
+    /// <summary>Sizes for a CPU: the small ViT; CARD with T = 100 steps, 10 samples and a 128-wide denoiser.</summary>
+    Cpu,
+    /// <summary>The papers' sizes: ViT-Base/16; CARD with T = 1000 steps, 100 samples and a 512-wide denoiser.</summary>
+    Paper,
+}
+
+/// <summary>
+/// Settings of the two paper baselines (<see cref="FusionType.ContrastiveVit"/>, <see cref="FusionType.Card"/>),
+/// which train in two phases: a pre-training phase (contrastive pre-training; CARD's prior f(x)) for
+/// <see cref="PretrainEpochs"/> epochs, then the main phase (the classifier; CARD's diffusion) for the
+/// configuration's <c>Epochs</c>. Ignored by the other models.
+/// </summary>
+public sealed record BaselineSettings
+{
+    /// <summary>Network sizes.</summary>
+    public BaselineSize Size { get; init; } = BaselineSize.Cpu;
+    /// <summary>Epochs of the pre-training phase.</summary>
+    public int PretrainEpochs { get; init; } = 10;
+    /// <summary>CARD's diffusion steps T; null = the size's default.</summary>
+    public int? DiffusionSteps { get; init; }
+    /// <summary>CARD's reverse-process samples per prediction; null = the size's default.</summary>
+    public int? Samples { get; init; }
+    /// <summary>NT-Xent temperature of the contrastive intra-modality terms.</summary>
+    public double IntraTemperature { get; init; } = 0.1;
 }
 
 /// <summary>Network sizes (defaults are the paper's); the task decides the number of outputs.</summary>
@@ -96,6 +127,11 @@ public sealed record TrainingConfig
     public int PrefetchDepth { get; init; } = 2;
     /// <summary>Network sizes.</summary>
     public ArchitectureSettings Architecture { get; init; } = new();
+    /// <summary>Settings of the Contrastive + ViT and CARD baselines.</summary>
+    public BaselineSettings Baseline { get; init; } = new();
+
+    /// <summary>Whether the model is one of the paper baselines (two training phases, their own checkpoints).</summary>
+    public bool IsBaseline => Model is FusionType.ContrastiveVit or FusionType.Card;
 
     /// <summary>JSON form used by config files and run folders (enum names as strings, unknown properties rejected).</summary>
     public static JsonSerializerOptions Json { get; } = new()
@@ -149,6 +185,12 @@ public sealed record TrainingConfig
         Require(PlateauPatience >= 0, $"plateau patience must not be negative, got {PlateauPatience}", "PlateauPatience");
         Require(PrefetchDepth >= 1, $"prefetch depth must be at least 1, got {PrefetchDepth}", "PrefetchDepth");
         Require(GradientClipNorm is null || GradientClipNorm > 0, $"gradient clip norm must be positive, got {GradientClipNorm}", "GradientClipNorm");
+        Require(!IsBaseline || Compat == CompatMode.None, $"the {Model} baseline has no MedFuse-compatible form", "Compat (--compat)");
+        Require(!IsBaseline || Loss == LossKind.Bce, $"the {Model} baseline trains with its own objectives (BCE for its classifier), not the {Loss} loss", "Loss (--loss bce)");
+        Require(!IsBaseline || Baseline.PretrainEpochs >= 1, $"the baseline's pre-training epochs must be at least 1, got {Baseline.PretrainEpochs}", "Baseline.PretrainEpochs (--pretrain-epochs)");
+        Require(Baseline.DiffusionSteps is null or >= 2, $"CARD needs at least 2 diffusion steps, got {Baseline.DiffusionSteps}", "Baseline.DiffusionSteps");
+        Require(Baseline.Samples is null or >= 1, $"CARD needs at least 1 sample per prediction, got {Baseline.Samples}", "Baseline.Samples");
+        Require(Baseline.IntraTemperature > 0, $"the contrastive temperature must be positive, got {Baseline.IntraTemperature}", "Baseline.IntraTemperature");
         Require(Model != FusionType.UniCxr || TrainData == DatasetMode.Paired, $"the CXR-only model needs the Paired dataset mode, not {TrainData}", "TrainData");
         Require(Model is FusionType.UniEhr or FusionType.UniCxr || TrainData is DatasetMode.Paired or DatasetMode.Partial,
             $"the {Model} fusion needs images, but {TrainData} gives none", "TrainData");

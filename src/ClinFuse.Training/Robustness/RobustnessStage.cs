@@ -5,10 +5,10 @@ using ClinFuse.Core.Stages;
 using ClinFuse.Evaluation;
 using ClinFuse.Evaluation.Report;
 using ClinFuse.Models;
-using ClinFuse.Models.Checkpoints;
 using ClinFuse.Models.Networks;
 using ClinFuse.Training.Data;
 using ClinFuse.Training.Evaluation;
+using ClinFuse.Training.Modeling;
 using ClinFuse.Training.Runs;
 using ClinFuse.Training.Store;
 
@@ -130,9 +130,9 @@ public static class RobustnessStage
             return done;
         }
         var store = run.OpenStore();
-        using var network = run.LoadNetwork();
+        using var model = run.LoadModel();
         using var test = store.OpenSplit("test");
-        var result = RunEvaluation.Score(network, run, test, images: null, Metadata(run, store, MissingImageFolder, null), folder, request.Scoring, request.Compute, cancellationToken);
+        var result = RunEvaluation.Score(model, run, test, images: null, Metadata(run, store, MissingImageFolder, null), folder, request.Scoring, request.Compute, cancellationToken);
         progress.Info($"{folder}: AUROC {result.Metrics.Summary.Auroc.Macro.Value:0.000} with every image removed.");
         return new RobustnessOutcome(run.Folder, null, folder, false, result.Metrics);
     }
@@ -144,7 +144,7 @@ public static class RobustnessStage
         if (pending.Count == 0) return outcomes;
         var store = run.OpenStore();
         using var noisy = NoisyData.Open(store, (ulong)request.Seed, progress, request.StatisticsSamples, cancellationToken);
-        using var network = run.LoadNetwork();
+        using var model = run.LoadModel();
         foreach (int level in pending)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -156,7 +156,7 @@ public static class RobustnessStage
             using (var test = PreparedSplit.Open(splitPath))
             {
                 var images = run.Config.UsesImages ? noisy.NoisyImages(fraction, (ulong)request.Seed)(store.Folder, "test") : null;
-                result = RunEvaluation.Score(network, run, test, images, Metadata(run, store, RunFolders.CleanTrainNoisyTest, level), folder, request.Scoring, request.Compute, cancellationToken);
+                result = RunEvaluation.Score(model, run, test, images, Metadata(run, store, RunFolders.CleanTrainNoisyTest, level), folder, request.Scoring, request.Compute, cancellationToken);
             }
             // The noisy split is derived data as large as the test split: the predictions keep what the level produced.
             File.Delete(splitPath);
@@ -197,6 +197,8 @@ public static class RobustnessStage
             var validationSelection = SampleSelection.Create(validation, run.Config.ValidationData);
             var modelFolder = Path.Combine(folder, "model");
             var state = File.Exists(Path.Combine(modelFolder, "state.json")) ? RunFolder.OpenForResume(modelFolder).ReadState() : null;
+            // A baseline's first phase writes its state in pretrain/ before the run folder has its own.
+            bool started = state is not null || File.Exists(Path.Combine(modelFolder, Trainer.PretrainFolder, "state.json"));
             var job = new TrainingJob(run.Config, run.Labels,
                 new SplitData(train, trainSelection, trainSelection.WithImages ? imageOpener(store.Folder, "train") : null),
                 new SplitData(validation, validationSelection, validationSelection.WithImages ? imageOpener(store.Folder, "val") : null),
@@ -212,22 +214,22 @@ public static class RobustnessStage
                     ["noise_seed"] = request.Seed,
                     ["normalizer"] = store.Provenance()["normalizer"]?.DeepClone(),
                 },
-                Resume = state is { Finished: false },
+                Resume = started && state is not { Finished: true },
                 // A folder without state.json is a start that failed before its first write.
-                Force = state is null,
+                Force = !started,
             };
-            FusionNetwork network;
+            TrainableModel model;
             if (state is { Finished: true })
-                network = Checkpoint.Load(Path.Combine(modelFolder, "best.safetensors")).Network;
+                model = ModelFactory.Load(run.Config.Model, Path.Combine(modelFolder, "best.safetensors"));
             else
             {
                 progress.Info($"{folder}: training on {trainSelection.Count} samples with {level} % noise.");
-                network = Trainer.Run(job, progress, cancellationToken).Network;
+                model = Trainer.Run(job, progress, cancellationToken).Model;
             }
-            using (network)
+            using (model)
             {
                 var images = run.Config.UsesImages ? imageOpener(store.Folder, "test") : null;
-                var result = RunEvaluation.Score(network, run, test, images, Metadata(run, store, RunFolders.NoisyTrainTest, level), folder, request.Scoring, request.Compute, cancellationToken);
+                var result = RunEvaluation.Score(model, run, test, images, Metadata(run, store, RunFolders.NoisyTrainTest, level), folder, request.Scoring, request.Compute, cancellationToken);
                 progress.Info($"{folder}: AUROC {result.Metrics.Summary.Auroc.Macro.Value:0.000}");
                 outcomes.Add(new RobustnessOutcome(run.Folder, level, folder, false, result.Metrics));
             }

@@ -66,17 +66,28 @@ public sealed class RunFolder
 
     string Combine(string name) => System.IO.Path.Combine(Path, name);
 
-    /// <summary>Starts a new run in <paramref name="path"/>; a non-empty folder needs <paramref name="force"/> (its contents are then removed).</summary>
-    public static RunFolder Create(string path, bool force)
+    /// <summary>
+    /// Starts a new run in <paramref name="path"/>; a non-empty folder needs <paramref name="force"/> (its
+    /// contents are then removed). Entries named in <paramref name="keep"/> (an earlier phase of the same
+    /// run) neither count nor are removed.
+    /// </summary>
+    public static RunFolder Create(string path, bool force, IReadOnlyCollection<string>? keep = null)
     {
         var full = System.IO.Path.GetFullPath(path);
         if (File.Exists(full))
             throw new ClinFuseException($"The run folder {full} is a file.", "Choose another --out.");
-        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
+        var existing = Directory.Exists(full)
+            ? Directory.EnumerateFileSystemEntries(full).Where(e => keep is null || !keep.Contains(System.IO.Path.GetFileName(e))).ToList()
+            : [];
+        if (existing.Count > 0)
         {
             if (!force)
                 throw new ClinFuseException($"The run folder {full} is not empty.", "Choose another --out, add --resume to continue that run, or --force to start over.");
-            Directory.Delete(full, recursive: true);
+            foreach (var entry in existing)
+            {
+                if (Directory.Exists(entry)) Directory.Delete(entry, recursive: true);
+                else File.Delete(entry);
+            }
         }
         Directory.CreateDirectory(full);
         return new RunFolder(full);

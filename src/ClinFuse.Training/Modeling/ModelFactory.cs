@@ -1,0 +1,83 @@
+using System.Text.Json.Nodes;
+using ClinFuse.Models.Baselines;
+using ClinFuse.Models.Checkpoints;
+using ClinFuse.Models.Networks;
+using ClinFuse.Models.Training;
+using ClinFuse.Training.Recipes;
+
+namespace ClinFuse.Training.Modeling;
+
+/// <summary>Builds the <see cref="TrainableModel"/> a training configuration describes, or restores one from a checkpoint.</summary>
+public static class ModelFactory
+{
+    /// <summary>The phases a configuration trains, in order (the last one's weights are the model).</summary>
+    public static IReadOnlyList<TrainingPhase> Phases(TrainingConfig config) =>
+        config.IsBaseline ? [TrainingPhase.Pretraining, TrainingPhase.Main] : [TrainingPhase.Main];
+
+    /// <summary>
+    /// The configuration of one phase: the pre-training phase of a baseline runs
+    /// <see cref="BaselineSettings.PretrainEpochs"/> epochs, and contrastive pre-training is selected by
+    /// its validation loss (it has no trained classifier to score).
+    /// </summary>
+    public static TrainingConfig PhaseConfig(TrainingConfig config, TrainingPhase phase) => phase == TrainingPhase.Main ? config : config with
+    {
+        Epochs = config.Baseline.PretrainEpochs,
+        Monitor = config.Model == FusionType.ContrastiveVit ? MonitorMetric.Loss : config.Monitor,
+    };
+
+    /// <summary>A freshly initialised model (initialisation draws from libtorch's global generator).</summary>
+    public static TrainableModel Create(TrainingConfig config, TrainingPhase phase, IReadOnlyList<string> labels, int features, JsonObject? normalizer) => config.Model switch
+    {
+        FusionType.ContrastiveVit => new ContrastiveVitModel(new ContrastiveVitNetwork(ContrastiveConfig(config, labels.Count, features)), phase, labels),
+        FusionType.Card => new CardModel(new CardNetwork(CardConfig(config, labels.Count, features)), phase, labels),
+        _ => new FusionModel(new FusionNetwork(config.ToModelConfig(labels.Count, features)), new FusionLoss(config.Loss, labels.Count), labels, normalizer),
+    };
+
+    /// <summary>The model of a finished run's checkpoint (main phase, eval mode).</summary>
+    public static TrainableModel Load(FusionType model, string checkpoint)
+    {
+        switch (model)
+        {
+            case FusionType.ContrastiveVit:
+            {
+                var (network, info) = BaselineCheckpoint.LoadContrastive(checkpoint);
+                return new ContrastiveVitModel(network, TrainingPhase.Main, info.LabelNames);
+            }
+            case FusionType.Card:
+            {
+                var (network, info) = BaselineCheckpoint.LoadCard(checkpoint);
+                return new CardModel(network, TrainingPhase.Main, info.LabelNames);
+            }
+            default:
+            {
+                var loaded = Checkpoint.Load(checkpoint);
+                return new FusionModel(loaded.Network, loaded.Loss, loaded.Info.LabelNames, loaded.Info.Normalizer);
+            }
+        }
+    }
+
+    /// <summary>The Contrastive + ViT network for a task with <paramref name="labels"/> outputs and <paramref name="features"/> inputs per hour.</summary>
+    public static ContrastiveVitConfig ContrastiveConfig(TrainingConfig config, int labels, int features)
+    {
+        var size = config.Baseline.Size == BaselineSize.Paper ? ContrastiveVitConfig.Paper(labels) : ContrastiveVitConfig.Cpu(labels);
+        var a = config.Architecture;
+        return size with
+        {
+            EhrInputDim = features, EhrHidden = a.EhrHidden, EhrLayers = a.EhrLayers, EhrDropout = a.EhrDropout,
+            IntraTemperature = config.Baseline.IntraTemperature,
+        };
+    }
+
+    /// <summary>The CARD network for a task with <paramref name="labels"/> outputs and <paramref name="features"/> inputs per hour.</summary>
+    public static CardConfig CardConfig(TrainingConfig config, int labels, int features)
+    {
+        var size = config.Baseline.Size == BaselineSize.Paper ? Models.Baselines.CardConfig.Paper(labels) : Models.Baselines.CardConfig.Cpu(labels);
+        var a = config.Architecture;
+        return size with
+        {
+            EhrInputDim = features, EhrHidden = a.EhrHidden, EhrLayers = a.EhrLayers, EhrDropout = a.EhrDropout,
+            Steps = config.Baseline.DiffusionSteps ?? size.Steps,
+            Samples = config.Baseline.Samples ?? size.Samples,
+        };
+    }
+}

@@ -1,0 +1,67 @@
+using System.Text.Json.Nodes;
+using ClinFuse.Models.Networks;
+using ClinFuse.Models.Training;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ClinFuse.Training.Modeling;
+
+/// <summary>Which phase of a model's training a run folder holds.</summary>
+public enum TrainingPhase
+{
+    /// <summary>The phase whose weights are the model (fusion models have only this one).</summary>
+    Main,
+    /// <summary>A baseline's first phase: contrastive pre-training (Contrastive + ViT) or the prior f(x) (CARD).</summary>
+    Pretraining,
+}
+
+/// <summary>
+/// What the training loop and the predictor drive: a network in one training phase, with its loss
+/// per batch, what its optimiser updates, its predictions and its checkpoint format. One subclass
+/// per model family (<see cref="FusionModel"/>, <see cref="ContrastiveVitModel"/>, <see cref="CardModel"/>);
+/// <see cref="ModelFactory"/> builds them from a configuration or a checkpoint.
+/// </summary>
+public abstract class TrainableModel : IDisposable
+{
+    /// <summary>The network: its modes, its weights in checkpoints.</summary>
+    public abstract nn.Module Network { get; }
+
+    /// <summary>Everything the optimiser updates (gradient clipping applies to these).</summary>
+    public abstract IReadOnlyList<Parameter> TrainedParameters { get; }
+
+    /// <summary>The architecture as recorded in config.json.</summary>
+    public abstract JsonNode Architecture { get; }
+
+    /// <summary>Adam over <see cref="TrainedParameters"/> with the recipe's settings.</summary>
+    public abstract optim.Optimizer CreateOptimizer(AdamSettings settings);
+
+    /// <summary>The training loss of a batch (train mode, with gradients); randomness of views or diffusion from <paramref name="generator"/>.</summary>
+    public abstract Tensor TrainingLoss(FusionBatch batch, Generator generator);
+
+    /// <summary>Runs after every optimiser step (e.g. CLIP's clamp of its temperature).</summary>
+    public virtual void AfterStep() { }
+
+    /// <summary>Predictions of a batch (eval mode, no gradients are needed); sampling models draw from <paramref name="generator"/>.</summary>
+    public abstract FusionOutput Predict(FusionBatch batch, Generator generator);
+
+    /// <summary>The validation loss of a batch given its prediction: by default BCE of the predicted probabilities.</summary>
+    public virtual Tensor ValidationLoss(FusionBatch batch, FusionOutput output, Generator generator) =>
+        nn.functional.binary_cross_entropy(output.Probabilities, batch.Labels!);
+
+    /// <summary>Writes the weights and the sidecar (each atomically) with validation metrics and the epoch.</summary>
+    public abstract void Save(string path, int epoch, IReadOnlyDictionary<string, double> metrics);
+
+    /// <summary>Loads a checkpoint written by <see cref="Save"/> for this configuration, strictly.</summary>
+    public abstract void LoadWeights(string path);
+
+    /// <summary>Disposes the network (and any loss module).</summary>
+    public virtual void Dispose()
+    {
+        Network.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The parameters of some modules, once each.</summary>
+    protected static IReadOnlyList<Parameter> ParametersOf(params nn.Module[] modules) =>
+        modules.SelectMany(m => m.parameters()).Distinct().ToList();
+}
