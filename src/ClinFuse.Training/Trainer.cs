@@ -70,6 +70,9 @@ public static class Trainer
     /// <summary>The sub-folder of a baseline's run folder that holds its pre-training phase.</summary>
     public const string PretrainFolder = "pretrain";
 
+    /// <summary>The image size a model is built for when the run reads no images (the reference's 224-px crops).</summary>
+    const int DefaultImageSize = 224;
+
     /// <summary>Runs (or resumes) <paramref name="job"/>; cancellation stops at the next batch, keeping the last completed epoch resumable.</summary>
     public static TrainingResult Run(TrainingJob job, IStageProgress progress, CancellationToken cancellationToken = default)
     {
@@ -113,7 +116,8 @@ public static class Trainer
     {
         var config = job.Config;
         manual_seed((long)(Seeds.Derive(job.Seed, "torch-init") >> 1));
-        var model = ModelFactory.Create(config, phase, job.LabelNames, job.Train.Split.Features, job.Provenance["normalizer"]?.DeepClone().AsObject());
+        int imageSize = job.Train.Images?.Size ?? job.Validation.Images?.Size ?? DefaultImageSize;
+        var model = ModelFactory.Create(config, phase, job.LabelNames, job.Train.Split.Features, imageSize, job.Provenance["normalizer"]?.DeepClone().AsObject());
         var document = ConfigDocument(job, model, phase);
         RunFolder? resumed = null;
         var state = TrainerState.Initial;

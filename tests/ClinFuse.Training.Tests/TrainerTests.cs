@@ -7,6 +7,7 @@ using ClinFuse.Training.Inference;
 using ClinFuse.Training.Modeling;
 using ClinFuse.Training.Recipes;
 using ClinFuse.Training.Runs;
+using static ClinFuse.Training.Tests.TrainingAssertions;
 using static TorchSharp.torch;
 
 namespace ClinFuse.Training.Tests;
@@ -15,31 +16,6 @@ namespace ClinFuse.Training.Tests;
 [Collection(LibTorchCollection.Name)]
 public sealed class TrainerTests
 {
-    /// <summary>Cancels the run once the given epoch has been reported (as Ctrl+C would after that epoch); epoch 0 = as soon as training starts.</summary>
-    sealed class CancelAfterEpoch(int epoch, CancellationTokenSource source) : IStageProgress
-    {
-        public IProgressStep Step(string name, long? total = null, string unit = "items")
-        {
-            if (epoch == 0) source.Cancel();
-            return StageProgress.None.Step(name, total, unit);
-        }
-        public void Info(string message)
-        {
-            if (message.StartsWith($"epoch {epoch}/", StringComparison.Ordinal)) source.Cancel();
-        }
-    }
-
-    static Dictionary<string, float[]> Weights(nn.Module module) =>
-        module.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().contiguous().to_type(ScalarType.Float32).data<float>().ToArray());
-
-    static void AssertSameWeights(nn.Module expected, nn.Module actual)
-    {
-        var a = Weights(expected);
-        var b = Weights(actual);
-        Assert.Equal(a.Keys.Order(), b.Keys.Order());
-        foreach (var (name, values) in a) Assert.True(values.AsSpan().SequenceEqual(b[name]), $"tensor {name} differs");
-    }
-
     static FusionLoss LossOf(TrainingResult result) => ((FusionModel)result.Model).Loss;
 
     /// <summary>The per-epoch numbers that must not depend on timing.</summary>

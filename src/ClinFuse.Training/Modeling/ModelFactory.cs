@@ -25,10 +25,14 @@ public static class ModelFactory
         Monitor = config.Model == FusionType.ContrastiveVit ? MonitorMetric.Loss : config.Monitor,
     };
 
-    /// <summary>A freshly initialised model (initialisation draws from libtorch's global generator).</summary>
-    public static TrainableModel Create(TrainingConfig config, TrainingPhase phase, IReadOnlyList<string> labels, int features, JsonObject? normalizer) => config.Model switch
+    /// <summary>
+    /// A freshly initialised model for inputs of <paramref name="features"/> values per hour and images of
+    /// <paramref name="imageSize"/> pixels (the ViT's input size follows the data, as the ResNet's does);
+    /// initialisation draws from libtorch's global generator.
+    /// </summary>
+    public static TrainableModel Create(TrainingConfig config, TrainingPhase phase, IReadOnlyList<string> labels, int features, int imageSize, JsonObject? normalizer) => config.Model switch
     {
-        FusionType.ContrastiveVit => new ContrastiveVitModel(new ContrastiveVitNetwork(ContrastiveConfig(config, labels.Count, features)), phase, labels),
+        FusionType.ContrastiveVit => new ContrastiveVitModel(new ContrastiveVitNetwork(ContrastiveConfig(config, labels.Count, features, imageSize)), phase, labels),
         FusionType.Card => new CardModel(new CardNetwork(CardConfig(config, labels.Count, features)), phase, labels),
         _ => new FusionModel(new FusionNetwork(config.ToModelConfig(labels.Count, features)), new FusionLoss(config.Loss, labels.Count), labels, normalizer),
     };
@@ -56,13 +60,14 @@ public static class ModelFactory
         }
     }
 
-    /// <summary>The Contrastive + ViT network for a task with <paramref name="labels"/> outputs and <paramref name="features"/> inputs per hour.</summary>
-    public static ContrastiveVitConfig ContrastiveConfig(TrainingConfig config, int labels, int features)
+    /// <summary>The Contrastive + ViT network for a task with <paramref name="labels"/> outputs, <paramref name="features"/> inputs per hour and <paramref name="imageSize"/>-pixel images.</summary>
+    public static ContrastiveVitConfig ContrastiveConfig(TrainingConfig config, int labels, int features, int imageSize)
     {
         var size = config.Baseline.Size == BaselineSize.Paper ? ContrastiveVitConfig.Paper(labels) : ContrastiveVitConfig.Cpu(labels);
         var a = config.Architecture;
         return size with
         {
+            Vit = size.Vit with { ImageSize = imageSize },
             EhrInputDim = features, EhrHidden = a.EhrHidden, EhrLayers = a.EhrLayers, EhrDropout = a.EhrDropout,
             IntraTemperature = config.Baseline.IntraTemperature,
         };

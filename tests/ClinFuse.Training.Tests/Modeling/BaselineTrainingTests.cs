@@ -1,0 +1,137 @@
+using System.Text.Json.Nodes;
+using ClinFuse.Core;
+using ClinFuse.Core.Stages;
+using ClinFuse.Models.Baselines;
+using ClinFuse.Models.Networks;
+using ClinFuse.Models.Training;
+using ClinFuse.Training.Data;
+using ClinFuse.Training.Evaluation;
+using ClinFuse.Training.Inference;
+using ClinFuse.Training.Metrics;
+using ClinFuse.Training.Modeling;
+using ClinFuse.Training.Recipes;
+using ClinFuse.Training.Runs;
+using static ClinFuse.Training.Tests.TrainingAssertions;
+
+namespace ClinFuse.Training.Tests.Modeling;
+
+// libtorch's seed and thread count are process-wide: tests that use them never run concurrently.
+[Collection(LibTorchCollection.Name)]
+public sealed class BaselineTrainingTests
+{
+    static TrainingConfig Contrastive(int pretrainEpochs = 2, int epochs = 4) => SyntheticData.SmallConfig(FusionType.ContrastiveVit) with
+    {
+        Epochs = epochs,
+        LearningRate = 3e-3,
+        Baseline = new BaselineSettings { PretrainEpochs = pretrainEpochs },
+    };
+
+    static TrainingConfig Card(int pretrainEpochs = 4, int epochs = 4) => SyntheticData.SmallConfig(FusionType.Card) with
+    {
+        Epochs = epochs,
+        LearningRate = 3e-3,
+        Baseline = new BaselineSettings { PretrainEpochs = pretrainEpochs, DiffusionSteps = 20, Samples = 4 },
+    };
+
+    /// <summary>The validation AUROC of a model's predictions, as training's validation computes it.</summary>
+    static double ValidationAuroc(TrainableModel model, SyntheticData.Set data, TrainingConfig config)
+    {
+        var selection = SampleSelection.Create(data.ValSplit, config.ValidationData);
+        var (predictions, _) = Predictor.Run(model, data.ValSplit, selection, data.ValImages, SyntheticData.LabelNames, 16, 2, runSeed: 7);
+        return RankMetrics.Score(predictions.Probabilities, predictions.Truth, SyntheticData.Labels).AurocMacro;
+    }
+
+    [Fact]
+    public void Contrastive_vit_pretrains_by_validation_loss_then_fine_tunes_a_classifier_that_learns_the_signal()
+    {
+        using var dir = Fixtures.TempFolder();
+        using var data = new SyntheticData.Set(dir.Path, train: 128, validation: 64);
+        var config = Contrastive();
+        var result = Trainer.Run(data.Job(config, "run"), StageProgress.None);
+
+        // Phase 1: its own run folder, selected by the contrastive validation loss.
+        var pretrain = RunFolder.OpenForResume(Path.Combine(dir.Path, "run", Trainer.PretrainFolder));
+        var first = pretrain.ReadState();
+        Assert.True(first.Finished);
+        Assert.Equal(2, first.History.Count);
+        Assert.Equal(-first.History[first.BestEpoch - 1].ValLoss, first.BestScore);
+        Assert.Equal("Pretraining", pretrain.ReadConfig()["phase"]?.GetValue<string>());
+        Assert.Equal("Loss", pretrain.ReadConfig()["config"]?["Monitor"]?.GetValue<string>());
+        // Phase 2 started from phase 1's best weights and is the model.
+        var main = RunFolder.OpenForResume(Path.Combine(dir.Path, "run"));
+        var encoders = main.ReadConfig()["encoders"]!.AsArray();
+        Assert.Equal(Path.Combine(pretrain.Path, "best.safetensors"), encoders.Single()!["checkpoint"]!.GetValue<string>());
+        Assert.Equal(4, result.State.History.Count);
+        Assert.True(result.State.BestScore > 0.75, $"best validation AUROC {result.State.BestScore}");
+        Assert.Equal(BaselineKind.ContrastiveVit, BaselineCheckpoint.ReadInfo(result.BestCheckpoint).Kind);
+
+        // The checkpoint restores the model: same weights, same validation score.
+        using var loaded = ModelFactory.Load(FusionType.ContrastiveVit, result.BestCheckpoint);
+        AssertSameWeights(result.Network, loaded.Network);
+        Assert.Equal(result.State.BestScore, ValidationAuroc(loaded, data, config), 12);
+        // The ViT was built for the data's image size.
+        Assert.Equal(SyntheticData.ImageSize, ((ContrastiveVitModel)loaded).Baseline.Config.Vit.ImageSize);
+    }
+
+    [Fact]
+    public void Card_trains_its_prior_then_only_the_denoiser_and_predicts_by_the_reverse_process()
+    {
+        using var dir = Fixtures.TempFolder();
+        using var data = new SyntheticData.Set(dir.Path, train: 128, validation: 64);
+        var config = Card();
+        var result = Trainer.Run(data.Job(config, "run"), StageProgress.None);
+
+        var prior = RunFolder.OpenForResume(Path.Combine(dir.Path, "run", Trainer.PretrainFolder)).ReadState();
+        Assert.True(prior.BestScore > 0.75, $"prior validation AUROC {prior.BestScore}");
+        Assert.True(result.State.BestScore > 0.6, $"CARD validation AUROC {result.State.BestScore}");
+
+        // The main phase trains the denoiser alone: everything else is the pre-trained prior's best weights.
+        using var pretrained = ModelFactory.Load(FusionType.Card, Path.Combine(dir.Path, "run", Trainer.PretrainFolder, "best.safetensors"));
+        var before = Weights(pretrained.Network);
+        var after = Weights(result.Network);
+        Assert.All(before.Where(p => !p.Key.StartsWith("denoiser.", StringComparison.Ordinal)),
+            p => Assert.True(p.Value.AsSpan().SequenceEqual(after[p.Key]), $"{p.Key} changed in the diffusion phase"));
+        Assert.Contains(before.Where(p => p.Key.StartsWith("denoiser.", StringComparison.Ordinal)), p => !p.Value.AsSpan().SequenceEqual(after[p.Key]));
+
+        // Predictions are reproducible from the checkpoint and the run seed.
+        using var loaded = ModelFactory.Load(FusionType.Card, result.BestCheckpoint);
+        Assert.Equal(result.State.BestScore, ValidationAuroc(loaded, data, config), 12);
+    }
+
+    [Fact]
+    public void A_baseline_interrupted_in_its_pretraining_phase_resumes_to_the_uninterrupted_result()
+    {
+        using var dir = Fixtures.TempFolder();
+        using var data = new SyntheticData.Set(dir.Path, train: 48, validation: 32);
+        var config = Contrastive(pretrainEpochs: 2, epochs: 2);
+        var whole = Trainer.Run(data.Job(config, "whole"), StageProgress.None);
+
+        using var cancel = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Run(data.Job(config, "split"), new CancelAfterEpoch(1, cancel), cancel.Token));
+        Assert.False(File.Exists(Path.Combine(dir.Path, "split", "state.json")));
+        var resumed = Trainer.Run(data.Job(config, "split", resume: true), StageProgress.None);
+
+        Assert.Equal(whole.State.History.Select(e => (e.TrainLoss, e.ValLoss, e.ValAuroc)), resumed.State.History.Select(e => (e.TrainLoss, e.ValLoss, e.ValAuroc)));
+        AssertSameWeights(whole.Network, resumed.Network);
+        Assert.Contains("already finished", Assert.Throws<ClinFuseException>(() => Trainer.Run(data.Job(config, "split", resume: true), StageProgress.None)).Message);
+        Assert.Contains("not empty", Assert.Throws<ClinFuseException>(() => Trainer.Run(data.Job(config, "split"), StageProgress.None)).Message);
+    }
+
+    [Fact]
+    public void Baselines_refuse_the_fusion_only_settings_and_are_named_as_the_paper_rows()
+    {
+        var config = Contrastive();
+        Assert.Contains("own objectives", Assert.Throws<ClinFuseException>(() => (config with { Loss = LossKind.Uncertainty }).Validate()).Message);
+        Assert.Contains("MedFuse", Assert.Throws<ClinFuseException>(() => (config with { Compat = CompatMode.MedFuse }).Validate()).Message);
+        Assert.Contains("pre-training epochs", Assert.Throws<ClinFuseException>(() => (config with { Baseline = new BaselineSettings { PretrainEpochs = 0 } }).Validate()).Message);
+        Assert.Contains("images", Assert.Throws<ClinFuseException>(() => (config with { TrainData = DatasetMode.PartialEhrOnly }).Validate()).Message);
+        Assert.Equal("Contrastive + ViT", ModelNames.For(config, clahe: true));
+        Assert.Equal("CARD", ModelNames.For(Card(), clahe: false));
+        Assert.Contains("baseline network", Assert.Throws<ClinFuseException>(() => config.ToModelConfig(2, 8)).Message);
+        // The phases: a pre-training phase of its own length, then the main phase.
+        Assert.Equal([TrainingPhase.Pretraining, TrainingPhase.Main], ModelFactory.Phases(config));
+        Assert.Equal(2, ModelFactory.PhaseConfig(config, TrainingPhase.Pretraining).Epochs);
+        Assert.Equal(MonitorMetric.Auroc, ModelFactory.PhaseConfig(Card(), TrainingPhase.Pretraining).Monitor);
+        Assert.Equal([TrainingPhase.Main], ModelFactory.Phases(SyntheticData.SmallConfig()));
+    }
+}
