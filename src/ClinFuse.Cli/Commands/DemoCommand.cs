@@ -8,8 +8,8 @@ public static class DemoCommand
 {
     public static Command Create()
     {
-        var quick = new Option<bool>("--quick") { Description = "A smoke run of about a minute with tiny sizes." };
-        var full = new Option<bool>("--full") { Description = "A larger cohort, more epochs, all six noise levels and the ablation rows (Table III)." };
+        var quick = new Option<bool>("--quick") { Description = "A smoke run of about a minute with tiny sizes, every model included." };
+        var full = new Option<bool>("--full") { Description = "A larger cohort, more epochs, all six noise levels, the ablation rows (Table III) and the paper baselines (Contrastive + ViT, CARD)." };
         var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Working folder for every stage's output (completed steps are skipped on a rerun).", DefaultValueFactory = _ => new DirectoryInfo("clinfuse-demo") };
         var patients = new Option<int?>("--patients") { Description = "Synthetic patients (default: 400; 120 with --quick, 800 with --full)." };
         var seed = CommonOptions.Seed();

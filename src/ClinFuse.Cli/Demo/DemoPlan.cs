@@ -21,17 +21,18 @@ public sealed record DemoStep(string Title, string[] Arguments, string DoneMarke
 /// <param name="BatchSize">Samples per batch (the reference's 16; smaller for tiny cohorts, whose paired sets hold few images).</param>
 /// <param name="PretrainLearningRate">Learning rate of the encoder pre-training. The paper's rates suit 40k stays and up to 100 epochs; a demo of a few hundred stays and a few epochs needs larger steps.</param>
 /// <param name="FinetuneLearningRate">Learning rate of the fusion fine-tuning.</param>
+/// <param name="Baselines">Also train the paper's baselines (Contrastive + ViT and CARD, CPU sizes; each pre-trains for <paramref name="PretrainEpochs"/> and trains for <paramref name="FinetuneEpochs"/>).</param>
 public sealed record DemoSize(int Patients, int PretrainEpochs, int FinetuneEpochs, int[] NoiseLevels, bool Ablation, int BatchSize = 16,
-    double PretrainLearningRate = 1e-3, double FinetuneLearningRate = 3e-4)
+    double PretrainLearningRate = 1e-3, double FinetuneLearningRate = 3e-4, bool Baselines = false)
 {
     /// <summary>The default demo: big enough that fusion can beat each modality, within minutes on 2 cores.</summary>
     public static DemoSize Standard { get; } = new(400, 4, 4, [20, 40, 60], Ablation: false);
 
-    /// <summary>The standard demo plus the ablation rows (attention with and without CLAHE and the uncertainty loss).</summary>
-    public static DemoSize Full { get; } = Standard with { Patients = 800, PretrainEpochs = 6, FinetuneEpochs = 6, NoiseLevels = [10, 20, 30, 40, 50, 60], Ablation = true };
+    /// <summary>The standard demo plus the ablation rows (attention with and without CLAHE and the uncertainty loss) and the paper baselines.</summary>
+    public static DemoSize Full { get; } = Standard with { Patients = 800, PretrainEpochs = 6, FinetuneEpochs = 6, NoiseLevels = [10, 20, 30, 40, 50, 60], Ablation = true, Baselines = true };
 
-    /// <summary>A smoke run of the whole chain (CI): tiny cohort, one epoch.</summary>
-    public static DemoSize Quick { get; } = new(120, 1, 1, [30], Ablation: false, BatchSize: 4);
+    /// <summary>A smoke run of every stage and model (CI): tiny cohort, one epoch.</summary>
+    public static DemoSize Quick { get; } = new(120, 1, 1, [30], Ablation: false, BatchSize: 4, Baselines: true);
 }
 
 /// <summary>
@@ -92,6 +93,21 @@ public static class DemoPlan
             runs.Add(new(P("runs", name), title));
         }
         Finetune("medfuse", "MedFuse (LSTM fusion)", "medfuse", "bce", "plain");
+        if (size.Baselines)
+        {
+            // The baselines read the CLAHE store and start from the pre-trained EHR encoder; CARD's ResNet-34 also from the CXR encoder (the ViT has none).
+            void Baseline(string model, string title, params string[] encoders)
+            {
+                steps.Add(new($"Train the {title} baseline (pre-training phase, then the main phase)",
+                    ["train", "--data", P("prepared", "clahe"), "--model", model, .. encoders,
+                     "--pretrain-epochs", S(size.PretrainEpochs), "--epochs", S(size.FinetuneEpochs), "--lr", L(size.FinetuneLearningRate),
+                     "--batch-size", S(size.BatchSize), "--seed", S(seed), "--out", P("runs", model), "--force"],
+                    P("runs", model, "best.safetensors")));
+                runs.Add(new(P("runs", model), title));
+            }
+            Baseline("contrastive-vit", "Contrastive + ViT", "--ehr-encoder", P("runs", "pretrain-ehr"));
+            Baseline("card", "CARD", "--ehr-encoder", P("runs", "pretrain-ehr"), "--cxr-encoder", P("runs", "pretrain-cxr-clahe"));
+        }
         if (size.Ablation)
         {
             Finetune("attention", "Attention", "attention", "bce", "plain");

@@ -1,7 +1,11 @@
 namespace ClinFuse.Evaluation.Report;
 
 /// <summary>The four summary metrics of a paper table row.</summary>
-public readonly record struct PaperRow(double MacroF1, double BinaryF1, double Auroc, double Auprc);
+public readonly record struct PaperRow(double MacroF1, double BinaryF1, double Auroc, double Auprc)
+{
+    /// <summary>A row the paper's table does not have (every value NaN).</summary>
+    public static PaperRow NotReported => new(double.NaN, double.NaN, double.NaN, double.NaN);
+}
 
 /// <summary>One row of Tables I–III: the model as the paper names it and the run model names that fill it.</summary>
 /// <param name="Name">Row label as printed in the paper.</param>
@@ -54,6 +58,8 @@ public static class PaperResults
     public static IReadOnlyList<PaperTableRow> TableII { get; } =
     [
         new("MedFuse", new(0.589, 0.282, 0.763, 0.422), MedFuseNames),
+        // The paper reports this baseline for mortality only; the row shows a measured phenotyping run next to "not reported".
+        new("Contrastive + ViT", PaperRow.NotReported, ["Contrastive + ViT"]),
         new("CARD", new(0.585, 0.344, 0.600, 0.310), ["CARD"]),
         new("Attention + CLAHE", new(0.611, 0.327, 0.770, 0.431), AttentionClaheNames),
         new("Attention + Uncertainty + CLAHE", new(0.614, 0.362, 0.759, 0.466), AttentionUncertaintyClaheNames),

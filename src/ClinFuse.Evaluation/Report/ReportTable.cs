@@ -53,6 +53,6 @@ public static class ReportFormat
     /// <summary>"0.857 [0.831, 0.880]" (3 decimals), "undefined" for a null value, "not run" for no estimate.</summary>
     public static string Cell(Estimate? estimate) => estimate is null ? NotRun : MetricsText.Format(estimate);
 
-    /// <summary>A published number with 3 decimals.</summary>
-    public static string Paper(double value) => MetricsText.Number(value);
+    /// <summary>A published number with 3 decimals; "not reported" where the paper has none (NaN).</summary>
+    public static string Paper(double value) => double.IsNaN(value) ? "not reported" : MetricsText.Number(value);
 }
