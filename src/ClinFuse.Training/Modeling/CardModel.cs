@@ -1,10 +1,6 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using ClinFuse.Core;
 using ClinFuse.Models.Baselines;
 using ClinFuse.Models.Networks;
-using ClinFuse.Models.Training;
-using ClinFuse.Training.Recipes;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -16,39 +12,28 @@ namespace ClinFuse.Training.Modeling;
 /// prior stay as pre-trained, as in CARD) on the noise-regression loss; predictions run the reverse
 /// process, so validation scores the diffusion model itself.
 /// </summary>
-public sealed class CardModel(CardNetwork network, TrainingPhase phase, IReadOnlyList<string> labels) : TrainableModel
+public sealed class CardModel(CardNetwork network, TrainingPhase phase, IReadOnlyList<string> labels)
+    : BaselineModel<CardNetwork>(network, phase, labels)
 {
-    /// <summary>The network.</summary>
-    public CardNetwork Baseline { get; } = network;
-
     /// <inheritdoc/>
-    public override nn.Module Network => Baseline;
+    protected override object Configuration => Baseline.Config;
 
     /// <summary>Pre-training: every module but the denoiser; main phase: the denoiser.</summary>
-    public override IReadOnlyList<Parameter> TrainedParameters => phase == TrainingPhase.Pretraining
+    public override IReadOnlyList<Parameter> TrainedParameters => Phase == TrainingPhase.Pretraining
         ? Baseline.named_children().Where(c => c.name != "denoiser").SelectMany(c => c.module.parameters()).ToList()
         : ParametersOf(Baseline.Denoiser);
 
     /// <inheritdoc/>
-    public override JsonNode Architecture => JsonNode.Parse(JsonSerializer.Serialize(Baseline.Config, TrainingConfig.Json))!;
-
-    /// <inheritdoc/>
-    public override optim.Optimizer CreateOptimizer(AdamSettings settings) => OptimizerFactory.Adam(TrainedParameters, settings);
-
-    /// <inheritdoc/>
-    public override Tensor TrainingLoss(FusionBatch batch, Generator generator) => phase == TrainingPhase.Pretraining
+    public override Tensor TrainingLoss(FusionBatch batch, Generator generator) => Phase == TrainingPhase.Pretraining
         ? Baseline.PriorLoss(batch)
         : Baseline.DiffusionLoss(batch, generator);
 
     /// <inheritdoc/>
-    public override FusionOutput Predict(FusionBatch batch, Generator generator) => phase == TrainingPhase.Pretraining
+    public override FusionOutput Predict(FusionBatch batch, Generator generator) => Phase == TrainingPhase.Pretraining
         ? Baseline.PriorOutput(batch)
         : Baseline.PredictOutput(batch, generator);
 
     /// <inheritdoc/>
     public override void Save(string path, int epoch, IReadOnlyDictionary<string, double> metrics) =>
-        BaselineCheckpoint.Save(path, Baseline, labels, metrics, ProductInfo.Version, epoch);
-
-    /// <inheritdoc/>
-    public override void LoadWeights(string path) => BaselineCheckpoint.LoadWeights(path, Baseline);
+        BaselineCheckpoint.Save(path, Baseline, Labels, metrics, ProductInfo.Version, epoch);
 }

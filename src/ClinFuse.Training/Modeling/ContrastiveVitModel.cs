@@ -1,9 +1,6 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using ClinFuse.Core;
 using ClinFuse.Models.Baselines;
 using ClinFuse.Models.Networks;
-using ClinFuse.Models.Training;
 using ClinFuse.Training.Recipes;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -16,46 +13,35 @@ namespace ClinFuse.Training.Modeling;
 /// loss on validation views (monitor <see cref="MonitorMetric.Loss"/>). Main: the classifier on the
 /// fused features, fine-tuned end to end with BCE.
 /// </summary>
-public sealed class ContrastiveVitModel(ContrastiveVitNetwork network, TrainingPhase phase, IReadOnlyList<string> labels) : TrainableModel
+public sealed class ContrastiveVitModel(ContrastiveVitNetwork network, TrainingPhase phase, IReadOnlyList<string> labels)
+    : BaselineModel<ContrastiveVitNetwork>(network, phase, labels)
 {
-    /// <summary>The network.</summary>
-    public ContrastiveVitNetwork Baseline { get; } = network;
-
     /// <inheritdoc/>
-    public override nn.Module Network => Baseline;
+    protected override object Configuration => Baseline.Config;
 
     /// <inheritdoc/>
     public override IReadOnlyList<Parameter> TrainedParameters => ParametersOf(Baseline);
 
     /// <inheritdoc/>
-    public override JsonNode Architecture => JsonNode.Parse(JsonSerializer.Serialize(Baseline.Config, TrainingConfig.Json))!;
-
-    /// <inheritdoc/>
-    public override optim.Optimizer CreateOptimizer(AdamSettings settings) => OptimizerFactory.Adam(TrainedParameters, settings);
-
-    /// <inheritdoc/>
-    public override Tensor TrainingLoss(FusionBatch batch, Generator generator) => phase == TrainingPhase.Pretraining
+    public override Tensor TrainingLoss(FusionBatch batch, Generator generator) => Phase == TrainingPhase.Pretraining
         ? Baseline.PretrainLoss(batch, generator).Total
         : nn.functional.binary_cross_entropy(Baseline.Forward(batch).Probabilities, batch.Labels!);
 
     /// <inheritdoc/>
     public override void AfterStep()
     {
-        if (phase == TrainingPhase.Pretraining) Baseline.ClampLogitScale();
+        if (Phase == TrainingPhase.Pretraining) Baseline.ClampLogitScale();
     }
 
     /// <inheritdoc/>
     public override FusionOutput Predict(FusionBatch batch, Generator generator) => Baseline.Forward(batch);
 
     /// <summary>Pre-training: the contrastive loss of validation views; main phase: BCE of the predictions.</summary>
-    public override Tensor ValidationLoss(FusionBatch batch, FusionOutput output, Generator generator) => phase == TrainingPhase.Pretraining
+    public override Tensor ValidationLoss(FusionBatch batch, FusionOutput output, Generator generator) => Phase == TrainingPhase.Pretraining
         ? Baseline.PretrainLoss(batch, generator).Total
         : base.ValidationLoss(batch, output, generator);
 
     /// <inheritdoc/>
     public override void Save(string path, int epoch, IReadOnlyDictionary<string, double> metrics) =>
-        BaselineCheckpoint.Save(path, Baseline, labels, metrics, ProductInfo.Version, epoch);
-
-    /// <inheritdoc/>
-    public override void LoadWeights(string path) => BaselineCheckpoint.LoadWeights(path, Baseline);
+        BaselineCheckpoint.Save(path, Baseline, Labels, metrics, ProductInfo.Version, epoch);
 }
