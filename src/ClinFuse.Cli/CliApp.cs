@@ -15,6 +15,7 @@ public static class CliApp
             "ClinFuse: multimodal clinical prediction from ICU time series (MIMIC-IV) and chest X-rays (MIMIC-CXR-JPG).\n" +
             "Stages: synth -> extract -> prepare -> pretrain -> train -> evaluate / robustness -> report; `demo` runs them all.");
         root.Options.Add(CommonOptions.Threads);
+        root.Options.Add(CommonOptions.Device);
         root.Subcommands.Add(SynthCommand.Create());
         root.Subcommands.Add(ExtractCommand.Create());
         root.Subcommands.Add(PrepareCommand.Create());

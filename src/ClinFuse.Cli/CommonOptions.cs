@@ -13,8 +13,15 @@ public static class CommonOptions
         Recursive = true,
     };
 
+    /// <summary>The libtorch device of the networks; inherited by every subcommand.</summary>
+    public static readonly Option<string?> Device = new("--device")
+    {
+        Description = "Device for the networks: cpu (default), cuda or cuda:N (needs a CUDA build of libtorch and a visible GPU).",
+        Recursive = true,
+    };
+
     /// <summary>The compute settings the user asked for.</summary>
-    public static ComputeSettings Compute(ParseResult result) => ComputeSettings.FromOption(result.GetValue(Threads));
+    public static ComputeSettings Compute(ParseResult result) => ComputeSettings.FromOption(result.GetValue(Threads), result.GetValue(Device));
 
     /// <summary>A seed option with a command-specific default.</summary>
     public static Option<int> Seed(int defaultValue = 42) => new("--seed")

@@ -2,21 +2,29 @@ namespace ClinFuse.Core;
 
 /// <summary>
 /// How much of the machine a run may use. One instance is set up by the command line from
-/// <c>--threads</c> and handed to every stage: libtorch's intra-op pool and the data pipeline's
-/// workers both size themselves from <see cref="Threads"/>.
+/// <c>--threads</c> and <c>--device</c> and handed to every stage: libtorch's intra-op pool and the
+/// data pipeline's workers both size themselves from <see cref="Threads"/>; networks and batches live
+/// on <see cref="Device"/>.
 /// </summary>
-public sealed record ComputeSettings(int Threads)
+/// <param name="Threads">CPU threads.</param>
+/// <param name="Device">libtorch device of the networks: "cpu", "cuda" or "cuda:N".</param>
+public sealed record ComputeSettings(int Threads, string Device = "cpu")
 {
-    /// <summary>All logical cores.</summary>
+    /// <summary>All logical cores, CPU.</summary>
     public static ComputeSettings Default { get; } = new(Environment.ProcessorCount);
 
-    /// <summary>Validates a user-supplied thread count; null or 0 means all cores.</summary>
-    public static ComputeSettings FromOption(int? threads)
+    /// <summary>Whether the networks run on a GPU.</summary>
+    public bool UsesCuda => Device != "cpu";
+
+    /// <summary>Validates a user-supplied thread count (null or 0 means all cores) and device (null means the CPU).</summary>
+    public static ComputeSettings FromOption(int? threads, string? device = null)
     {
-        if (threads is null or 0) return Default;
         if (threads < 0)
             throw new ClinFuseException($"--threads must be a positive number, got {threads}.", "Leave it out to use all cores.", ExitCodes.Usage);
-        return new ComputeSettings(threads.Value);
+        device = device?.Trim().ToLowerInvariant() ?? "cpu";
+        if (device is not ("cpu" or "cuda") && !(device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(device[5..], out int index) && index >= 0))
+            throw new ClinFuseException($"--device must be cpu, cuda or cuda:N, got '{device}'.", "Leave it out to run on the CPU.", ExitCodes.Usage);
+        return new ComputeSettings(threads is null or 0 ? Environment.ProcessorCount : threads.Value, device);
     }
 
     /// <summary>Options for <see cref="Parallel"/> loops in the data pipeline.</summary>

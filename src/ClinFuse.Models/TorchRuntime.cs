@@ -41,7 +41,10 @@ public static class TorchRuntime
         }
     }
 
-    /// <summary>Loads libtorch and sets threads, or throws a <see cref="ClinFuseException"/> that says how to fix it.</summary>
+    /// <summary>
+    /// Loads libtorch and sets threads, or throws a <see cref="ClinFuseException"/> that says how to fix
+    /// it — also when the settings ask for a CUDA device that this libtorch cannot use.
+    /// </summary>
     public static TorchStatus Initialize(ComputeSettings compute)
     {
         var s = Probe(compute);
@@ -50,8 +53,16 @@ public static class TorchRuntime
                 $"libtorch could not be loaded: {s.Error}",
                 "Rebuild with ./clinfuse (or dotnet build), which applies the loader fix to the build output; run `./clinfuse info` to check.",
                 ExitCodes.Environment);
+        if (compute.UsesCuda && !s.Devices.Contains(compute.Device == "cuda" ? "cuda:0" : compute.Device))
+            throw new ClinFuseException(
+                $"--device {compute.Device} was asked for, but this libtorch sees {(s.Devices.Any(d => d.StartsWith("cuda", StringComparison.Ordinal)) ? "only " + string.Join(", ", s.Devices) : "no CUDA device")}.",
+                "ClinFuse ships the CPU build of libtorch; use --device cpu, or build against a CUDA build of TorchSharp on a machine with a GPU (`./clinfuse info` lists the devices).",
+                ExitCodes.Environment);
         return s;
     }
+
+    /// <summary>The libtorch device of <paramref name="compute"/> (after <see cref="Initialize"/>).</summary>
+    public static torch.Device DeviceOf(ComputeSettings compute) => torch.device(compute.Device);
 
     /// <summary>
     /// libtorch's OpenMP threads spin at every barrier by default. When another process holds one of

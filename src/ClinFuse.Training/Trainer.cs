@@ -118,6 +118,7 @@ public static class Trainer
         manual_seed((long)(Seeds.Derive(job.Seed, "torch-init") >> 1));
         int imageSize = job.Train.Images?.Size ?? job.Validation.Images?.Size ?? DefaultImageSize;
         var model = ModelFactory.Create(config, phase, job.LabelNames, job.Train.Split.Features, imageSize, job.Provenance["normalizer"]?.DeepClone().AsObject());
+        model.MoveTo(TorchRuntime.DeviceOf(job.Compute));
         var document = ConfigDocument(job, model, phase);
         RunFolder? resumed = null;
         var state = TrainerState.Initial;
@@ -234,7 +235,7 @@ public static class Trainer
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            var value = model.TrainingLoss(BatchTensors.ToFusionBatch(batch), generator);
+            var value = model.TrainingLoss(BatchTensors.ToFusionBatch(batch, model.Device), generator);
             optimizer.zero_grad();
             value.backward();
             if (config.GradientClipNorm is double clip) nn.utils.clip_grad_norm_(parameters, clip);

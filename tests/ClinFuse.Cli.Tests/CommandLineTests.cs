@@ -53,6 +53,17 @@ public sealed class CommandLineTests
         Assert.DoesNotContain("   at ", r.Err); // no stack trace
     }
 
+    [Theory]
+    [InlineData("gpu")]
+    [InlineData("cuda:x")]
+    public async Task An_unknown_device_is_a_usage_error_with_one_clear_message(string device)
+    {
+        var r = await CliRunner.RunAsync("info", "--device", device);
+        Assert.Equal(ExitCodes.Usage, r.ExitCode);
+        Assert.StartsWith("error: --device must be cpu, cuda or cuda:N", r.Err);
+        Assert.DoesNotContain("   at ", r.Err);
+    }
+
     [Fact]
     public async Task Unknown_option_is_a_usage_error_that_points_to_help()
     {

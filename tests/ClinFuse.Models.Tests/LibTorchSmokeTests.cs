@@ -20,6 +20,22 @@ public sealed class LibTorchSmokeTests
     }
 
     [Fact]
+    public void A_cuda_device_this_libtorch_cannot_see_is_an_environment_error_that_names_the_fix()
+    {
+        var status = TorchRuntime.Probe(new ComputeSettings(1));
+        if (status.Devices.Contains("cuda:0"))
+        {
+            Assert.Equal("cuda:0", TorchRuntime.DeviceOf(new ComputeSettings(1, "cuda:0")).ToString());
+            return;
+        }
+        var error = Assert.Throws<ClinFuseException>(() => TorchRuntime.Initialize(new ComputeSettings(1, "cuda")));
+        Assert.Equal(ExitCodes.Environment, error.ExitCode);
+        Assert.Contains("no CUDA device", error.Message);
+        Assert.Contains("--device cpu", error.Hint);
+        Assert.Equal(DeviceType.CPU, TorchRuntime.DeviceOf(new ComputeSettings(1)).type);
+    }
+
+    [Fact]
     public void Lstm_forward_and_backward_produce_finite_gradients_for_every_parameter()
     {
         torch.manual_seed(7);

@@ -28,7 +28,7 @@ public static class DemoCommand
                 size = size with { Patients = n };
             }
             var runner = new DemoRunner(result.InvocationConfiguration.Output, result.InvocationConfiguration.Error);
-            return await runner.RunAsync(result.GetValue(outDir)!.FullName, size, result.GetValue(seed), result.GetValue(CommonOptions.Threads), cancellationToken);
+            return await runner.RunAsync(result.GetValue(outDir)!.FullName, size, result.GetValue(seed), result.GetValue(CommonOptions.Threads), result.GetValue(CommonOptions.Device), cancellationToken);
         });
         return command;
     }

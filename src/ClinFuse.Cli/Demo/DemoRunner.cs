@@ -21,7 +21,7 @@ public sealed class DemoRunner(TextWriter output, TextWriter error)
     public const double OracleTolerance = 0.10;
 
     /// <summary>Runs the plan; returns the process exit code.</summary>
-    public async Task<int> RunAsync(string root, DemoSize size, int seed, int? threads, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(string root, DemoSize size, int seed, int? threads, string? device, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(root);
         var (steps, runs) = DemoPlan.Build(root, size, seed);
@@ -44,8 +44,10 @@ public sealed class DemoRunner(TextWriter output, TextWriter error)
             if (step.Arguments[0] == "report") WriteReportInputs(root, runs);
             output.WriteLine($"[{i + 1}/{steps.Count}] {step.Title}");
             var clock = Stopwatch.StartNew();
-            var arguments = threads is null ? step.Arguments : [.. step.Arguments, "--threads", threads.Value.ToString(CultureInfo.InvariantCulture)];
-            int code = await CliApp.RunAsync(arguments, output, error);
+            var arguments = step.Arguments.ToList();
+            if (threads is not null) arguments.AddRange(["--threads", threads.Value.ToString(CultureInfo.InvariantCulture)]);
+            if (device is not null) arguments.AddRange(["--device", device]);
+            int code = await CliApp.RunAsync([.. arguments], output, error);
             timings.Add((step.Title, clock.Elapsed.TotalSeconds));
             if (code != ExitCodes.Ok)
             {

@@ -128,14 +128,14 @@ public sealed class FusionNetwork : Module<FusionBatch, FusionOutput>
         {
             if (batch.Images is null)
                 throw new ClinFuseException("The zero-image (reference) mode needs the image size, but the batch has no image at all.", "Use the masked missing-image mode or include at least one image per batch.");
-            var full = batch.ImageCount == b ? batch.Images : zeros(b, 3, batch.Images.shape[2], batch.Images.shape[3]).index_copy(0, present, batch.Images);
+            var full = batch.ImageCount == b ? batch.Images : zeros(b, 3, batch.Images.shape[2], batch.Images.shape[3], device: batch.Images.device).index_copy(0, present, batch.Images);
             return CxrModel.call(full);
         }
         if (Config.Fusion == FusionType.UniCxr && batch.ImageCount != b)
             throw new ClinFuseException($"The CXR-only model got {b - batch.ImageCount} of {b} samples without an image.", "Train and evaluate the CXR-only model on paired samples only, or use the zero-image mode.");
-        if (batch.Images is null) return zeros(b, ResNet34Backbone.FeatureDim);
+        if (batch.Images is null) return zeros(b, ResNet34Backbone.FeatureDim, device: batch.Ehr.device);
         var features = CxrModel.call(batch.Images);
-        return batch.ImageCount == b ? features : zeros(b, features.shape[1]).index_copy(0, present, features);
+        return batch.ImageCount == b ? features : zeros(b, features.shape[1], device: features.device).index_copy(0, present, features);
     }
 
     /// <summary>The projected CXR feature, exactly zero for samples without an image.</summary>
@@ -146,7 +146,7 @@ public sealed class FusionNetwork : Module<FusionBatch, FusionOutput>
     public Tensor FuseWithLstm(Tensor ehr, Tensor cxrToken, Tensor hasImage)
     {
         var tokens = stack([ehr, cxrToken], 1);
-        var lengths = hasImage.to(ScalarType.Int64) + 1;
+        var lengths = hasImage.to(ScalarType.Int64).cpu() + 1; // packing takes its lengths on the CPU
         var (_, hidden, _) = LstmFusionLayer.call(pack_padded_sequence(tokens, lengths, batch_first: true, enforce_sorted: false));
         return hidden.squeeze(0);
     }

@@ -49,14 +49,16 @@ public static class BatchTensors
     }
 
     /// <summary>The model batch; tensors belong to the caller's dispose scope.</summary>
-    public static FusionBatch ToFusionBatch(LoadedBatch batch, bool withLabels = true)
+    public static FusionBatch ToFusionBatch(LoadedBatch batch, Device? device = null, bool withLabels = true)
     {
         var host = batch.Host;
-        var ehr = tensor(host.Series, [host.Size, host.MaxSteps, host.Features]);
+        device ??= CPU;
+        var ehr = tensor(host.Series, [host.Size, host.MaxSteps, host.Features]).to(device);
+        // Sequence packing takes its lengths on the CPU, wherever the network runs.
         var lengths = tensor(host.Lengths);
-        var hasImage = tensor(batch.HasImage);
-        Tensor? images = batch.ImageCount == 0 ? null : tensor(batch.Images, [batch.ImageCount, 3, batch.ImageSize, batch.ImageSize]);
-        Tensor? labels = withLabels ? tensor(host.Labels, [host.Size, host.Labels.Length / host.Size]) : null;
+        var hasImage = tensor(batch.HasImage).to(device);
+        Tensor? images = batch.ImageCount == 0 ? null : tensor(batch.Images, [batch.ImageCount, 3, batch.ImageSize, batch.ImageSize]).to(device);
+        Tensor? labels = withLabels ? tensor(host.Labels, [host.Size, host.Labels.Length / host.Size]).to(device) : null;
         return new FusionBatch(ehr, lengths, images, hasImage, labels);
     }
 

@@ -47,7 +47,7 @@ public static class RunEvaluation
         var run = TrainedRun.Open(request.RunFolder);
         var store = run.OpenStore();
         TorchRuntime.Initialize(request.Compute);
-        using var model = run.LoadModel();
+        using var model = run.LoadModel(request.Compute);
         using var split = store.OpenSplit(request.Split);
         var images = run.Config.UsesImages ? store.Images(request.Split) : null;
         try

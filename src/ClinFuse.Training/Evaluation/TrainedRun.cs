@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ClinFuse.Core;
 using ClinFuse.Core.Stages;
+using ClinFuse.Models;
 using ClinFuse.Models.Networks;
 using ClinFuse.Models.Training;
 using ClinFuse.Training.Modeling;
@@ -86,8 +87,8 @@ public sealed record TrainedRun(string Folder, TrainingConfig Config, IReadOnlyL
         return PreparedStore.Open(StoreFolder, images);
     }
 
-    /// <summary>The model with the best weights, in eval mode (libtorch must be initialised).</summary>
-    public TrainableModel LoadModel() => ModelFactory.Load(Config.Model, BestWeights);
+    /// <summary>The model with the best weights, in eval mode, on the device of <paramref name="compute"/> (libtorch must be initialised).</summary>
+    public TrainableModel LoadModel(ComputeSettings compute) => ModelFactory.Load(Config.Model, BestWeights, TorchRuntime.DeviceOf(compute));
 
     /// <summary>The model name results are reported under (<see cref="ModelNames"/>).</summary>
     public string ModelName(PreparedStore store) => ModelNames.For(Config, store);

@@ -48,10 +48,10 @@ public static class Predictor
             foreach (var batch in BatchTensors.Stream(split, selection, images, plan, (_, _) => ImageView.Eval, prefetchDepth, cancellationToken))
             {
                 using var scope = NewDisposeScope();
-                var input = BatchTensors.ToFusionBatch(batch);
+                var input = BatchTensors.ToFusionBatch(batch, model.Device);
                 var output = model.Predict(input, generator);
                 if (withLoss) lossSum += model.ValidationLoss(input, output, generator).item<float>();
-                var p = output.Probabilities.contiguous().data<float>().ToArray();
+                var p = output.Probabilities.cpu().contiguous().data<float>().ToArray();
                 p.CopyTo(probabilities, row * labels);
                 batch.Host.Labels.CopyTo(truth, row * labels);
                 batch.Host.StayIds.CopyTo(stays, row);

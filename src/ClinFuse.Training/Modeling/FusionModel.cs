@@ -38,6 +38,9 @@ public sealed class FusionModel : TrainableModel
     public override nn.Module Network => FusionNetwork;
 
     /// <inheritdoc/>
+    protected override IEnumerable<nn.Module> Modules => [FusionNetwork, Loss];
+
+    /// <inheritdoc/>
     public override IReadOnlyList<Parameter> TrainedParameters => ParametersOf(TrainedModules(), Loss);
 
     /// <inheritdoc/>

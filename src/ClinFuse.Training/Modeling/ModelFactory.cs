@@ -37,8 +37,15 @@ public static class ModelFactory
         _ => new FusionModel(new FusionNetwork(config.ToModelConfig(labels.Count, features)), new FusionLoss(config.Loss, labels.Count), labels, normalizer),
     };
 
-    /// <summary>The model of a finished run's checkpoint (main phase, eval mode).</summary>
-    public static TrainableModel Load(FusionType model, string checkpoint)
+    /// <summary>The model of a finished run's checkpoint (main phase, eval mode) on <paramref name="device"/> (default: the CPU).</summary>
+    public static TrainableModel Load(FusionType model, string checkpoint, TorchSharp.torch.Device? device = null)
+    {
+        var loaded = LoadOnCpu(model, checkpoint);
+        if (device is not null) loaded.MoveTo(device);
+        return loaded;
+    }
+
+    static TrainableModel LoadOnCpu(FusionType model, string checkpoint)
     {
         switch (model)
         {

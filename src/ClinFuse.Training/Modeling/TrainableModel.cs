@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using ClinFuse.Models.Networks;
 using ClinFuse.Models.Training;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -25,6 +26,19 @@ public abstract class TrainableModel : IDisposable
 {
     /// <summary>The network: its modes, its weights in checkpoints.</summary>
     public abstract nn.Module Network { get; }
+
+    /// <summary>Where the network's weights live (batches are moved there); the CPU until <see cref="MoveTo"/>.</summary>
+    public Device Device { get; private set; } = CPU;
+
+    /// <summary>Moves the network (and any loss parameters) to <paramref name="device"/>; call before creating the optimiser.</summary>
+    public void MoveTo(Device device)
+    {
+        foreach (var module in Modules) module.to(device);
+        Device = device;
+    }
+
+    /// <summary>The modules whose weights <see cref="MoveTo"/> moves.</summary>
+    protected virtual IEnumerable<nn.Module> Modules => [Network];
 
     /// <summary>Everything the optimiser updates (gradient clipping applies to these).</summary>
     public abstract IReadOnlyList<Parameter> TrainedParameters { get; }

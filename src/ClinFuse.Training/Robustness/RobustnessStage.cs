@@ -130,7 +130,7 @@ public static class RobustnessStage
             return done;
         }
         var store = run.OpenStore();
-        using var model = run.LoadModel();
+        using var model = run.LoadModel(request.Compute);
         using var test = store.OpenSplit("test");
         var result = RunEvaluation.Score(model, run, test, images: null, Metadata(run, store, MissingImageFolder, null), folder, request.Scoring, request.Compute, cancellationToken);
         progress.Info($"{folder}: AUROC {result.Metrics.Summary.Auroc.Macro.Value:0.000} with every image removed.");
@@ -144,7 +144,7 @@ public static class RobustnessStage
         if (pending.Count == 0) return outcomes;
         var store = run.OpenStore();
         using var noisy = NoisyData.Open(store, (ulong)request.Seed, progress, request.StatisticsSamples, cancellationToken);
-        using var model = run.LoadModel();
+        using var model = run.LoadModel(request.Compute);
         foreach (int level in pending)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -220,7 +220,7 @@ public static class RobustnessStage
             };
             TrainableModel model;
             if (state is { Finished: true })
-                model = ModelFactory.Load(run.Config.Model, Path.Combine(modelFolder, "best.safetensors"));
+                model = ModelFactory.Load(run.Config.Model, Path.Combine(modelFolder, "best.safetensors"), TorchRuntime.DeviceOf(request.Compute));
             else
             {
                 progress.Info($"{folder}: training on {trainSelection.Count} samples with {level} % noise.");
