@@ -95,7 +95,7 @@ public static class ImageDecoder
     {
         try
         {
-            using var image = NetVips.Image.JpegloadBuffer(encoded, shrink: shrink, failOn: NetVips.Enums.FailOn.Error);
+            using var image = NetVips.Image.JpegloadBuffer(encoded, shrink: shrink, access: NetVips.Enums.Access.Sequential, failOn: NetVips.Enums.FailOn.Error);
             if (image.Bands != 1 || image.Format != NetVips.Enums.BandFormat.Uchar)
                 throw new ClinFuseException($"Cannot decode image {name}: expected an 8-bit gray JPEG, got {image.Bands} band(s) of {image.Format}.", "Convert the file to 8-bit grayscale.");
             return new GrayImage(image.Width, image.Height, image.WriteToMemory<byte>());
