@@ -12,10 +12,12 @@ public static class DemoCommand
         var full = new Option<bool>("--full") { Description = "A larger cohort, more epochs, all six noise levels, the ablation rows (Table III) and the paper baselines (Contrastive + ViT, CARD)." };
         var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Working folder for every stage's output (completed steps are skipped on a rerun).", DefaultValueFactory = _ => new DirectoryInfo("clinfuse-demo") };
         var patients = new Option<int?>("--patients") { Description = "Synthetic patients (default: 400; 120 with --quick, 800 with --full)." };
+        var task = new Option<string>("--task") { Description = "Task: phenotyping (25 labels; Tables II–VI, Fig. 4) or ihm (48 h in-hospital mortality; Table I).", DefaultValueFactory = _ => "phenotyping" };
+        task.AcceptOnlyFromAmong("phenotyping", "ihm");
         var seed = CommonOptions.Seed();
         var command = new Command("demo", "Run synth -> extract -> prepare -> pretrain -> train -> evaluate -> robustness -> report on a synthetic cohort.")
         {
-            quick, full, outDir, patients, seed,
+            quick, full, outDir, patients, task, seed,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -28,7 +30,8 @@ public static class DemoCommand
                 size = size with { Patients = n };
             }
             var runner = new DemoRunner(result.InvocationConfiguration.Output, result.InvocationConfiguration.Error);
-            return await runner.RunAsync(result.GetValue(outDir)!.FullName, size, result.GetValue(seed), result.GetValue(CommonOptions.Threads), result.GetValue(CommonOptions.Device), cancellationToken);
+            var chosen = result.GetValue(task) == "ihm" ? Core.Tasks.ClinicalTask.InHospitalMortality : Core.Tasks.ClinicalTask.Phenotyping;
+            return await runner.RunAsync(result.GetValue(outDir)!.FullName, size, chosen, result.GetValue(seed), result.GetValue(CommonOptions.Threads), result.GetValue(CommonOptions.Device), cancellationToken);
         });
         return command;
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ClinFuse.Core.Tasks;
 
 namespace ClinFuse.Cli.Demo;
 
@@ -36,8 +37,8 @@ public sealed record DemoSize(int Patients, int PretrainEpochs, int FinetuneEpoc
 }
 
 /// <summary>
-/// The demo as a list of ordinary <c>clinfuse</c> commands on the phenotyping task (the paper's
-/// Tables II–VI and Fig. 4): synthesise a cohort, extract it, prepare it with and without CLAHE,
+/// The demo as a list of ordinary <c>clinfuse</c> commands on one task — phenotyping by default (the
+/// paper's Tables II–VI and Fig. 4), or in-hospital mortality (Table I): synthesise a cohort, extract it, prepare it with and without CLAHE,
 /// pre-train both encoders, fine-tune the fusion models and the baselines, evaluate them, sweep
 /// noise, and report. Every step writes its own folder under the demo folder, so each can be rerun
 /// or inspected alone, and the printed plan is exactly what a user would type.
@@ -47,8 +48,14 @@ public static class DemoPlan
     /// <summary>The model runs the report reads, in table order.</summary>
     public sealed record ModelRun(string Folder, string Title);
 
-    /// <summary>Builds the steps for <paramref name="root"/> with <paramref name="size"/>.</summary>
-    public static (IReadOnlyList<DemoStep> Steps, IReadOnlyList<ModelRun> Runs) Build(string root, DemoSize size, int seed)
+    /// <summary>The task's name on the command line (<c>prepare --task</c>) and in file names.</summary>
+    public static string TaskName(ClinicalTask task) => task == ClinicalTask.InHospitalMortality ? "ihm" : "phenotyping";
+
+    /// <summary>The oracle predictions the report reads for <paramref name="task"/>.</summary>
+    public static string OraclePath(string root, ClinicalTask task) => Path.Combine(root, $"oracle-{TaskName(task)}.csv");
+
+    /// <summary>Builds the steps for <paramref name="root"/> with <paramref name="size"/> on <paramref name="task"/>.</summary>
+    public static (IReadOnlyList<DemoStep> Steps, IReadOnlyList<ModelRun> Runs) Build(string root, DemoSize size, int seed, ClinicalTask task = ClinicalTask.Phenotyping)
     {
         string P(params string[] parts) => Path.Combine([root, .. parts]);
         string S(int v) => v.ToString(CultureInfo.InvariantCulture);
@@ -61,11 +68,11 @@ public static class DemoPlan
             new("Extract ICU stays, tasks, linked X-rays and splits",
                 ["extract", "--mimic-iv", P("synth", "mimic-iv"), "--mimic-cxr", P("synth", "mimic-cxr-jpg"), "--out", P("cohort"), "--seed", S(seed), "--force"],
                 P("cohort", "manifest.json")),
-            new("Prepare phenotyping with CLAHE",
-                ["prepare", "--cohort", P("cohort"), "--task", "phenotyping", "--out", P("prepared", "clahe"), "--force"],
+            new($"Prepare {TaskName(task)} with CLAHE",
+                ["prepare", "--cohort", P("cohort"), "--task", TaskName(task), "--out", P("prepared", "clahe"), "--force"],
                 P("prepared", "clahe", "manifest.json")),
-            new("Prepare phenotyping without CLAHE",
-                ["prepare", "--cohort", P("cohort"), "--task", "phenotyping", "--clahe", "false", "--out", P("prepared", "plain"), "--force"],
+            new($"Prepare {TaskName(task)} without CLAHE",
+                ["prepare", "--cohort", P("cohort"), "--task", TaskName(task), "--clahe", "false", "--out", P("prepared", "plain"), "--force"],
                 P("prepared", "plain", "manifest.json")),
             Pretrain("ehr", "plain", "ehr"),
             Pretrain("cxr", "plain", "cxr"),
@@ -128,7 +135,7 @@ public static class DemoPlan
         steps.Add(new("Robustness: trained clean, tested with Gaussian noise", [.. sweep],
             Path.Combine(noisy[^1].Folder, "robustness", "clean-train-noisy-test", S(size.NoiseLevels[^1]), "metrics.json")));
 
-        var report = new List<string> { "report", "--out", P("report"), "--truth", P("oracle-phenotyping.csv"), "--provenance", P("provenance.json"), "--force" };
+        var report = new List<string> { "report", "--out", P("report"), "--truth", OraclePath(root, task), "--provenance", P("provenance.json"), "--force" };
         foreach (var run in runs) report.AddRange(["--run", run.Folder]);
         steps.Add(new("Write the report (tables, figures, oracle, provenance)", [.. report], P("report", "report.html")));
         return (steps, runs);

@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ClinFuse.Core;
+using ClinFuse.Core.Tasks;
 using ClinFuse.Data.Extraction;
 using ClinFuse.Evaluation;
-using ClinFuse.Core.Tasks;
 
 namespace ClinFuse.Cli.Demo;
 
@@ -21,11 +21,11 @@ public sealed class DemoRunner(TextWriter output, TextWriter error)
     public const double OracleTolerance = 0.10;
 
     /// <summary>Runs the plan; returns the process exit code.</summary>
-    public async Task<int> RunAsync(string root, DemoSize size, int seed, int? threads, string? device, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(string root, DemoSize size, ClinicalTask task, int seed, int? threads, string? device, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(root);
-        var (steps, runs) = DemoPlan.Build(root, size, seed);
-        output.WriteLine($"ClinFuse demo in {root}: {size.Patients} synthetic patients, phenotyping (25 labels).");
+        var (steps, runs) = DemoPlan.Build(root, size, seed, task);
+        output.WriteLine($"ClinFuse demo in {root}: {size.Patients} synthetic patients, {(task == ClinicalTask.InHospitalMortality ? "48 h in-hospital mortality" : "phenotyping (25 labels)")}.");
         output.WriteLine("Plan (each step is an ordinary clinfuse command; completed steps are skipped on a rerun):");
         for (int i = 0; i < steps.Count; i++) output.WriteLine($"  {i + 1,2}. {steps[i].Title}\n      {steps[i].CommandLine}");
         output.WriteLine();
@@ -41,7 +41,7 @@ public sealed class DemoRunner(TextWriter output, TextWriter error)
                 output.WriteLine($"[{i + 1}/{steps.Count}] {step.Title}: already done, skipped.");
                 continue;
             }
-            if (step.Arguments[0] == "report") WriteReportInputs(root, runs);
+            if (step.Arguments[0] == "report") WriteReportInputs(root, task, runs);
             output.WriteLine($"[{i + 1}/{steps.Count}] {step.Title}");
             var clock = Stopwatch.StartNew();
             var arguments = step.Arguments.ToList();
@@ -58,16 +58,16 @@ public sealed class DemoRunner(TextWriter output, TextWriter error)
             output.WriteLine($"      done in {clock.Elapsed.TotalSeconds:0.0} s");
         }
         output.WriteLine();
-        foreach (var line in Verdict(root, runs).Lines) output.WriteLine(line);
+        foreach (var line in Verdict(root, task, runs).Lines) output.WriteLine(line);
         output.WriteLine($"Demo finished in {total.Elapsed.TotalMinutes:0.0} min. Report: {Path.Combine(root, "report", "report.html")}");
         return ExitCodes.Ok;
     }
 
     /// <summary>The oracle predictions and the provenance file (with the verdict) the report step reads.</summary>
-    static void WriteReportInputs(string root, IReadOnlyList<DemoPlan.ModelRun> runs)
+    static void WriteReportInputs(string root, ClinicalTask task, IReadOnlyList<DemoPlan.ModelRun> runs)
     {
-        SyntheticOracle.Write(Path.Combine(root, "synth", "truth"), Path.Combine(root, "cohort"), ClinicalTask.Phenotyping, Path.Combine(root, "oracle-phenotyping.csv"));
-        var verdict = Verdict(root, runs);
+        SyntheticOracle.Write(Path.Combine(root, "synth", "truth"), Path.Combine(root, "cohort"), task, DemoPlan.OraclePath(root, task));
+        var verdict = Verdict(root, task, runs);
         var provenance = new JsonObject
         {
             ["cohort"] = "synthetic (clinfuse synth), MIMIC-IV v2.2 and MIMIC-CXR-JPG 2.0.0 layouts",
@@ -89,14 +89,14 @@ public sealed class DemoRunner(TextWriter output, TextWriter error)
     sealed record VerdictResult(JsonObject Json, IReadOnlyList<string> Lines);
 
     /// <summary>Compares the fusion model's test macro AUROC with both single-modality models and the oracle.</summary>
-    static VerdictResult Verdict(string root, IReadOnlyList<DemoPlan.ModelRun> runs)
+    static VerdictResult Verdict(string root, ClinicalTask task, IReadOnlyList<DemoPlan.ModelRun> runs)
     {
         double? Auroc(string folder)
         {
             var path = Path.Combine(folder, "metrics.json");
             return File.Exists(path) ? MetricsJson.Read(path).Summary.Auroc.Macro.Value : null;
         }
-        var oraclePath = Path.Combine(root, "oracle-phenotyping.csv");
+        var oraclePath = DemoPlan.OraclePath(root, task);
         double? oracle = File.Exists(oraclePath) ? Evaluator.Evaluate(PredictionsFile.Read(oraclePath), 0, 0).Summary.Auroc.Macro.Value : null;
         double? series = Auroc(runs.First(r => r.Title == "Time series only").Folder);
         double? image = Auroc(runs.First(r => r.Title == "Image only").Folder);
