@@ -10,6 +10,8 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 4
 fi
 
+build/system-packages.sh   # optional system libraries (best effort; see the script)
+
 results=TestResults
 rm -rf "$results"
 dotnet test ClinFuse.slnx -c Release "$@"   # each test project writes TestResults/<project>.trx

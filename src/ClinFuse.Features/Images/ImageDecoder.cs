@@ -7,9 +7,10 @@ namespace ClinFuse.Features.Images;
 /// Decodes JPEG and PNG files to 8-bit gray the way the reference reads them
 /// (OpenCV <c>imread(path, IMREAD_GRAYSCALE)</c>): gray files are taken as stored; for colour PNGs the
 /// libpng conversion OpenCV requests, <c>(9797·R + 19234·G + 3737·B) &gt;&gt; 15</c>, and R when
-/// R = G = B. Decoding is done by SkiaSharp (libjpeg-turbo, libpng) with no colour management,
-/// except for large gray JPEGs (full-size X-rays), which go to libvips' libjpeg-turbo: the same pixels,
-/// measured about 1.5× faster there, while SkiaSharp is faster for small files.
+/// R = G = B. Gray JPEGs (every MIMIC-CXR-JPG file) go to the system's TurboJPEG when it is installed
+/// (<see cref="TurboJpeg"/>); otherwise large ones (full-size X-rays) go to libvips' libjpeg-turbo and
+/// small ones to SkiaSharp. Everything else is decoded by SkiaSharp (libjpeg-turbo, libpng) with no
+/// colour management. All paths give the same pixels.
 /// </summary>
 public static class ImageDecoder
 {
@@ -66,6 +67,8 @@ public static class ImageDecoder
             : (info.Size, 1);
 
         bool gray = info.ColorType == SKColorType.Gray8;
+        if (gray && codec.EncodedFormat == SKEncodedImageFormat.Jpeg && TurboJpeg.Available)
+            return TurboJpeg.DecodeGray(encoded, name, info.Width, info.Height, shrink);
         if (gray && codec.EncodedFormat == SKEncodedImageFormat.Jpeg && (long)info.Width * info.Height >= LargeJpegPixels)
             return DecodeLargeGrayJpeg(encoded, name, shrink);
         var target = new SKImageInfo(size.Width, size.Height, gray ? SKColorType.Gray8 : SKColorType.Rgba8888, gray ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
@@ -91,7 +94,8 @@ public static class ImageDecoder
         return best;
     }
 
-    static GrayImage DecodeLargeGrayJpeg(byte[] encoded, string name, int shrink)
+    /// <summary>The libvips decoder of large gray JPEGs (used when the system has no TurboJPEG).</summary>
+    internal static GrayImage DecodeLargeGrayJpeg(byte[] encoded, string name, int shrink)
     {
         try
         {

@@ -57,35 +57,67 @@ public sealed class LargeJpegTests
         return ImageWriter.EncodeJpeg(PillowResample.Resize(xray, 1600, 1300, ResampleFilter.Bicubic), 95);
     }
 
-    [Fact]
-    public void Large_gray_jpeg_decodes_to_the_same_pixels_as_libjpeg_turbo_in_Skia()
+    /// <summary>The decoders of large gray JPEGs: what <see cref="ImageDecoder.Decode"/> picks, and each one directly.</summary>
+    public static TheoryData<string> Decoders => ["default", "libvips", "turbojpeg"];
+
+    static GrayImage DecodeWith(string decoder, byte[] jpeg, int width, int height, int shrink) => decoder switch
     {
+        "libvips" => ImageDecoder.DecodeLargeGrayJpeg(jpeg, "large.jpg", shrink),
+        "turbojpeg" => TurboJpeg.DecodeGray(jpeg, "large.jpg", width, height, shrink),
+        _ => ImageDecoder.Decode(jpeg, "large.jpg", minimumWidth: shrink == 1 ? 0 : (width + shrink - 1) / shrink),
+    };
+
+    [Fact]
+    public void The_system_turbojpeg_is_installed_as_the_project_scripts_install_it()
+    {
+        // ./test.sh and ./clinfuse install libturbojpeg0 when they can; CLINFUSE_NO_TURBOJPEG opts out.
+        if (Environment.GetEnvironmentVariable("CLINFUSE_NO_TURBOJPEG") is null)
+            Assert.True(TurboJpeg.Available, "libturbojpeg.so.0 is missing: run ./test.sh (it installs libturbojpeg0) or apt-get install libturbojpeg0.");
+        else
+            Assert.False(TurboJpeg.Available);
+    }
+
+    [Theory]
+    [MemberData(nameof(Decoders))]
+    public void Large_gray_jpeg_decodes_to_the_same_pixels_as_libjpeg_turbo_in_Skia(string decoder)
+    {
+        if (decoder == "turbojpeg" && !TurboJpeg.Available) return; // its absence is reported by the test above
         var jpeg = LargeJpeg();
         using var bitmap = SkiaSharp.SKBitmap.Decode(jpeg, new SkiaSharp.SKImageInfo(1600, 1300, SkiaSharp.SKColorType.Gray8, SkiaSharp.SKAlphaType.Opaque));
-        var decoded = ImageDecoder.Decode(jpeg, "large.jpg");
+        var decoded = DecodeWith(decoder, jpeg, 1600, 1300, 1);
         Assert.Equal((1600, 1300), (decoded.Width, decoded.Height));
         Assert.Equal(bitmap.Bytes, decoded.Pixels);
     }
 
-    [Fact]
-    public void Large_gray_jpeg_shrink_on_load_matches_Skia_scaled_decode()
+    [Theory]
+    [MemberData(nameof(Decoders))]
+    public void Large_gray_jpeg_shrink_on_load_matches_Skia_scaled_decode(string decoder)
     {
+        if (decoder == "turbojpeg" && !TurboJpeg.Available) return; // its absence is reported by the test above
         var jpeg = LargeJpeg();
         using var codec = SkiaSharp.SKCodec.Create(new SkiaSharp.SKMemoryStream(jpeg));
         var size = codec.GetScaledDimensions(0.25f);
         var info = new SkiaSharp.SKImageInfo(size.Width, size.Height, SkiaSharp.SKColorType.Gray8, SkiaSharp.SKAlphaType.Opaque);
         var expected = new byte[info.BytesSize];
         Assert.Equal(SkiaSharp.SKCodecResult.Success, codec.GetPixels(info, expected));
-        var decoded = ImageDecoder.Decode(jpeg, "large.jpg", minimumWidth: 400);
+        var decoded = DecodeWith(decoder, jpeg, 1600, 1300, 4);
         Assert.Equal((size.Width, size.Height), (decoded.Width, decoded.Height));
         Assert.Equal(expected, decoded.Pixels);
     }
 
-    [Fact]
-    public void Truncated_large_jpeg_is_a_clear_error()
+    [Theory]
+    [MemberData(nameof(Decoders))]
+    public void Truncated_large_jpeg_is_a_clear_error(string decoder)
     {
-        var jpeg = LargeJpeg();
-        var error = Assert.Throws<ClinFuseException>(() => ImageDecoder.Decode(jpeg[..(jpeg.Length * 2 / 3)], "cut.jpg"));
+        if (decoder == "turbojpeg" && !TurboJpeg.Available) return; // its absence is reported by the test above
+        var full = LargeJpeg();
+        var jpeg = full[..(full.Length * 2 / 3)];
+        var error = Assert.Throws<ClinFuseException>(() => decoder switch
+        {
+            "libvips" => ImageDecoder.DecodeLargeGrayJpeg(jpeg, "cut.jpg", 1),
+            "turbojpeg" => TurboJpeg.DecodeGray(jpeg, "cut.jpg", 1600, 1300, 1),
+            _ => ImageDecoder.Decode(jpeg, "cut.jpg"),
+        });
         Assert.Contains("cut.jpg", error.Message);
     }
 }
