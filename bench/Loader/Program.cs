@@ -1,10 +1,17 @@
 // Input-pipeline throughput against model training throughput on one prepared store: samples/s of
 // the training loader alone (prepared split + image cache → augmented batch tensors, exactly what
-// the trainer consumes) at several prefetch depths, then samples/s of attention-fusion training
-// steps (paper-sized network, uncertainty loss, Adam) on the same batches. Goal: loader ≥ 5× model,
-// so that training is compute-bound. Numbers are printed, not asserted.
+// the trainer consumes) at several prefetch depths (the number of batches built concurrently on
+// background threads), then samples/s of attention-fusion training steps (paper-sized network,
+// uncertainty loss, Adam) on the same data, run as Trainer.TrainEpoch runs them, with the share of
+// step time the training loop spent waiting for the prefetcher. Goal: loader ≥ 5× model, so that
+// training is compute-bound. Numbers are printed, not asserted.
 //
-//   dotnet run -c Release --project bench/Loader -- --store PREPARED [--batches 40] [--threads 2] [--train-batches 6]
+//   dotnet run -c Release --project bench/Loader -- --store PREPARED [--batches 200] [--threads 2] [--train-batches 10] [--depth 2]
+//
+//   --batches        batches per loader measurement (several epochs when the split is small)
+//   --threads        libtorch intra-op threads (the loader uses the .NET thread pool)
+//   --train-batches  timed training steps per mode (one untimed warm-up step before them)
+//   --depth          prefetch depth of the training loop (the trainer's default is 2)
 //
 // Make a store with: clinfuse synth --out s --patients 400; clinfuse extract --mimic-iv s/mimic-iv
 // --mimic-cxr s/mimic-cxr-jpg --out c; clinfuse prepare --cohort c --task phenotyping --out PREPARED
@@ -23,9 +30,11 @@ using ClinFuse.Training.Store;
 using static TorchSharp.torch;
 
 string store = Argument("--store", "clinfuse-demo/prepared/clahe");
-int batches = int.Parse(Argument("--batches", "40"));
-int trainBatches = int.Parse(Argument("--train-batches", "6"));
-int threads = int.Parse(Argument("--threads", Environment.ProcessorCount.ToString()));
+int batches = int.Parse(Argument("--batches", "200"));
+int trainBatches = int.Parse(Argument("--train-batches", "10"));
+int threads = int.Parse(Argument("--threads", "2"));
+int trainDepth = int.Parse(Argument("--depth", "2"));
+int[] loaderDepths = [1, 2, 4];
 const int batchSize = 16;
 const ulong seed = 7;
 
@@ -34,21 +43,37 @@ TorchRuntime.Initialize(compute);
 var prepared = PreparedStore.Open(store);
 using var split = prepared.OpenSplit("train");
 var images = prepared.Images("train");
-Console.WriteLine($"store {Path.GetFullPath(store)}: {split.Count} training stays, {threads} threads, batch {batchSize}, train-time augmentation");
-Console.WriteLine($"{"mode",-8} {"stage",-28} {"samples/s",10} {"images/s",9}");
+Console.WriteLine($"store {Path.GetFullPath(store)}: {split.Count} training stays, {images?.Count ?? 0} cached images of {images?.Size ?? 0} px");
+Console.WriteLine($"{threads} libtorch threads, {Environment.ProcessorCount} cores, batch {batchSize}, train-time augmentation, training prefetch depth {trainDepth}");
+Console.WriteLine();
+Console.WriteLine($"{"mode",-8} {"stage",-30} {"samples/s",10} {"images/s",9} {"data wait",10}");
 
+var summary = new List<string>();
 foreach (var mode in new[] { DatasetMode.Partial, DatasetMode.Paired })
 {
     var selection = SampleSelection.Create(split, mode);
+    if (selection.Count < batchSize)
+    {
+        Console.WriteLine($"{mode,-8} fewer than {batchSize} samples ({selection.Count}): skipped");
+        continue;
+    }
     double imageShare = selection.Indices.Count(i => split.ImageSlot(i) >= 0) / (double)selection.Count;
-    foreach (int depth in new[] { 1, 2, 4 })
+    Load(selection, 1, 2); // warm-up: JIT, file cache
+    var loader = new Dictionary<int, double>();
+    foreach (int depth in loaderDepths)
     {
         var (samples, seconds) = Load(selection, depth, batches);
-        Console.WriteLine($"{mode,-8} {$"loader, prefetch depth {depth}",-28} {samples / seconds,10:F1} {samples * imageShare / seconds,9:F1}");
+        loader[depth] = samples / seconds;
+        Console.WriteLine($"{mode,-8} {$"loader, prefetch depth {depth}",-30} {loader[depth],10:F1} {loader[depth] * imageShare,9:F1}");
     }
-    var model = Train(selection, trainBatches);
-    Console.WriteLine($"{mode,-8} {"attention training step",-28} {model,10:F1} {model * imageShare,9:F1}");
+    var (model, wait) = Train(mode, selection, trainBatches);
+    Console.WriteLine($"{mode,-8} {"attention training step",-30} {model,10:F1} {model * imageShare,9:F1} {wait,9:P1}");
+    double atDepth = loader.TryGetValue(trainDepth, out var r) ? r : loader[loaderDepths[^1]];
+    summary.Add($"{mode,-8} {selection.Count,5} samples ({imageShare:P0} with an image, {selection.Count / batchSize} batches/epoch): " +
+                $"loader/model {atDepth / model:F1}x at depth {trainDepth} (goal >= 5x); training waited on data {wait:P1} of its time");
 }
+Console.WriteLine();
+foreach (var line in summary) Console.WriteLine(line);
 
 (long Samples, double Seconds) Load(SampleSelection selection, int depth, int count)
 {
@@ -71,31 +96,59 @@ foreach (var mode in new[] { DatasetMode.Partial, DatasetMode.Paired })
     return (samples, clock.Elapsed.TotalSeconds);
 }
 
-double Train(SampleSelection selection, int count)
+// Training steps as Trainer.TrainEpoch takes them (seeding, augmentation, loss, Adam, AfterStep, the
+// loss read back every step), over as many epochs as the step count needs. Returns samples/s over
+// the timed steps and the share of their wall time spent waiting for the next batch.
+(double SamplesPerSecond, double WaitShare) Train(DatasetMode mode, SampleSelection selection, int count)
 {
-    manual_seed(1);
-    var config = new TrainingConfig { Model = FusionType.Attention, Loss = LossKind.Uncertainty, TrainData = DatasetMode.Partial };
+    var config = new TrainingConfig
+    {
+        Model = FusionType.Attention, Loss = LossKind.Uncertainty, TrainData = mode, BatchSize = batchSize, PrefetchDepth = trainDepth,
+    };
+    manual_seed((long)(Seeds.Derive(seed, "torch-init") >> 1));
     using var model = ModelFactory.Create(config, TrainingPhase.Main, prepared.Labels.Labels, split.Features, images!.Size, normalizer: null);
     using var optimizer = model.CreateOptimizer(config.Adam);
-    using var generator = new Generator(1);
+    var parameters = model.TrainedParameters;
     model.Network.train();
-    var plan = EpochPlan.Batches(selection.Count, batchSize, shuffle: true, dropLast: true, seed, 1);
-    var clock = new Stopwatch();
+    var waiting = new Stopwatch();
+    var working = new Stopwatch();
     long samples = 0;
     int step = 0;
-    foreach (var batch in BatchTensors.Stream(split, selection, images, plan, (host, b) => ImageView.Train(seed + (ulong)b), 2, CancellationToken.None))
+    for (int epoch = 1; step <= count; epoch++)
     {
-        using var scope = NewDisposeScope();
-        // The first step (allocator and kernel warm-up) is not timed.
-        if (step == 1) clock.Start();
-        var loss = model.TrainingLoss(BatchTensors.ToFusionBatch(batch), generator);
-        optimizer.zero_grad();
-        loss.backward();
-        optimizer.step();
-        if (step >= 1) samples += batch.Host.Size;
-        if (++step > count) break;
+        manual_seed((long)(Seeds.Derive(seed, "torch-epoch", epoch) >> 1));
+        using var generator = new Generator(Seeds.Derive(seed, "model-randomness", epoch));
+        var plan = EpochPlan.Batches(selection.Count, config.BatchSize, shuffle: true, dropLast: true, seed, epoch);
+        int e = epoch;
+        using var stream = BatchTensors.Stream(split, selection, images, plan,
+            (host, b) => ImageView.Train(Seeds.Derive(seed, "augment", e, host.StayIds[b])), config.PrefetchDepth, CancellationToken.None).GetEnumerator();
+        while (step <= count)
+        {
+            // The first step (allocator and kernel warm-up) is not timed.
+            bool timed = step >= 1;
+            if (timed) waiting.Start();
+            bool more = stream.MoveNext();
+            waiting.Stop();
+            if (!more) break;
+            var batch = stream.Current;
+            if (timed) working.Start();
+            using (var scope = NewDisposeScope())
+            {
+                var value = model.TrainingLoss(BatchTensors.ToFusionBatch(batch, model.Device), generator);
+                optimizer.zero_grad();
+                value.backward();
+                if (config.GradientClipNorm is double clip) nn.utils.clip_grad_norm_(parameters, clip);
+                optimizer.step();
+                model.AfterStep();
+                _ = value.item<float>();
+            }
+            working.Stop();
+            if (timed) samples += batch.Host.Size;
+            step++;
+        }
     }
-    return samples / clock.Elapsed.TotalSeconds;
+    double total = waiting.Elapsed.TotalSeconds + working.Elapsed.TotalSeconds;
+    return (samples / total, waiting.Elapsed.TotalSeconds / total);
 }
 
 string Argument(string name, string fallback)
