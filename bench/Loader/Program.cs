@@ -21,6 +21,7 @@ using ClinFuse.Core.Randomness;
 using ClinFuse.Models;
 using ClinFuse.Models.Networks;
 using ClinFuse.Models.Training;
+using ClinFuse.Training;
 using ClinFuse.Training.Batching;
 using ClinFuse.Training.Data;
 using ClinFuse.Training.Images;
@@ -132,16 +133,7 @@ foreach (var line in summary) Console.WriteLine(line);
             if (!more) break;
             var batch = stream.Current;
             if (timed) working.Start();
-            using (var scope = NewDisposeScope())
-            {
-                var value = model.TrainingLoss(BatchTensors.ToFusionBatch(batch, model.Device), generator);
-                optimizer.zero_grad();
-                value.backward();
-                if (config.GradientClipNorm is double clip) nn.utils.clip_grad_norm_(parameters, clip);
-                optimizer.step();
-                model.AfterStep();
-                _ = value.item<float>();
-            }
+            Trainer.Step(model, optimizer, batch, generator, parameters, config.GradientClipNorm);
             working.Stop();
             if (timed) samples += batch.Host.Size;
             step++;

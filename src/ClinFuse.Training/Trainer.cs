@@ -91,10 +91,11 @@ public static class Trainer
         if (!config.IsBaseline) return RunPhase(job, TrainingPhase.Main, [], progress, cancellationToken);
 
         var pretrain = Path.Combine(job.RunFolder, PretrainFolder);
-        if (job.Resume) RunFolder.OpenForResume(pretrain);
+        bool pretrained = false;
+        if (job.Resume) pretrained = RunFolder.OpenForResume(pretrain).ReadState().Finished;
         else RunFolder.Create(job.RunFolder, job.Force);
         var first = job with { Config = ModelFactory.PhaseConfig(config, TrainingPhase.Pretraining), RunFolder = pretrain, Resume = job.Resume, Force = false };
-        if (job.Resume && RunFolder.OpenForResume(pretrain).ReadState().Finished)
+        if (pretrained)
             progress.Info($"{config.Model} pre-training phase in {pretrain}: finished, skipped.");
         else
         {
@@ -234,18 +235,28 @@ public static class Trainer
                      (host, b) => ImageView.Train(Seeds.Derive(job.Seed, "augment", epoch, host.StayIds[b])), config.PrefetchDepth, cancellationToken))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            using var scope = NewDisposeScope();
-            var value = model.TrainingLoss(BatchTensors.ToFusionBatch(batch, model.Device), generator);
-            optimizer.zero_grad();
-            value.backward();
-            if (config.GradientClipNorm is double clip) nn.utils.clip_grad_norm_(parameters, clip);
-            optimizer.step();
-            model.AfterStep();
-            sum += value.item<float>();
+            sum += Step(model, optimizer, batch, generator, parameters, config.GradientClipNorm);
             samples += batch.Host.Size;
             step.Advance(batch.Host.Size);
         }
         return (sum / plan.Length, samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
+    }
+
+    /// <summary>
+    /// One optimiser step on <paramref name="batch"/>: the model's training loss, backward, optional
+    /// clipping of <paramref name="parameters"/> to <paramref name="clipNorm"/>, step, the model's
+    /// after-step hook. Returns the loss; the step's tensors are freed.
+    /// </summary>
+    public static double Step(TrainableModel model, optim.Optimizer optimizer, LoadedBatch batch, Generator generator, IReadOnlyList<TorchSharp.Modules.Parameter> parameters, double? clipNorm)
+    {
+        using var scope = NewDisposeScope();
+        var value = model.TrainingLoss(BatchTensors.ToFusionBatch(batch, model.Device), generator);
+        optimizer.zero_grad();
+        value.backward();
+        if (clipNorm is double clip) nn.utils.clip_grad_norm_(parameters, clip);
+        optimizer.step();
+        model.AfterStep();
+        return value.item<float>();
     }
 
     static (double Loss, RankScores Scores) Validate(TrainingJob job, TrainableModel model, CancellationToken cancellationToken)
