@@ -26,7 +26,11 @@ public sealed class BaselineTrainingTests
         Baseline = new BaselineSettings { PretrainEpochs = pretrainEpochs },
     };
 
-    static TrainingConfig Card(int pretrainEpochs = 4, int epochs = 4) => SyntheticData.SmallConfig(FusionType.Card) with
+    // Eight prior epochs: the planted labels are a deterministic function of the series (any working
+    // learner approaches AUROC 1), and over seeds 1-8 the prior's best validation AUROC was 0.85-0.92, so
+    // the 0.75 bar below holds with a margin that float differences between CPUs (AVX2, AVX-512) do not
+    // close. With four epochs an AVX-512 machine measured 0.67.
+    static TrainingConfig Card(int pretrainEpochs = 8, int epochs = 4) => SyntheticData.SmallConfig(FusionType.Card) with
     {
         Epochs = epochs,
         LearningRate = 3e-3,
