@@ -119,7 +119,7 @@ foreach (var line in summary) Console.WriteLine(line);
     {
         manual_seed((long)(Seeds.Derive(seed, "torch-epoch", epoch) >> 1));
         using var generator = new Generator(Seeds.Derive(seed, "model-randomness", epoch));
-        var plan = EpochPlan.Batches(selection.Count, config.BatchSize, shuffle: true, dropLast: true, seed, epoch);
+        var plan = Trainer.TrainingPlan(new SplitData(split, selection, images), config, seed, epoch);
         int e = epoch;
         using var stream = BatchTensors.Stream(split, selection, images, plan,
             (host, b) => ImageView.Train(Seeds.Derive(seed, "augment", e, host.StayIds[b])), config.PrefetchDepth, CancellationToken.None).GetEnumerator();

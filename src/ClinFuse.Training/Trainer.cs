@@ -224,7 +224,7 @@ public static class Trainer
         // Re-seeding per epoch makes dropout independent of how many epochs ran in this process (exact resume).
         manual_seed((long)(Seeds.Derive(job.Seed, "torch-epoch", epoch) >> 1));
         using var generator = new Generator(Seeds.Derive(job.Seed, "model-randomness", epoch));
-        var plan = EpochPlan.Batches(data.Selection.Count, config.BatchSize, shuffle: true, dropLast: true, job.Seed, epoch);
+        var plan = TrainingPlan(data, config, job.Seed, epoch);
         var clock = Stopwatch.StartNew();
         double sum = 0;
         long samples = 0;
@@ -240,6 +240,14 @@ public static class Trainer
             step.Advance(batch.Host.Size);
         }
         return (sum / plan.Length, samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
+    }
+
+    /// <summary>The training batches of <paramref name="epoch"/>: positions in the selection, formed as the configuration's batch order says.</summary>
+    public static int[][] TrainingPlan(SplitData data, TrainingConfig config, ulong runSeed, int epoch)
+    {
+        var lengths = new int[data.Selection.Count];
+        for (int i = 0; i < lengths.Length; i++) lengths[i] = data.Split.Timesteps(data.Selection.Indices[i]);
+        return EpochPlan.Training(lengths, config.BatchSize, config.TrainingBatchOrder, runSeed, epoch);
     }
 
     /// <summary>

@@ -2,13 +2,54 @@ using ClinFuse.Core.Randomness;
 
 namespace ClinFuse.Training.Batching;
 
+/// <summary>How a training epoch groups samples into batches.</summary>
+public enum BatchOrder
+{
+    /// <summary>A uniform shuffle cut into batches (the reference's DataLoader): every batch runs to its longest series.</summary>
+    Shuffled,
+    /// <summary>
+    /// A uniform shuffle cut into pools of <see cref="EpochPlan.PoolBatches"/> batches; each pool is sorted by series
+    /// length and cut into batches, and the batches of all pools are shuffled. Batch contents are
+    /// random within similar lengths, so padding (and the LSTM's work) shrinks while the epoch still
+    /// visits every sample once in a seeded random batch order.
+    /// </summary>
+    LengthBucketed,
+}
+
 /// <summary>
 /// Which samples go into which batch in one epoch. Training shuffles with a seed derived from the
-/// run seed and the epoch and drops the last partial batch (as the reference's DataLoader does);
-/// evaluation keeps the file order and the last partial batch.
+/// run seed and the epoch and drops the last partial batch (as the reference's DataLoader does),
+/// optionally bucketing by series length (<see cref="BatchOrder.LengthBucketed"/>); evaluation
+/// keeps the file order and the last partial batch.
 /// </summary>
 public static class EpochPlan
 {
+    /// <summary>Batches per length-sorted pool: large enough to group similar lengths, small enough to keep batches random.</summary>
+    public const int PoolBatches = 8;
+
+    /// <summary>
+    /// The training batches of one epoch over samples with <paramref name="lengths"/> (time steps per
+    /// selected sample, in selection order): positions in [0, lengths.Length), the last partial batch dropped.
+    /// </summary>
+    public static int[][] Training(ReadOnlySpan<int> lengths, int batchSize, BatchOrder order, ulong runSeed, int epoch)
+    {
+        var batches = Batches(lengths.Length, batchSize, shuffle: true, dropLast: true, runSeed, epoch);
+        if (order == BatchOrder.Shuffled || batches.Length < 2) return batches;
+        int pool = PoolBatches * batchSize;
+        var kept = batches.SelectMany(b => b).ToArray();
+        for (int start = 0; start < kept.Length; start += pool)
+        {
+            var chunk = kept.AsSpan(start, Math.Min(pool, kept.Length - start));
+            var keys = new long[chunk.Length];
+            // Ties keep the shuffled order, so equal lengths still mix randomly.
+            for (int i = 0; i < chunk.Length; i++) keys[i] = (long)lengths[chunk[i]] * kept.Length + i;
+            keys.AsSpan().Sort(chunk);
+        }
+        for (int b = 0; b < batches.Length; b++) batches[b] = kept.AsSpan(b * batchSize, batchSize).ToArray();
+        Shuffle(batches, Seeds.Derive(runSeed, "batch-order", epoch));
+        return batches;
+    }
+
     /// <summary>Batches of sample positions in [0, <paramref name="count"/>).</summary>
     public static int[][] Batches(int count, int batchSize, bool shuffle, bool dropLast, ulong runSeed, int epoch)
     {
@@ -30,7 +71,7 @@ public static class EpochPlan
     }
 
     /// <summary>Fisher–Yates with a splitmix64 stream: identical on every platform and .NET version.</summary>
-    static void Shuffle(int[] items, ulong seed)
+    static void Shuffle<T>(T[] items, ulong seed)
     {
         ulong state = seed;
         for (int i = items.Length - 1; i > 0; i--)

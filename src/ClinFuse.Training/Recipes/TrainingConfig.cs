@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using ClinFuse.Core;
 using ClinFuse.Models.Networks;
 using ClinFuse.Models.Training;
+using ClinFuse.Training.Batching;
 using ClinFuse.Training.Data;
 
 namespace ClinFuse.Training.Recipes;
@@ -123,6 +124,11 @@ public sealed record TrainingConfig
     public double PlateauFactor { get; init; } = 0.5;
     /// <summary>ReduceLROnPlateau patience in epochs.</summary>
     public int PlateauPatience { get; init; } = 10;
+    /// <summary>
+    /// How training batches are formed; null = length-bucketed, or the reference's uniform shuffle
+    /// under <see cref="CompatMode.MedFuse"/> (see <see cref="TrainingBatchOrder"/>).
+    /// </summary>
+    public BatchOrder? Batching { get; init; }
     /// <summary>Batches built ahead of the model on background threads.</summary>
     public int PrefetchDepth { get; init; } = 2;
     /// <summary>Network sizes.</summary>
@@ -144,6 +150,9 @@ public sealed record TrainingConfig
 
     /// <summary>Training epochs actually run (epochs − 1 in the MedFuse order).</summary>
     public int TrainingIterations => Compat == CompatMode.MedFuse ? Epochs - 1 : Epochs;
+
+    /// <summary>The batch order training uses: <see cref="Batching"/> when set, else length-bucketed (the reference's shuffle in MedFuse compat mode).</summary>
+    public BatchOrder TrainingBatchOrder => Batching ?? (Compat == CompatMode.MedFuse ? BatchOrder.Shuffled : BatchOrder.LengthBucketed);
 
     /// <summary>Whether the model reads chest X-rays at all.</summary>
     public bool UsesImages => Model != FusionType.UniEhr && TrainData is DatasetMode.Paired or DatasetMode.Partial;

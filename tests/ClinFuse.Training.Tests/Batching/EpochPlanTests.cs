@@ -50,4 +50,58 @@ public sealed class EpochPlanTests
         }
         Assert.All(firstHalf, c => Assert.InRange(c, 850, 1150));
     }
+
+    static int[] Lengths(int count, int seed)
+    {
+        var random = new Random(seed);
+        return [.. Enumerable.Range(0, count).Select(_ => random.Next(1, 2000))];
+    }
+
+    [Theory]
+    [InlineData(0, 16)]
+    [InlineData(5, 16)]
+    [InlineData(37, 16)]
+    [InlineData(317, 16)]
+    [InlineData(1000, 7)]
+    public void Length_bucketed_plan_uses_every_kept_sample_exactly_once_in_full_batches(int count, int batchSize)
+    {
+        var lengths = Lengths(count, count);
+        var bucketed = EpochPlan.Training(lengths, batchSize, BatchOrder.LengthBucketed, runSeed: 1002, epoch: 3);
+        var shuffled = EpochPlan.Training(lengths, batchSize, BatchOrder.Shuffled, runSeed: 1002, epoch: 3);
+        Assert.Equal(count / batchSize, bucketed.Length);
+        Assert.All(bucketed, b => Assert.Equal(batchSize, b.Length));
+        // The same samples as the shuffled plan of that epoch (the same ones dropped), each once.
+        var used = bucketed.SelectMany(b => b).Order().ToArray();
+        Assert.Equal(used.Length, used.Distinct().Count());
+        Assert.Equal(shuffled.SelectMany(b => b).Order(), used);
+    }
+
+    [Fact]
+    public void Length_bucketing_is_seeded_and_cuts_padding()
+    {
+        var lengths = Lengths(1000, 1);
+        int[][] Plan(ulong seed, int epoch) => EpochPlan.Training(lengths, 16, BatchOrder.LengthBucketed, seed, epoch);
+        Assert.Equal(Plan(7, 1), Plan(7, 1));
+        Assert.NotEqual(Plan(7, 1), Plan(7, 2));
+        Assert.NotEqual(Plan(7, 1), Plan(8, 1));
+
+        long Padded(int[][] plan) => plan.Sum(b => (long)b.Length * b.Max(i => lengths[i]));
+        long shuffled = Padded(EpochPlan.Training(lengths, 16, BatchOrder.Shuffled, 7, 1));
+        long bucketed = Padded(Plan(7, 1));
+        // Uniform lengths: a random batch of 16 runs to about 16/17 of the maximum, a bucket of a sorted
+        // pool of 128 to about its own lengths, on average half the maximum.
+        Assert.True(bucketed < 0.7 * shuffled, $"padded steps: bucketed {bucketed}, shuffled {shuffled}");
+    }
+
+    [Fact]
+    public void Length_bucketed_batches_come_in_random_order_not_sorted_by_length()
+    {
+        var lengths = Lengths(1000, 2);
+        var plan = EpochPlan.Training(lengths, 16, BatchOrder.LengthBucketed, 7, 1);
+        var longest = plan.Select(b => b.Max(i => lengths[i])).ToArray();
+        Assert.NotEqual(longest.Order(), longest);
+        // Within a batch, samples come from one pool, so the batch spans a narrow length range.
+        double spread = plan.Average(b => b.Max(i => lengths[i]) - b.Min(i => lengths[i]));
+        Assert.True(spread < 600, $"mean length range within a batch {spread}");
+    }
 }
