@@ -51,6 +51,15 @@ public sealed record TrainingOverrides
     };
 }
 
+/// <summary>The targets of an encoder pre-training.</summary>
+public enum PretrainLabels
+{
+    /// <summary>The prepared task's labels (phenotypes or mortality).</summary>
+    Task,
+    /// <summary>The 14 CheXpert labels of the radiology set (<c>prepare --radiology</c>); CXR encoder only.</summary>
+    Radiology,
+}
+
 /// <summary>What <c>clinfuse pretrain</c> / <c>clinfuse train</c> ask for.</summary>
 /// <param name="Data">Prepared-store folder.</param>
 /// <param name="Out">Run folder.</param>
@@ -80,16 +89,24 @@ public static class TrainingRun
     /// <summary>Validation predictions written next to the checkpoints (predictions format of the Evaluation library).</summary>
     public const string ValidationPredictionsFile = "predictions-val.csv";
 
-    /// <summary>Pre-trains the EHR encoder (all stays, series only) or the CXR encoder (paired stays, task labels).</summary>
-    public static TrainingResult Pretrain(TrainingRequest request, bool cxr, IStageProgress progress, ImageCacheOpener? images = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Pre-trains the EHR encoder (all stays, series only) or the CXR encoder: on the task labels of
+    /// the paired stays, or with <paramref name="labels"/> = <see cref="PretrainLabels.Radiology"/> on the
+    /// 14 CheXpert labels of every chest X-ray of the training subjects (MedFuse's radiology pre-training).
+    /// </summary>
+    public static TrainingResult Pretrain(TrainingRequest request, bool cxr, IStageProgress progress, ImageCacheOpener? images = null,
+        CancellationToken cancellationToken = default, PretrainLabels labels = PretrainLabels.Task)
     {
+        if (labels == PretrainLabels.Radiology && !cxr)
+            throw new ClinFuseException("Radiology labels describe chest X-rays: they pre-train the CXR encoder only.", "Use --encoder cxr with --labels radiology.");
         var store = PreparedStore.Open(request.Data, images);
-        var config = BaseConfig(request, store, cxr ? "pretrain-cxr" : "pretrain-ehr") with
+        bool radiology = labels == PretrainLabels.Radiology;
+        var config = BaseConfig(request, store, radiology ? RecipePresets.RadiologyPretrain : cxr ? "pretrain-cxr" : "pretrain-ehr") with
         {
             Model = cxr ? FusionType.UniCxr : FusionType.UniEhr,
             TrainData = cxr ? DatasetMode.Paired : DatasetMode.PartialEhrOnly,
         };
-        return Execute(request, store, request.Overrides.ApplyTo(config), progress, cancellationToken);
+        return Execute(request, store, request.Overrides.ApplyTo(config), progress, cancellationToken, radiology);
     }
 
     /// <summary>Trains a fusion model (or a unimodal baseline), loading pre-trained encoders when given.</summary>
@@ -115,34 +132,40 @@ public static class TrainingRun
             throw new ClinFuseException("Both --config and --recipe were given.", "Use one: a recipe preset, or a configuration file.");
         return request.ConfigFile is not null ? TrainingConfig.Load(request.ConfigFile)
             : request.Recipe is not null ? RecipePresets.Get(request.Recipe)
+            : stage == RecipePresets.RadiologyPretrain ? RecipePresets.Get(stage)
             : RecipePresets.For(store.Labels.RecipeTask, stage);
     }
 
-    static TrainingResult Execute(TrainingRequest request, PreparedStore store, TrainingConfig config, IStageProgress progress, CancellationToken cancellationToken)
+    static TrainingResult Execute(TrainingRequest request, PreparedStore store, TrainingConfig config, IStageProgress progress, CancellationToken cancellationToken,
+        bool radiology = false)
     {
         config.Validate();
-        using var train = store.OpenSplit("train");
-        using var validation = store.OpenSplit("val");
+        string trainName = radiology ? PreparedStore.RadiologySplit("train") : "train", validationName = radiology ? PreparedStore.RadiologySplit("val") : "val";
+        var labelNames = radiology ? store.RadiologyLabels : store.Labels.Labels;
+        using var train = radiology ? store.OpenRadiologySplit("train") : store.OpenSplit("train");
+        using var validation = radiology ? store.OpenRadiologySplit("val") : store.OpenSplit("val");
         var trainSelection = SampleSelection.Create(train, config.TrainData);
         var validationSelection = SampleSelection.Create(validation, config.ValidationData);
         var encoders = new List<EncoderInit>();
         if (request.EhrEncoderRun is not null) encoders.Add(new EncoderInit(Path.Combine(request.EhrEncoderRun, "best.safetensors"), EncoderTransfer.Ehr));
         if (request.CxrEncoderRun is not null) encoders.Add(new EncoderInit(Path.Combine(request.CxrEncoderRun, "best.safetensors"), EncoderTransfer.Cxr));
-        var job = new TrainingJob(config, store.Labels.Labels,
+        var job = new TrainingJob(config, labelNames,
             new SplitData(train, trainSelection, trainSelection.WithImages ? store.Images("train") : null),
             new SplitData(validation, validationSelection, validationSelection.WithImages ? store.Images("val") : null),
             request.Out, request.Seed, request.Compute)
         {
             Encoders = encoders,
-            Provenance = store.Provenance("train", "val"),
+            Provenance = store.Provenance(trainName, validationName),
             Resume = request.Resume,
             Force = request.Force,
         };
         progress.Info($"{config.Recipe}: {config.Model} on {trainSelection.Count} training / {validationSelection.Count} validation samples, lr {config.LearningRate}, {config.TrainingIterations} epochs.");
         var result = Trainer.Run(job, progress, cancellationToken);
-        var (predictions, _) = Predictor.Run(result.Model, validation, validationSelection, job.Validation.Images, store.Labels.Labels,
+        var (predictions, _) = Predictor.Run(result.Model, validation, validationSelection, job.Validation.Images, labelNames,
             config.BatchSize, config.PrefetchDepth, request.Seed, cancellationToken: cancellationToken);
-        var set = RunEvaluation.ToPredictionSet(predictions, new PredictionMetadata(store.Labels.Task, ModelNames.For(config, store), "val"));
+        var set = RunEvaluation.ToPredictionSet(predictions, radiology
+            ? new PredictionMetadata("radiology", "CXR encoder (radiology pre-training)", "val")
+            : new PredictionMetadata(store.Labels.Task, ModelNames.For(config, store), "val"));
         PredictionsFile.Write(Path.Combine(request.Out, ValidationPredictionsFile), set);
         return result;
     }

@@ -14,14 +14,28 @@ public static class PretrainCommand
         var data = new Option<DirectoryInfo>("--data") { Description = "Prepared store written by `clinfuse prepare`.", Required = true };
         var encoder = new Option<string>("--encoder") { Description = "Encoder: ehr (LSTM, all stays) or cxr (ResNet-34, stays with a chest X-ray).", Required = true };
         encoder.AcceptOnlyFromAmong("ehr", "cxr");
+        var labels = new Option<string>("--labels")
+        {
+            Description = "Targets: task (the prepared task's labels) or radiology (CXR encoder only: the 14 CheXpert labels of every chest X-ray of the training subjects; needs `prepare --radiology`).",
+            DefaultValueFactory = _ => "task",
+        };
+        labels.AcceptOnlyFromAmong("task", "radiology");
+        var init = new Option<DirectoryInfo?>("--cxr-encoder")
+        {
+            Description = "CXR encoder only: start from the encoder of this run folder (e.g. a radiology pre-training) instead of random weights; its head is replaced when the label sets differ.",
+        };
         var run = new RunOptions();
-        var command = new Command("pretrain", "Pre-train the EHR (LSTM) or CXR (ResNet-34) encoder with a linear head on the task labels.") { data, encoder };
+        var command = new Command("pretrain", "Pre-train the EHR (LSTM) or CXR (ResNet-34) encoder with a linear head on the task labels, or the CXR encoder on radiology labels.") { data, encoder, labels, init };
         run.AddTo(command);
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
-            var request = run.Request(r, r.GetValue(data)!.FullName);
             bool cxr = r.GetValue(encoder) == "cxr";
-            await Task.Run(() => TrainingRun.Pretrain(request, cxr, ConsoleProgress.ForStderr(), cancellationToken: ct), ct);
+            var start = r.GetValue(init);
+            if (start is not null && !cxr)
+                throw new ClinFuseException("--cxr-encoder initialises the CXR encoder; it does not apply to --encoder ehr.", "Leave --cxr-encoder out, or pre-train --encoder cxr.");
+            var request = run.Request(r, r.GetValue(data)!.FullName) with { CxrEncoderRun = start?.FullName };
+            var targets = r.GetValue(labels) == "radiology" ? PretrainLabels.Radiology : PretrainLabels.Task;
+            await Task.Run(() => TrainingRun.Pretrain(request, cxr, ConsoleProgress.ForStderr(), cancellationToken: ct, labels: targets), ct);
             await r.InvocationConfiguration.Output.WriteLineAsync($"Run folder: {Path.GetFullPath(request.Out)}");
             return ExitCodes.Ok;
         });

@@ -16,12 +16,7 @@ public enum SynthTable
 public static class SynthTables
 {
     /// <summary>The 14 CheXpert labels in MIMIC-CXR-JPG column order.</summary>
-    public static readonly string[] ChexpertLabels =
-    [
-        "Atelectasis", "Cardiomegaly", "Consolidation", "Edema", "Enlarged Cardiomediastinum", "Fracture",
-        "Lung Lesion", "Lung Opacity", "No Finding", "Pleural Effusion", "Pleural Other", "Pneumonia",
-        "Pneumothorax", "Support Devices",
-    ];
+    public static IReadOnlyList<string> ChexpertLabels => Mimic.ChexpertLabels.Names;
 
     /// <summary>Folder of the MIMIC-IV tables inside the output (give it to <c>clinfuse extract --mimic-iv</c>).</summary>
     public const string Ehr = "mimic-iv/";

@@ -6,9 +6,11 @@ using ClinFuse.Core.Stages;
 using ClinFuse.Core.Tasks;
 using ClinFuse.Data.Cohort;
 using ClinFuse.Data.Extraction;
+using ClinFuse.Data.Mimic;
 using ClinFuse.Features.Images;
 using ClinFuse.Features.TimeSeries;
 using ClinFuse.Training.Data;
+using ClinFuse.Training.Store;
 
 namespace ClinFuse.Training.Preparation;
 
@@ -29,9 +31,13 @@ public enum NormalizerSource
 /// <param name="Images">Offline image preprocessing (CLAHE on or off, sizes).</param>
 /// <param name="Normalizer">Normaliser statistics to use.</param>
 /// <param name="Force">Replace a non-empty output folder.</param>
+/// <param name="Radiology">
+/// Also prepare the radiology pre-training set: every chest X-ray of the cohort's subjects whose study
+/// has CheXpert labels (<c>mimic-cxr-2.0.0-chexpert.csv</c>), with its subject's split and 14 targets.
+/// </param>
 public sealed record PrepareOptions(
     string CohortFolder, ClinicalTask Task, string OutputFolder, string? CxrRoot, ImagePreprocessing Images,
-    NormalizerSource Normalizer = NormalizerSource.FitTraining, bool Force = false);
+    NormalizerSource Normalizer = NormalizerSource.FitTraining, bool Force = false, bool Radiology = false);
 
 /// <summary>Counts of one prepared split.</summary>
 public sealed record PreparedSplitSummary(string Split, int Samples, int WithImage, int Positives, long Timesteps);
@@ -73,6 +79,7 @@ public static class PrepareStage
             ["images"] = JsonSerializer.SerializeToNode(options.Images),
             ["normalizer"] = options.Normalizer.ToString(),
         };
+        if (options.Radiology) config["radiology"] = true;
         var inputs = new[] { StageManifest.Describe(Path.Combine(cohortFolder, StageManifest.FileName)) };
         var wanted = new StageManifest { Stage = "prepare", Config = config, Inputs = inputs };
         if (StageManifest.TryRead(options.OutputFolder) is { } existing && existing.SameRecipe(wanted))
@@ -99,7 +106,8 @@ public static class PrepareStage
         normalizer.Save(output.PathFor("normalizer.json"));
         timings["normalizer"] = clock.Elapsed.TotalSeconds - timings["read_episodes"];
 
-        var (slots, imageSummary) = BuildImageCache(options, samplesBySplit, output, compute, progress, cancellationToken);
+        var radiology = options.Radiology ? RadiologyImages(cohort, options, cancellationToken) : null;
+        var (slots, imageSummary) = BuildImageCache(options, samplesBySplit, radiology, output, compute, progress, cancellationToken);
 
         var splitSummaries = new List<PreparedSplitSummary>();
         foreach (var split in SplitNames)
@@ -122,6 +130,9 @@ public static class PrepareStage
             splitSummaries.Add(new PreparedSplitSummary(split, prepared.Length, prepared.Count(p => p.ImageSlot >= 0),
                 prepared.Count(p => p.Labels.Any(v => v > 0)), prepared.Sum(p => (long)p.Series.Length / discretizer.ColumnCount)));
         }
+        if (radiology is not null)
+            foreach (var (split, images) in WriteRadiology(output, radiology, slots, discretizer.ColumnCount))
+                splitSummaries.Add(new PreparedSplitSummary(PreparedStore.RadiologySplit(split), images.Samples, images.WithImage, images.Positives, images.Samples));
         timings["total"] = clock.Elapsed.TotalSeconds;
 
         File.WriteAllText(output.PathFor("labels.json"), JsonSerializer.Serialize(new { task = TaskName(options.Task), labels = labelNames }));
@@ -169,20 +180,79 @@ public static class PrepareStage
         return episodes;
     }
 
+    /// <summary>A chest X-ray of the radiology pre-training set with its 14 CheXpert targets.</summary>
+    sealed record RadiologyImage(CxrImageRow Image, float[] Targets);
+
+    /// <summary>The cohort subjects' images whose study has CheXpert labels, by split then dicom id.</summary>
+    static List<RadiologyImage> RadiologyImages(CohortStore cohort, PrepareOptions options, CancellationToken cancellationToken)
+    {
+        if (options.CxrRoot is null || !cohort.HasImages)
+            throw new ClinFuseException("--radiology needs chest X-rays, but this cohort was extracted without MIMIC-CXR-JPG.",
+                "Extract with --mimic-cxr, or pass the folder to prepare with --mimic-cxr.");
+        var table = ChexpertLabels.Find(options.CxrRoot)
+            ?? throw new ClinFuseException($"--radiology: {options.CxrRoot} has no {ChexpertLabels.TableName}.csv[.gz].",
+                "Download the CheXpert labels table of MIMIC-CXR-JPG 2.0.0 into that folder, or prepare without --radiology.");
+        var labels = ChexpertLabels.Read(table, cancellationToken);
+        var images = cohort.Images()
+            .Where(i => labels.ContainsKey(i.StudyId))
+            .OrderBy(i => Array.IndexOf(SplitNames, i.Split)).ThenBy(i => i.DicomId, StringComparer.Ordinal)
+            .Select(i => new RadiologyImage(i, labels[i.StudyId]))
+            .ToList();
+        if (!images.Any(i => i.Image.Split == "train"))
+            throw new ClinFuseException($"--radiology: no chest X-ray of a training subject has CheXpert labels in {table}.",
+                "Check that the labels table belongs to this MIMIC-CXR-JPG folder.");
+        return images;
+    }
+
+    /// <summary>
+    /// Writes one radiology split per cohort split (a one-hour zero series stands in for the absent
+    /// EHR, as MedFuse's radiology mode does), the label names, and the sample-id → image table.
+    /// Images that could not be cached are left out. Returns per split: samples, with image, with any positive.
+    /// </summary>
+    static IEnumerable<(string Split, (int Samples, int WithImage, int Positives) Counts)> WriteRadiology(
+        StageOutput output, List<RadiologyImage> radiology, Dictionary<string, int> slots, int features)
+    {
+        var result = new List<(string, (int, int, int))>();
+        using var table = new StreamWriter(output.PathFor(PreparedStore.RadiologyImagesFile));
+        table.WriteLine("sample_id,dicom_id,study_id,subject_id,split,path");
+        long id = 0;
+        foreach (var split in SplitNames)
+        {
+            var samples = new List<PreparedSample>();
+            foreach (var r in radiology)
+            {
+                if (r.Image.Split != split || !slots.TryGetValue(r.Image.DicomId, out var slot)) continue;
+                id++;
+                samples.Add(new PreparedSample(id, new float[features], r.Targets, slot));
+                table.WriteLine(string.Join(',', id, r.Image.DicomId, r.Image.StudyId, r.Image.SubjectId, split, Csv(r.Image.Path)));
+            }
+            PreparedSplit.Write(output.PathFor(PreparedStore.RadiologySplit(split) + ".split"), features, ChexpertLabels.Names.Count, samples);
+            result.Add((split, (samples.Count, samples.Count, samples.Count(s => s.Labels.Any(v => v > 0)))));
+        }
+        File.WriteAllText(output.PathFor(PreparedStore.RadiologyLabelsFile), JsonSerializer.Serialize(new
+        {
+            labels = ChexpertLabels.Names,
+            policy = "CheXpert labeller: positive (1.0) is 1; negative (0.0), uncertain (-1.0) and not mentioned are 0 (U-Zeros, as MedFuse)",
+        }));
+        return result;
+    }
+
     static (Dictionary<string, int> Slots, ImageCacheSummary? Summary) BuildImageCache(PrepareOptions options,
-        Dictionary<string, IReadOnlyList<CohortSample>> samplesBySplit, StageOutput output, ComputeSettings compute,
+        Dictionary<string, IReadOnlyList<CohortSample>> samplesBySplit, List<RadiologyImage>? radiology, StageOutput output, ComputeSettings compute,
         IStageProgress progress, CancellationToken cancellationToken)
     {
         var slots = new Dictionary<string, int>();
         if (options.CxrRoot is null) return (slots, null);
         var sources = new List<ImageSource>();
+        void Add(string dicomId, string path)
+        {
+            if (!slots.TryAdd(dicomId, sources.Count)) return;
+            sources.Add(new ImageSource(dicomId, Path.Combine(options.CxrRoot, path)));
+        }
         foreach (var split in SplitNames)
             foreach (var s in samplesBySplit[split])
-                if (s.CxrDicomId is not null && s.CxrPath is not null && !slots.ContainsKey(s.CxrDicomId))
-                {
-                    slots[s.CxrDicomId] = sources.Count;
-                    sources.Add(new ImageSource(s.CxrDicomId, Path.Combine(options.CxrRoot, s.CxrPath)));
-                }
+                if (s.CxrDicomId is not null && s.CxrPath is not null) Add(s.CxrDicomId, s.CxrPath);
+        foreach (var r in radiology ?? []) Add(r.Image.DicomId, r.Image.Path);
         ImageCacheSummary summary;
         using (var step = progress.Step("prepare: images", sources.Count, "images"))
         {

@@ -19,8 +19,12 @@ public static class RecipePresets
         ["ihm-finetune"] = new() { Recipe = "ihm-finetune", Model = FusionType.Attention, TrainData = DatasetMode.Partial, Loss = LossKind.Uncertainty, LearningRate = 1e-4, Epochs = 50 },
         ["pheno-pretrain-ehr"] = new() { Recipe = "pheno-pretrain-ehr", Model = FusionType.UniEhr, TrainData = DatasetMode.PartialEhrOnly, LearningRate = 1e-4, Epochs = 100 },
         ["pheno-pretrain-cxr"] = new() { Recipe = "pheno-pretrain-cxr", Model = FusionType.UniCxr, TrainData = DatasetMode.Paired, LearningRate = 5e-4, Epochs = 100 },
+        [RadiologyPretrain] = new() { Recipe = RadiologyPretrain, Model = FusionType.UniCxr, TrainData = DatasetMode.Paired, LearningRate = 5e-4, Epochs = 100 },
         ["pheno-finetune"] = new() { Recipe = "pheno-finetune", Model = FusionType.Attention, TrainData = DatasetMode.Partial, Loss = LossKind.Uncertainty, LearningRate = 7e-5, Epochs = 100 },
     };
+
+    /// <summary>The CXR encoder's radiology pre-training (14 CheXpert labels; the paper's code's script: lr 5e-4, 100 epochs), for either task.</summary>
+    public const string RadiologyPretrain = "radiology-pretrain-cxr";
 
     /// <summary>Names of the presets.</summary>
     public static IReadOnlyCollection<string> Names => Presets.Keys;

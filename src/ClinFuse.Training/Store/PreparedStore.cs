@@ -36,6 +36,13 @@ public sealed class PreparedStore
     public const string LabelsFile = "labels.json";
     /// <summary>Normalizer file name.</summary>
     public const string NormalizerFile = "normalizer.json";
+    /// <summary>Label names of the radiology pre-training set (<c>prepare --radiology</c>).</summary>
+    public const string RadiologyLabelsFile = "radiology.json";
+    /// <summary>Which chest X-ray each radiology sample is.</summary>
+    public const string RadiologyImagesFile = "radiology_images.csv";
+
+    /// <summary>The name of the radiology split of a cohort split ("train" → "radiology-train").</summary>
+    public static string RadiologySplit(string split) => "radiology-" + split;
 
     readonly ImageCacheOpener? openImages;
 
@@ -76,13 +83,37 @@ public sealed class PreparedStore
     }
 
     /// <summary>Opens a split and checks it against labels.json.</summary>
-    public PreparedSplit OpenSplit(string split)
+    public PreparedSplit OpenSplit(string split) => OpenChecked(split, Labels.Labels.Count, LabelsFile);
+
+    /// <summary>The 14 CheXpert label names of the radiology set; fails when the store was prepared without <c>--radiology</c>.</summary>
+    public IReadOnlyList<string> RadiologyLabels
+    {
+        get
+        {
+            var path = Path.Combine(Folder, RadiologyLabelsFile);
+            if (!File.Exists(path))
+                throw new ClinFuseException($"{Folder} has no radiology pre-training set ({RadiologyLabelsFile} is missing).",
+                    "Prepare the store with `clinfuse prepare --radiology` (it needs MIMIC-CXR-JPG's CheXpert labels table).");
+            try
+            {
+                var names = JsonNode.Parse(File.ReadAllText(path))?["labels"]?.AsArray().Select(n => n!.GetValue<string>()).ToArray();
+                if (names is { Length: > 0 }) return names;
+            }
+            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException) { }
+            throw new ClinFuseException($"{path} must hold a non-empty \"labels\" array of names.", "Rerun `clinfuse prepare --radiology` with --force.");
+        }
+    }
+
+    /// <summary>Opens the radiology split of a cohort split ("train", "val", "test") and checks it against radiology.json.</summary>
+    public PreparedSplit OpenRadiologySplit(string split) => OpenChecked(RadiologySplit(split), RadiologyLabels.Count, RadiologyLabelsFile);
+
+    PreparedSplit OpenChecked(string split, int labels, string labelsFile)
     {
         var opened = PreparedSplit.Open(SplitPath(split));
-        if (opened.LabelCount != Labels.Labels.Count)
+        if (opened.LabelCount != labels)
         {
             opened.Dispose();
-            throw new ClinFuseException($"{SplitPath(split)} has {opened.LabelCount} labels but {LabelsFile} names {Labels.Labels.Count}.", "Rerun `clinfuse prepare` with --force.");
+            throw new ClinFuseException($"{SplitPath(split)} has {opened.LabelCount} labels but {labelsFile} names {labels}.", "Rerun `clinfuse prepare` with --force.");
         }
         return opened;
     }
