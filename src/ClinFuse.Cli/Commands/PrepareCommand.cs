@@ -18,11 +18,22 @@ public static class PrepareCommand
         var normalizer = new Option<string>("--normalizer") { Description = "Series normalisation: fit (on the training split) or reference (MedFuse's published statistics).", DefaultValueFactory = _ => "fit" };
         normalizer.AcceptOnlyFromAmong("fit", "reference");
         var shrink = new Option<bool>("--fast-decode") { Description = "Let the JPEG decoder downscale full-size images while decoding (several times faster, not bit-identical to the reference)." };
+        var radiology = new Option<bool>("--radiology") { Description = "Also prepare the radiology pre-training set (`pretrain --encoder cxr --labels radiology`): every chest X-ray of the cohort's subjects with its study's 14 CheXpert labels (needs mimic-cxr-2.0.0-chexpert.csv[.gz] in the MIMIC-CXR-JPG folder)." };
+        var imageSize = new Option<int>("--image-size")
+        {
+            Description = "Side of the cached square images in pixels (resize of the shorter side, then centre crop); the networks see a 7/8 crop of it: 224 px for the paper's 256. Smaller sizes train several times faster.",
+            DefaultValueFactory = _ => 256,
+        };
+        imageSize.Validators.Add(r =>
+        {
+            int v = r.GetValueOrDefault<int>();
+            if (v is < 32 or > 1024) r.AddError($"--image-size must be between 32 and 1024 pixels, got {v}.");
+        });
         var outDir = CommonOptions.OutDir("Folder for the prepared store.");
         var force = CommonOptions.Force();
         var command = new Command("prepare", "Discretize time series to 76 hourly features, fit the normalizer and cache preprocessed images.")
         {
-            cohort, task, cxr, clahe, normalizer, shrink, outDir, force,
+            cohort, task, cxr, clahe, normalizer, shrink, imageSize, radiology, outDir, force,
         };
         command.SetAction((result, cancellationToken) =>
         {
@@ -31,16 +42,17 @@ public static class PrepareCommand
                 result.GetValue(task) == "ihm" ? ClinicalTask.InHospitalMortality : ClinicalTask.Phenotyping,
                 result.GetValue(outDir)!.FullName,
                 result.GetValue(cxr)?.FullName,
-                new ImagePreprocessing(Clahe: result.GetValue(clahe), ShrinkOnLoad: result.GetValue(shrink)),
+                new ImagePreprocessing(Clahe: result.GetValue(clahe), ShorterSide: result.GetValue(imageSize), SlotSize: result.GetValue(imageSize), ShrinkOnLoad: result.GetValue(shrink)),
                 result.GetValue(normalizer) == "reference" ? NormalizerSource.Reference : NormalizerSource.FitTraining,
-                result.GetValue(force));
+                result.GetValue(force),
+                result.GetValue(radiology));
             var progress = ConsoleProgress.ForStderr();
             var summary = PrepareStage.Run(options, CommonOptions.Compute(result), progress, cancellationToken);
             var output = result.InvocationConfiguration.Output;
             if (!summary.Skipped)
             {
                 foreach (var s in summary.Splits)
-                    output.WriteLine($"  {s.Split,-5} {s.Samples,7} samples, {s.WithImage,6} with an image, {s.Timesteps,10} hourly steps");
+                    output.WriteLine($"  {s.Split,-15} {s.Samples,7} samples, {s.WithImage,6} with an image, {s.Timesteps,10} hourly steps");
                 if (summary.Images is { } images)
                     output.WriteLine($"  images: {images.Present} cached, {images.Missing} missing, {images.Corrupt} unreadable ({images.FileBytes / 1e6:0.0} MB)");
             }

@@ -34,11 +34,22 @@ public sealed class CachedImageSource : IImageSource, IDisposable
         Size = size;
     }
 
-    /// <summary>Opens the image cache of a prepared store, or returns null when it has none (series-only store).</summary>
-    public static IImageSource? OpenForStore(string storeFolder, int size = 224)
+    /// <summary>
+    /// The crop the network sees from a cached slot of <paramref name="slotSize"/> pixels: 7/8 of it, as
+    /// the reference's 224-pixel crop of a 256-pixel resize (so a store prepared at 128 pixels trains at 112).
+    /// </summary>
+    public static int CropSize(int slotSize) => slotSize * 224 / 256;
+
+    /// <summary>
+    /// Opens the image cache of a prepared store at <paramref name="size"/> pixels (default: the
+    /// <see cref="CropSize"/> of its slots), or returns null when it has none (series-only store).
+    /// </summary>
+    public static IImageSource? OpenForStore(string storeFolder, int? size = null)
     {
         var path = Path.Combine(storeFolder, Preparation.PrepareStage.ImageCacheFile);
-        return File.Exists(path) ? new CachedImageSource(ImageCache.Open(path), size) : null;
+        if (!File.Exists(path)) return null;
+        var cache = ImageCache.Open(path);
+        return new CachedImageSource(cache, size ?? CropSize(Math.Min(cache.Width, cache.Height)));
     }
 
     /// <summary>The underlying cache.</summary>
