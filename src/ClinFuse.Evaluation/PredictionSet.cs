@@ -40,6 +40,17 @@ public sealed record PredictionSet
 
     /// <summary>Number of samples (rows).</summary>
     public int Count => SampleIds.Count;
+
+    /// <summary>The rows whose sample id is in <paramref name="sampleIds"/>, in this set's order.</summary>
+    public PredictionSet Restrict(IReadOnlySet<string> sampleIds)
+    {
+        var rows = new List<int>(Count);
+        for (int i = 0; i < Count; i++)
+            if (sampleIds.Contains(SampleIds[i])) rows.Add(i);
+        return new PredictionSet([.. rows.Select(i => SampleIds[i])], Labels,
+            [.. Truth.Select(column => rows.Select(i => column[i]).ToArray())],
+            [.. Probabilities.Select(column => rows.Select(i => column[i]).ToArray())], Metadata);
+    }
 }
 
 /// <summary>Descriptive facts stored in the header of a predictions file.</summary>

@@ -26,13 +26,16 @@ public sealed class DemoTests
         var phenotyping = File.ReadAllText(Path.Combine(report, "tables", "table2_phenotyping.md"));
         Assert.Contains("| card |", phenotyping);
         Assert.Contains("| contrastive-vit |", phenotyping);
-        Assert.Contains("Fusion beats both single modalities:", r.Out);
-        Assert.Contains("fusion_beats_both_single_modalities", File.ReadAllText(Path.Combine(root, "provenance.json")));
+        Assert.Contains("Verdict on the test split", r.Out);
+        Assert.Contains("fusion beats time series only on the stays with an image", r.Out);
+        Assert.Contains("fusion_minus_series_paired", File.ReadAllText(Path.Combine(root, "provenance.json")));
+        // The image encoders were pre-trained on radiology labels first.
+        Assert.True(File.Exists(Path.Combine(root, "runs", "pretrain-cxr-radiology-clahe", "best.safetensors")));
         Assert.True(File.Exists(Path.Combine(root, "runs", "attention-uncertainty-clahe", "robustness", "clean-train-noisy-test", "30", "metrics.json")));
 
         // A rerun finds every step complete and redoes nothing.
         var again = await CliRunner.RunAsync("demo", "--quick", "--out", root, "--threads", "2");
         Assert.Equal(0, again.ExitCode);
-        Assert.Equal(19, again.Out.Split('\n').Count(l => l.Contains("already done, skipped.")));
+        Assert.Equal(22, again.Out.Split('\n').Count(l => l.Contains("already done, skipped.")));
     }
 }

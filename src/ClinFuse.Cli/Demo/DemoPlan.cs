@@ -23,8 +23,10 @@ public sealed record DemoStep(string Title, string[] Arguments, string DoneMarke
 /// <param name="PretrainLearningRate">Learning rate of the encoder pre-training. The paper's rates suit 40k stays and up to 100 epochs; a demo of a few hundred stays and a few epochs needs larger steps.</param>
 /// <param name="FinetuneLearningRate">Learning rate of the fusion fine-tuning.</param>
 /// <param name="Baselines">Also train the paper's baselines (Contrastive + ViT and CARD, CPU sizes; each pre-trains for <paramref name="PretrainEpochs"/> and trains for <paramref name="FinetuneEpochs"/>).</param>
+/// <param name="ImageSize">Side of the cached images (<c>prepare --image-size</c>); the networks see 7/8 of it (the paper: 256 → 224).</param>
+/// <param name="RadiologyEpochs">Epochs of the CXR encoder's radiology pre-training on the 14 CheXpert labels of every training subject's X-ray, before its task pre-training; 0 = none (the task pre-training starts from random weights).</param>
 public sealed record DemoSize(int Patients, int PretrainEpochs, int FinetuneEpochs, int[] NoiseLevels, bool Ablation, int BatchSize = 16,
-    double PretrainLearningRate = 1e-3, double FinetuneLearningRate = 3e-4, bool Baselines = false)
+    double PretrainLearningRate = 1e-3, double FinetuneLearningRate = 3e-4, bool Baselines = false, int ImageSize = 128, int RadiologyEpochs = 4)
 {
     /// <summary>The default demo: big enough that fusion can beat each modality, within minutes on 2 cores.</summary>
     public static DemoSize Standard { get; } = new(400, 4, 4, [20, 40, 60], Ablation: false);
@@ -48,6 +50,9 @@ public static class DemoPlan
     /// <summary>The model runs the report reads, in table order.</summary>
     public sealed record ModelRun(string Folder, string Title);
 
+    /// <summary>Titles of the single-modality runs the verdict compares the fusion model with.</summary>
+    public const string SeriesOnlyTitle = "Time series only", ImageOnlyTitle = "Image only + CLAHE";
+
     /// <summary>The task's name on the command line (<c>prepare --task</c>) and in file names.</summary>
     public static string TaskName(ClinicalTask task) => task == ClinicalTask.InHospitalMortality ? "ihm" : "phenotyping";
 
@@ -60,6 +65,7 @@ public static class DemoPlan
         string P(params string[] parts) => Path.Combine([root, .. parts]);
         string S(int v) => v.ToString(CultureInfo.InvariantCulture);
         string L(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+        string[] radiology = size.RadiologyEpochs > 0 ? ["--radiology"] : [];
         var steps = new List<DemoStep>
         {
             new("Generate a synthetic MIMIC-IV + MIMIC-CXR-JPG cohort",
@@ -69,25 +75,35 @@ public static class DemoPlan
                 ["extract", "--mimic-iv", P("synth", "mimic-iv"), "--mimic-cxr", P("synth", "mimic-cxr-jpg"), "--out", P("cohort"), "--seed", S(seed), "--force"],
                 P("cohort", "manifest.json")),
             new($"Prepare {TaskName(task)} with CLAHE",
-                ["prepare", "--cohort", P("cohort"), "--task", TaskName(task), "--out", P("prepared", "clahe"), "--force"],
+                ["prepare", "--cohort", P("cohort"), "--task", TaskName(task), "--image-size", S(size.ImageSize), .. radiology, "--out", P("prepared", "clahe"), "--force"],
                 P("prepared", "clahe", "manifest.json")),
             new($"Prepare {TaskName(task)} without CLAHE",
-                ["prepare", "--cohort", P("cohort"), "--task", TaskName(task), "--clahe", "false", "--out", P("prepared", "plain"), "--force"],
+                ["prepare", "--cohort", P("cohort"), "--task", TaskName(task), "--clahe", "false", "--image-size", S(size.ImageSize), .. radiology, "--out", P("prepared", "plain"), "--force"],
                 P("prepared", "plain", "manifest.json")),
-            Pretrain("ehr", "plain", "ehr"),
-            Pretrain("cxr", "plain", "cxr"),
-            Pretrain("cxr", "clahe", "cxr-clahe"),
         };
+        steps.Add(Pretrain("ehr", "plain", "ehr"));
+        foreach (var store in new[] { "plain", "clahe" })
+        {
+            string suffix = store == "clahe" ? "-clahe" : "";
+            if (size.RadiologyEpochs > 0)
+                steps.Add(new($"Pre-train the CXR (ResNet-34) encoder on radiology labels{(store == "clahe" ? " (CLAHE images)" : "")}",
+                    ["pretrain", "--data", P("prepared", store), "--encoder", "cxr", "--labels", "radiology", "--epochs", S(size.RadiologyEpochs), "--lr", L(size.PretrainLearningRate),
+                     "--batch-size", S(size.BatchSize), "--seed", S(seed), "--out", P("runs", "pretrain-cxr-radiology" + suffix), "--force"],
+                    P("runs", "pretrain-cxr-radiology" + suffix, "best.safetensors")));
+            steps.Add(Pretrain("cxr", store, "cxr" + suffix, size.RadiologyEpochs > 0 ? P("runs", "pretrain-cxr-radiology" + suffix) : null));
+        }
 
-        DemoStep Pretrain(string encoder, string store, string name) => new(
-            $"Pre-train the {(encoder == "ehr" ? "EHR (LSTM)" : "CXR (ResNet-34)")} encoder{(store == "clahe" ? " on CLAHE images" : "")}",
-            ["pretrain", "--data", P("prepared", store), "--encoder", encoder, "--epochs", S(size.PretrainEpochs), "--lr", L(size.PretrainLearningRate), "--batch-size", S(size.BatchSize), "--seed", S(seed), "--out", P("runs", "pretrain-" + name), "--force"],
+        DemoStep Pretrain(string encoder, string store, string name, string? from = null) => new(
+            $"Pre-train the {(encoder == "ehr" ? "EHR (LSTM)" : "CXR (ResNet-34)")} encoder on the task labels{(store == "clahe" ? " (CLAHE images)" : "")}{(from is null ? "" : ", from the radiology encoder")}",
+            ["pretrain", "--data", P("prepared", store), "--encoder", encoder, .. from is null ? Array.Empty<string>() : ["--cxr-encoder", from],
+             "--epochs", S(size.PretrainEpochs), "--lr", L(size.PretrainLearningRate), "--batch-size", S(size.BatchSize), "--seed", S(seed), "--out", P("runs", "pretrain-" + name), "--force"],
             P("runs", "pretrain-" + name, "best.safetensors"));
 
         var runs = new List<ModelRun>
         {
-            new(P("runs", "pretrain-ehr"), "Time series only"),
+            new(P("runs", "pretrain-ehr"), SeriesOnlyTitle),
             new(P("runs", "pretrain-cxr"), "Image only"),
+            new(P("runs", "pretrain-cxr-clahe"), ImageOnlyTitle),
         };
         void Finetune(string name, string title, string model, string loss, string store)
         {

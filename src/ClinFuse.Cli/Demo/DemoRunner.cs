@@ -17,9 +17,6 @@ namespace ClinFuse.Cli.Demo;
 /// </summary>
 public sealed class DemoRunner(TextWriter output, TextWriter error)
 {
-    /// <summary>How far below the oracle's macro AUROC the fusion model may land and still count as close.</summary>
-    public const double OracleTolerance = 0.10;
-
     /// <summary>Runs the plan; returns the process exit code.</summary>
     public async Task<int> RunAsync(string root, DemoSize size, ClinicalTask task, int seed, int? threads, string? device, CancellationToken cancellationToken)
     {
@@ -41,7 +38,7 @@ public sealed class DemoRunner(TextWriter output, TextWriter error)
                 output.WriteLine($"[{i + 1}/{steps.Count}] {step.Title}: already done, skipped.");
                 continue;
             }
-            if (step.Arguments[0] == "report") WriteReportInputs(root, task, runs);
+            if (step.Arguments[0] == "report") WriteReportInputs(root, task, runs, seed);
             output.WriteLine($"[{i + 1}/{steps.Count}] {step.Title}");
             var clock = Stopwatch.StartNew();
             var arguments = step.Arguments.ToList();
@@ -58,16 +55,16 @@ public sealed class DemoRunner(TextWriter output, TextWriter error)
             output.WriteLine($"      done in {clock.Elapsed.TotalSeconds:0.0} s");
         }
         output.WriteLine();
-        foreach (var line in Verdict(root, task, runs).Lines) output.WriteLine(line);
+        foreach (var line in Verdict(root, task, runs, seed).Lines()) output.WriteLine(line);
         output.WriteLine($"Demo finished in {total.Elapsed.TotalMinutes:0.0} min. Report: {Path.Combine(root, "report", "report.html")}");
         return ExitCodes.Ok;
     }
 
     /// <summary>The oracle predictions and the provenance file (with the verdict) the report step reads.</summary>
-    static void WriteReportInputs(string root, ClinicalTask task, IReadOnlyList<DemoPlan.ModelRun> runs)
+    static void WriteReportInputs(string root, ClinicalTask task, IReadOnlyList<DemoPlan.ModelRun> runs, int seed)
     {
         SyntheticOracle.Write(Path.Combine(root, "synth", "truth"), Path.Combine(root, "cohort"), task, DemoPlan.OraclePath(root, task));
-        var verdict = Verdict(root, task, runs);
+        var verdict = Verdict(root, task, runs, seed);
         var provenance = new JsonObject
         {
             ["cohort"] = "synthetic (clinfuse synth), MIMIC-IV v2.2 and MIMIC-CXR-JPG 2.0.0 layouts",
@@ -86,43 +83,7 @@ public sealed class DemoRunner(TextWriter output, TextWriter error)
         return flow;
     }
 
-    sealed record VerdictResult(JsonObject Json, IReadOnlyList<string> Lines);
-
-    /// <summary>Compares the fusion model's test macro AUROC with both single-modality models and the oracle.</summary>
-    static VerdictResult Verdict(string root, ClinicalTask task, IReadOnlyList<DemoPlan.ModelRun> runs)
-    {
-        double? Auroc(string folder)
-        {
-            var path = Path.Combine(folder, "metrics.json");
-            return File.Exists(path) ? MetricsJson.Read(path).Summary.Auroc.Macro.Value : null;
-        }
-        var oraclePath = DemoPlan.OraclePath(root, task);
-        double? oracle = File.Exists(oraclePath) ? Evaluator.Evaluate(PredictionsFile.Read(oraclePath), 0, 0).Summary.Auroc.Macro.Value : null;
-        double? series = Auroc(runs.First(r => r.Title == "Time series only").Folder);
-        double? image = Auroc(runs.First(r => r.Title == "Image only").Folder);
-        var fusionRun = runs[^1];
-        double? fusion = Auroc(fusionRun.Folder);
-
-        string F(double? v) => v is null ? "n/a" : v.Value.ToString("0.000", CultureInfo.InvariantCulture);
-        bool beatsBoth = fusion > series && fusion > image;
-        bool nearOracle = fusion is not null && oracle is not null && oracle - fusion <= OracleTolerance;
-        var lines = new List<string>
-        {
-            $"Test macro AUROC: {fusionRun.Title} {F(fusion)}, time series only {F(series)}, image only {F(image)} (on the test stays with an image), oracle {F(oracle)}.",
-            $"Fusion beats both single modalities: {(beatsBoth ? "yes" : "NO")}.",
-            $"Fusion within {OracleTolerance:0.00} of the oracle AUROC: {(nearOracle ? "yes" : "NO")} (gap {F(oracle - fusion)}).",
-        };
-        var json = new JsonObject
-        {
-            ["fusion_model"] = fusionRun.Title,
-            ["fusion_auroc"] = fusion,
-            ["series_only_auroc"] = series,
-            ["image_only_auroc"] = image,
-            ["oracle_auroc"] = oracle,
-            ["fusion_beats_both_single_modalities"] = beatsBoth,
-            ["oracle_tolerance"] = OracleTolerance,
-            ["fusion_within_tolerance_of_oracle"] = nearOracle,
-        };
-        return new VerdictResult(json, lines);
-    }
+    static DemoVerdict Verdict(string root, ClinicalTask task, IReadOnlyList<DemoPlan.ModelRun> runs, int seed) =>
+        DemoVerdict.Compute(root, task, new DemoVerdict.Runs(
+            runs.First(r => r.Title == DemoPlan.SeriesOnlyTitle), runs.First(r => r.Title == DemoPlan.ImageOnlyTitle), runs[^1], runs), seed);
 }

@@ -7,6 +7,17 @@ using ClinFuse.Core.Tasks;
 
 namespace ClinFuse.Cli.Demo;
 
+/// <summary>What the oracle sees.</summary>
+public enum OracleView
+{
+    /// <summary>Every modality the stay has: series and image on paired stays, the series elsewhere (the ceiling of a fusion model).</summary>
+    Available,
+    /// <summary>The series alone (the ceiling of a time-series model).</summary>
+    Series,
+    /// <summary>The image alone (the ceiling of an image model; meaningful on paired stays).</summary>
+    Image,
+}
+
 /// <summary>
 /// The synthetic generator's true probabilities for the test samples of a task, as a predictions
 /// file: the ceiling any model can reach on that cohort, shown by the report next to every run.
@@ -15,8 +26,12 @@ namespace ClinFuse.Cli.Demo;
 /// </summary>
 public static class SyntheticOracle
 {
-    /// <summary>Writes the oracle predictions of <paramref name="task"/>'s test split to <paramref name="path"/>.</summary>
-    public static void Write(string truthFolder, string cohortFolder, ClinicalTask task, string path)
+    /// <summary>Writes the oracle predictions of <paramref name="task"/>'s test split to <paramref name="path"/> (<see cref="OracleView.Available"/>).</summary>
+    public static void Write(string truthFolder, string cohortFolder, ClinicalTask task, string path) =>
+        PredictionsFile.Write(path, Read(truthFolder, cohortFolder, task, OracleView.Available));
+
+    /// <summary>The oracle's probabilities for <paramref name="task"/>'s test split, scored against the cohort's labels.</summary>
+    public static PredictionSet Read(string truthFolder, string cohortFolder, ClinicalTask task, OracleView view)
     {
         var staysPath = Path.Combine(truthFolder, "stays.csv");
         if (!File.Exists(staysPath))
@@ -34,6 +49,7 @@ public static class SyntheticOracle
         string Prefix(int k) => task == ClinicalTask.InHospitalMortality ? "ihm" : $"ph{k:00}";
         var fusedColumns = Enumerable.Range(0, labels.Count).Select(k => Column($"{Prefix(k)}_p_fused")).ToArray();
         var seriesColumns = Enumerable.Range(0, labels.Count).Select(k => Column($"{Prefix(k)}_p_series")).ToArray();
+        var imageColumns = Enumerable.Range(0, labels.Count).Select(k => Column($"{Prefix(k)}_p_image")).ToArray();
         int pairedColumn = Column(task == ClinicalTask.InHospitalMortality ? "ihm_paired" : "pheno_paired");
         var byStay = new Dictionary<long, string[]>();
         foreach (var line in lines.Skip(1))
@@ -53,12 +69,18 @@ public static class SyntheticOracle
             {
                 // The cohort's labels are the ground truth the models are scored against.
                 truth[k][i] = (byte)samples[i].Labels[k];
-                var column = IsTrue(cells[pairedColumn]) ? fusedColumns[k] : seriesColumns[k];
+                var column = view switch
+                {
+                    OracleView.Series => seriesColumns[k],
+                    OracleView.Image => imageColumns[k],
+                    _ => IsTrue(cells[pairedColumn]) ? fusedColumns[k] : seriesColumns[k],
+                };
                 probabilities[k][i] = double.Parse(cells[column], CultureInfo.InvariantCulture);
             }
         }
-        var metadata = new PredictionMetadata(TaskNames.Folder(task), "Oracle (synthetic truth)", "test");
-        PredictionsFile.Write(path, new PredictionSet([.. samples.Select(s => s.StayId.ToString(CultureInfo.InvariantCulture))], labels, truth, probabilities, metadata));
+        var model = view switch { OracleView.Series => "Oracle, series only", OracleView.Image => "Oracle, image only", _ => "Oracle (synthetic truth)" };
+        var metadata = new PredictionMetadata(TaskNames.Folder(task), model, "test");
+        return new PredictionSet([.. samples.Select(s => s.StayId.ToString(CultureInfo.InvariantCulture))], labels, truth, probabilities, metadata);
     }
 
     static bool IsTrue(string cell) => cell is "1" or "true" or "True";

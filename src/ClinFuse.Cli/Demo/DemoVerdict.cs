@@ -1,0 +1,183 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ClinFuse.Core.Tasks;
+using ClinFuse.Evaluation;
+using ClinFuse.Training.Evaluation;
+
+namespace ClinFuse.Cli.Demo;
+
+/// <summary>One tested statement of the demo's verdict.</summary>
+/// <param name="Statement">What is claimed.</param>
+/// <param name="Passed">Whether the numbers support it; null when an input is missing.</param>
+/// <param name="Evidence">The numbers.</param>
+public sealed record VerdictCheck(string Statement, bool? Passed, string Evidence);
+
+/// <summary>
+/// The demo's claim as statistics on the test split, not as a comparison of point estimates.
+/// Paired bootstrap differences of macro AUROC (the same resampled stays for both models) give
+/// fusion − time series only on every test stay and on the stays with an image, and fusion − image
+/// only on the stays with an image, each with its 95 % interval and <c>fraction_not_better</c> (the
+/// share of resamples in which fusion is not better: a one-sided bootstrap p-value). Next to each,
+/// the synthetic oracle's own ceiling for the same difference on the same stays says how much a
+/// model could gain there at all. The checks are the demo's targets: every model's AUROC interval
+/// above chance, each single-modality model within <see cref="OracleMargin"/> of its oracle, and
+/// fusion better than time series only on the stays with an image at
+/// <c>fraction_not_better</c> ≤ <see cref="Alpha"/>.
+/// </summary>
+public sealed class DemoVerdict
+{
+    /// <summary>How far below its oracle a single-modality model may land.</summary>
+    public const double OracleMargin = 0.05;
+    /// <summary>The largest <c>fraction_not_better</c> at which fusion counts as better.</summary>
+    public const double Alpha = 0.05;
+    /// <summary>Bootstrap resamples of each comparison.</summary>
+    public const int Resamples = 1000;
+
+    /// <summary>The checks, in order.</summary>
+    public required IReadOnlyList<VerdictCheck> Checks { get; init; }
+    /// <summary>Differences with their oracle ceilings, one line each.</summary>
+    public required IReadOnlyList<string> Comparisons { get; init; }
+    /// <summary>Everything, for provenance.json.</summary>
+    public required JsonObject Json { get; init; }
+
+    /// <summary>Whether every check passed.</summary>
+    public bool Passed => Checks.All(c => c.Passed == true);
+
+    /// <summary>The lines the demo prints.</summary>
+    public IEnumerable<string> Lines()
+    {
+        yield return "Verdict on the test split (macro AUROC; paired bootstrap, " + Resamples.ToString(CultureInfo.InvariantCulture) + " resamples):";
+        foreach (var line in Comparisons) yield return "  " + line;
+        foreach (var check in Checks) yield return $"  [{(check.Passed is null ? "n/a" : check.Passed.Value ? "yes" : "NO")}] {check.Statement}: {check.Evidence}";
+        yield return $"The demo {(Passed ? "shows" : "does NOT show")} the paper's claim on this cohort.";
+    }
+
+    /// <summary>The series-only, image-only and fusion runs of a demo.</summary>
+    /// <param name="Series">Time series only.</param>
+    /// <param name="Image">Image only (predicts the test stays with an image).</param>
+    /// <param name="Fusion">The fusion model under test.</param>
+    /// <param name="All">Every model run, for the above-chance check.</param>
+    public sealed record Runs(DemoPlan.ModelRun Series, DemoPlan.ModelRun Image, DemoPlan.ModelRun Fusion, IReadOnlyList<DemoPlan.ModelRun> All);
+
+    /// <summary>The test predictions the verdict compares.</summary>
+    /// <param name="Fusion">The fusion model, every test stay.</param>
+    /// <param name="Series">Time series only, every test stay.</param>
+    /// <param name="Image">Image only, the test stays with an image.</param>
+    /// <param name="Oracle">The oracle on the modalities each stay has.</param>
+    /// <param name="OracleSeries">The oracle on the series alone.</param>
+    /// <param name="OracleImage">The oracle on the image alone.</param>
+    public sealed record Predictions(PredictionSet Fusion, PredictionSet Series, PredictionSet Image, PredictionSet Oracle, PredictionSet OracleSeries, PredictionSet OracleImage);
+
+    /// <summary>Computes the verdict from the runs' test predictions and metrics and the synthetic truth.</summary>
+    public static DemoVerdict Compute(string root, ClinicalTask task, Runs runs, int seed)
+    {
+        var metrics = new Dictionary<string, MetricsResult?>();
+        foreach (var run in runs.All)
+        {
+            var path = Path.Combine(run.Folder, "metrics.json");
+            metrics[run.Title] = File.Exists(path) ? MetricsJson.Read(path) : null;
+        }
+        var fusion = Read(runs.Fusion);
+        var series = Read(runs.Series);
+        var image = Read(runs.Image);
+        var truth = Path.Combine(root, "synth", "truth");
+        var cohort = Path.Combine(root, "cohort");
+        var predictions = fusion is null || series is null || image is null || !File.Exists(Path.Combine(truth, "stays.csv")) ? null
+            : new Predictions(fusion, series, image,
+                SyntheticOracle.Read(truth, cohort, task, OracleView.Available),
+                SyntheticOracle.Read(truth, cohort, task, OracleView.Series),
+                SyntheticOracle.Read(truth, cohort, task, OracleView.Image));
+        return Compute(metrics, predictions, runs.Fusion.Title, seed);
+    }
+
+    /// <summary>
+    /// The verdict from each model's test metrics (null: not evaluated) and the test predictions (null:
+    /// missing), with bootstrap resamples drawn from <paramref name="seed"/>.
+    /// </summary>
+    public static DemoVerdict Compute(IReadOnlyDictionary<string, MetricsResult?> metrics, Predictions? predictions, string fusionTitle, int seed)
+    {
+        var checks = new List<VerdictCheck>();
+        var comparisons = new List<string>();
+        var json = new JsonObject { ["resamples"] = Resamples, ["alpha"] = Alpha, ["oracle_margin"] = OracleMargin };
+
+        var belowChance = new List<string>();
+        var missing = new List<string>();
+        foreach (var (title, result) in metrics)
+        {
+            if (result is null) { missing.Add(title); continue; }
+            var auroc = result.Summary.Auroc.Macro;
+            if (!(auroc.CiLower > 0.5)) belowChance.Add($"{title} {F(auroc.Value)} [{F(auroc.CiLower)}, {F(auroc.CiUpper)}]");
+        }
+        checks.Add(new("every model's AUROC 95 % CI lies above 0.5",
+            missing.Count > 0 ? null : belowChance.Count == 0,
+            missing.Count > 0 ? "not evaluated: " + string.Join(", ", missing) : belowChance.Count == 0 ? $"all {metrics.Count} models" : "not: " + string.Join("; ", belowChance)));
+
+        if (predictions is null)
+        {
+            checks.Add(new("the single-modality models reach their oracles, and fusion beats time series only", null, "test predictions or the synthetic truth are missing"));
+            json["passed"] = false;
+            return new DemoVerdict { Checks = checks, Comparisons = comparisons, Json = json };
+        }
+        var (fusion, series, image, oracle, oracleSeries, oracleImage) = predictions;
+        var paired = image.SampleIds.ToHashSet(StringComparer.Ordinal);
+
+        MetricDifference Difference(PredictionSet a, PredictionSet b) =>
+            PairedComparison.Compare(a, b, Resamples, seed).Summary.Single(d => d.Metric == "auroc_macro");
+        JsonObject Compare(string name, string title, PredictionSet a, PredictionSet b, PredictionSet oracleA, PredictionSet oracleB, int stays)
+        {
+            var model = Difference(a, b);
+            var ceiling = Difference(oracleA, oracleB);
+            comparisons.Add($"{title} on {stays} stays: {Signed(model.Difference.Value)} [{Signed(model.Difference.CiLower)}, {Signed(model.Difference.CiUpper)}], " +
+                            $"fraction_not_better {F(model.FractionNotBetter)}; oracle ceiling {Signed(ceiling.Difference.Value)} [{Signed(ceiling.Difference.CiLower)}, {Signed(ceiling.Difference.CiUpper)}]");
+            var entry = new JsonObject
+            {
+                ["stays"] = stays,
+                ["difference"] = model.Difference.Value, ["ci_lower"] = model.Difference.CiLower, ["ci_upper"] = model.Difference.CiUpper,
+                ["fraction_not_better"] = model.FractionNotBetter,
+                ["oracle_difference"] = ceiling.Difference.Value, ["oracle_ci_lower"] = ceiling.Difference.CiLower, ["oracle_ci_upper"] = ceiling.Difference.CiUpper,
+            };
+            json[name] = entry;
+            return entry;
+        }
+
+        Compare("fusion_minus_series_all", "fusion - time series only, all test stays", fusion, series, oracle, oracleSeries, fusion.Count);
+        var fusionPaired = fusion.Restrict(paired);
+        var oraclePaired = oracle.Restrict(paired);
+        var pairedSeries = Compare("fusion_minus_series_paired", "fusion - time series only, stays with an image", fusionPaired, series.Restrict(paired), oraclePaired, oracleSeries.Restrict(paired), paired.Count);
+        Compare("fusion_minus_image_paired", "fusion - image only, stays with an image", fusionPaired, image, oraclePaired, oracleImage.Restrict(paired), paired.Count);
+
+        double fusionAuroc = Auroc(fusion), oracleAuroc = Auroc(oracle);
+        comparisons.Insert(0, $"{fusionTitle} {F(fusionAuroc)} on all {fusion.Count} test stays; oracle {F(oracleAuroc)} (gap {F(oracleAuroc - fusionAuroc)})");
+        json["fusion_auroc"] = fusionAuroc;
+        json["oracle_auroc"] = oracleAuroc;
+        double seriesAuroc = Auroc(series), seriesCeiling = Auroc(oracleSeries);
+        double imageAuroc = Auroc(image), imageCeiling = Auroc(oracleImage.Restrict(paired));
+        checks.Add(new($"time series only within {OracleMargin:0.00} of the series-only oracle (all test stays)",
+            seriesCeiling - seriesAuroc <= OracleMargin, $"{F(seriesAuroc)} vs oracle {F(seriesCeiling)} (gap {F(seriesCeiling - seriesAuroc)})"));
+        checks.Add(new($"image only within {OracleMargin:0.00} of the image-only oracle (stays with an image)",
+            imageCeiling - imageAuroc <= OracleMargin, $"{F(imageAuroc)} vs oracle {F(imageCeiling)} (gap {F(imageCeiling - imageAuroc)})"));
+        double? notBetter = pairedSeries["fraction_not_better"]?.GetValue<double>();
+        checks.Add(new($"fusion beats time series only on the stays with an image (fraction_not_better <= {Alpha:0.00})",
+            notBetter is not null && notBetter <= Alpha, $"fraction_not_better {F(notBetter)}"));
+
+        json["series_only_auroc"] = seriesAuroc;
+        json["series_oracle_auroc"] = seriesCeiling;
+        json["image_only_auroc_paired"] = imageAuroc;
+        json["image_oracle_auroc_paired"] = imageCeiling;
+        json["checks"] = new JsonArray([.. checks.Select(c => new JsonObject { ["statement"] = c.Statement, ["passed"] = c.Passed, ["evidence"] = c.Evidence })]);
+        json["passed"] = checks.All(c => c.Passed == true);
+        return new DemoVerdict { Checks = checks, Comparisons = comparisons, Json = json };
+    }
+
+    static PredictionSet? Read(DemoPlan.ModelRun run)
+    {
+        var path = Path.Combine(run.Folder, RunEvaluation.PredictionsFileName("test"));
+        return File.Exists(path) ? PredictionsFile.Read(path) : null;
+    }
+
+    static double Auroc(PredictionSet set) => Evaluator.Evaluate(set, 0, 0).Summary.Auroc.Macro.Value ?? double.NaN;
+
+    static string F(double? v) => v is null || double.IsNaN(v.Value) ? "n/a" : v.Value.ToString("0.000", CultureInfo.InvariantCulture);
+
+    static string Signed(double? v) => v is null || double.IsNaN(v.Value) ? "n/a" : v.Value.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture);
+}
