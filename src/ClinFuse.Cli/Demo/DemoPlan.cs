@@ -24,18 +24,29 @@ public sealed record DemoStep(string Title, string[] Arguments, string DoneMarke
 /// <param name="FinetuneLearningRate">Learning rate of the fusion fine-tuning.</param>
 /// <param name="Baselines">Also train the paper's baselines (Contrastive + ViT and CARD, CPU sizes; each pre-trains for <paramref name="PretrainEpochs"/> and trains for <paramref name="FinetuneEpochs"/>).</param>
 /// <param name="ImageSize">Side of the cached images (<c>prepare --image-size</c>); the networks see 7/8 of it (the paper: 256 → 224).</param>
+/// <param name="NoisyTrain">Also run the train-noisy/test-noisy protocol (Table IV), which retrains the fusion models once per noise level.</param>
 /// <param name="RadiologyEpochs">Epochs of the CXR encoder's radiology pre-training on the 14 CheXpert labels of every training subject's X-ray, before its task pre-training; 0 = none (the task pre-training starts from random weights).</param>
 public sealed record DemoSize(int Patients, int PretrainEpochs, int FinetuneEpochs, int[] NoiseLevels, bool Ablation, int BatchSize = 16,
-    double PretrainLearningRate = 1e-3, double FinetuneLearningRate = 3e-4, bool Baselines = false, int ImageSize = 128, int RadiologyEpochs = 4)
+    double PretrainLearningRate = 1e-3, double FinetuneLearningRate = 3e-4, bool Baselines = false, int ImageSize = 128, int RadiologyEpochs = 4,
+    bool NoisyTrain = false)
 {
-    /// <summary>The default demo: big enough that fusion can beat each modality, within minutes on 2 cores.</summary>
-    public static DemoSize Standard { get; } = new(400, 4, 4, [20, 40, 60], Ablation: false);
+    /// <summary>
+    /// The default demo, sized for about 15 minutes on 2 cores: 800 patients, 128-px images, the CXR
+    /// encoders pre-trained on radiology labels of every training subject's X-ray before the task labels.
+    /// </summary>
+    public static DemoSize Standard { get; } = new(800, 6, 4, [20, 40, 60], Ablation: false);
 
     /// <summary>The standard demo plus the ablation rows (attention with and without CLAHE and the uncertainty loss) and the paper baselines.</summary>
-    public static DemoSize Full { get; } = Standard with { Patients = 800, PretrainEpochs = 6, FinetuneEpochs = 6, NoiseLevels = [10, 20, 30, 40, 50, 60], Ablation = true, Baselines = true };
+    public static DemoSize Full { get; } = Standard with { Patients = 1500, PretrainEpochs = 8, FinetuneEpochs = 6, NoiseLevels = [10, 20, 30, 40, 50, 60], Ablation = true, Baselines = true };
+
+    /// <summary>
+    /// A replication-size run (hours on 2 cores): thousands of patients, the paper's 224-px crops,
+    /// more epochs, every table including the noisy-train protocol's levels and both baselines.
+    /// </summary>
+    public static DemoSize Large { get; } = Full with { Patients = 8000, PretrainEpochs = 15, FinetuneEpochs = 10, RadiologyEpochs = 10, ImageSize = 256, NoisyTrain = true };
 
     /// <summary>A smoke run of every stage and model (CI): tiny cohort, one epoch.</summary>
-    public static DemoSize Quick { get; } = new(120, 1, 1, [30], Ablation: false, BatchSize: 4, Baselines: true);
+    public static DemoSize Quick { get; } = new(120, 1, 1, [30], Ablation: false, BatchSize: 4, Baselines: true, RadiologyEpochs: 1);
 }
 
 /// <summary>
@@ -150,6 +161,15 @@ public static class DemoPlan
         foreach (var run in noisy) sweep.AddRange(["--run", run.Folder]);
         steps.Add(new("Robustness: trained clean, tested with Gaussian noise", [.. sweep],
             Path.Combine(noisy[^1].Folder, "robustness", "clean-train-noisy-test", S(size.NoiseLevels[^1]), "metrics.json")));
+
+        if (size.NoisyTrain)
+        {
+            var trained = new List<string> { "robustness", "--protocol", "noisy-train", "--seed", S(seed), "--levels" };
+            trained.AddRange(size.NoiseLevels.Select(S));
+            foreach (var run in noisy) trained.AddRange(["--run", run.Folder]);
+            steps.Add(new("Robustness: trained and tested with Gaussian noise (one retraining per level)", [.. trained],
+                Path.Combine(noisy[^1].Folder, "robustness", "noisy-train-test", S(size.NoiseLevels[^1]), "metrics.json")));
+        }
 
         var report = new List<string> { "report", "--out", P("report"), "--truth", OraclePath(root, task), "--provenance", P("provenance.json"), "--force" };
         foreach (var run in runs) report.AddRange(["--run", run.Folder]);
