@@ -1,4 +1,6 @@
+using ClinFuse.Core;
 using ClinFuse.Models.Networks;
+using ClinFuse.Models.Training;
 using static TorchSharp.torch;
 
 namespace ClinFuse.Models.Peers;
@@ -13,4 +15,22 @@ public sealed record AuxiliaryHead(string Name, Tensor Probabilities, Tensor? Ro
 /// <param name="Main">The model's prediction (what evaluation scores).</param>
 /// <param name="Auxiliary">Unimodal heads trained with plain BCE next to the main prediction.</param>
 /// <param name="TrainMain">Whether the training loss includes the main prediction (late fusion's average has no weights to train).</param>
-public sealed record PeerOutput(FusionOutput Main, IReadOnlyList<AuxiliaryHead> Auxiliary, bool TrainMain = true);
+public sealed record PeerOutput(FusionOutput Main, IReadOnlyList<AuxiliaryHead> Auxiliary, bool TrainMain = true)
+{
+    /// <summary>
+    /// The training objective: <paramref name="criterion"/> on the main prediction (when it is trained)
+    /// plus plain BCE of each auxiliary head on its rows' labels.
+    /// </summary>
+    public Tensor Objective(FusionLoss criterion, Tensor labels)
+    {
+        Tensor? total = TrainMain ? criterion.Compute(Main.Probabilities, labels).Total : null;
+        foreach (var head in Auxiliary)
+        {
+            if (head.Probabilities.shape[0] == 0) continue;
+            var target = head.Rows is null ? labels : labels.index_select(0, head.Rows);
+            var bce = nn.functional.binary_cross_entropy(head.Probabilities, target);
+            total = total is null ? bce : total + bce;
+        }
+        return total ?? throw new ClinFuseException("The model produced no trainable output for this batch.", "Train late fusion on batches with images or in the zero-image mode.");
+    }
+}

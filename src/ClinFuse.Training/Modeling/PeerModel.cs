@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ClinFuse.Core;
 using ClinFuse.Models.Networks;
 using ClinFuse.Models.Peers;
 using ClinFuse.Models.Training;
@@ -42,21 +41,7 @@ public sealed class PeerModel(PeerNetwork network, FusionLoss loss, IReadOnlyLis
     public override optim.Optimizer CreateOptimizer(AdamSettings settings) => OptimizerFactory.Adam(Peer, Loss, settings);
 
     /// <inheritdoc/>
-    public override Tensor TrainingLoss(FusionBatch batch, Generator generator) => Objective(Peer.call(batch), batch.Labels!);
-
-    /// <summary>The training objective of an output: the loss of the main prediction (when trained) plus BCE of each auxiliary head.</summary>
-    public Tensor Objective(PeerOutput output, Tensor labels)
-    {
-        Tensor? total = output.TrainMain ? Loss.Compute(output.Main.Probabilities, labels).Total : null;
-        foreach (var head in output.Auxiliary)
-        {
-            if (head.Probabilities.shape[0] == 0) continue;
-            var target = head.Rows is null ? labels : labels.index_select(0, head.Rows);
-            var bce = nn.functional.binary_cross_entropy(head.Probabilities, target);
-            total = total is null ? bce : total + bce;
-        }
-        return total ?? throw new ClinFuseException("The model produced no trainable output for this batch.", "Train late fusion on batches with images or in the zero-image mode.");
-    }
+    public override Tensor TrainingLoss(FusionBatch batch, Generator generator) => Peer.call(batch).Objective(Loss, batch.Labels!);
 
     /// <inheritdoc/>
     public override FusionOutput Predict(FusionBatch batch, Generator generator) => Peer.call(batch).Main;
@@ -112,7 +97,7 @@ public sealed class PeerModel(PeerNetwork network, FusionLoss loss, IReadOnlyLis
 
     /// <inheritdoc/>
     public override void Save(string path, int epoch, IReadOnlyDictionary<string, double> metrics) =>
-        PeerCheckpoint.Save(path, Peer, Loss, new PeerCheckpointInfo(Peer.Config, Loss.Kind, labels, normalizer, metrics, ProductInfo.Version, epoch));
+        PeerCheckpoint.Save(path, Peer, Loss, new PeerCheckpointInfo(Peer.Config, Loss.Kind, labels, normalizer, metrics, Core.ProductInfo.Version, epoch));
 
     /// <inheritdoc/>
     public override void LoadWeights(string path) => Models.Checkpoints.Checkpoint.LoadWeights(path, Peer, Loss);
