@@ -270,6 +270,7 @@ public static class Trainer
     static (double Loss, RankScores Scores) Validate(TrainingJob job, TrainableModel model, CancellationToken cancellationToken)
     {
         var data = job.Validation;
+        model.FitOnValidation(data, job.Config.BatchSize, job.Config.PrefetchDepth, cancellationToken);
         var (predictions, meanLoss) = Predictor.Run(model, data.Split, data.Selection, data.Images, job.LabelNames, job.Config.BatchSize, job.Config.PrefetchDepth,
             job.Seed, withLoss: true, cancellationToken);
         return (meanLoss, RankMetrics.Score(predictions.Probabilities, predictions.Truth, job.LabelNames.Count));

@@ -32,6 +32,10 @@ public sealed record TrainingOverrides
     public BaselineSize? BaselineSize { get; init; }
     /// <summary>Epochs of a baseline's pre-training phase.</summary>
     public int? PretrainEpochs { get; init; }
+    /// <summary>MMTM/DAFT: the ResNet stage after which the block runs (−1 = every stage).</summary>
+    public int? LayerAfter { get; init; }
+    /// <summary>Tokens: which head predicts.</summary>
+    public Models.Peers.TokenHead? TokenHead { get; init; }
 
     /// <summary><paramref name="config"/> with every set override applied.</summary>
     public TrainingConfig ApplyTo(TrainingConfig config) => config with
@@ -47,6 +51,11 @@ public sealed record TrainingOverrides
         {
             Size = BaselineSize ?? config.Baseline.Size,
             PretrainEpochs = PretrainEpochs ?? config.Baseline.PretrainEpochs,
+        },
+        Peer = config.Peer with
+        {
+            LayerAfter = LayerAfter ?? config.Peer.LayerAfter,
+            TokenHead = TokenHead ?? config.Peer.TokenHead,
         },
     };
 }
@@ -120,8 +129,9 @@ public static class TrainingRun
             if (chosen == FusionType.UniEhr) config = config with { TrainData = DatasetMode.PartialEhrOnly };
             else if (chosen == FusionType.UniCxr) config = config with { TrainData = DatasetMode.Paired };
             else if (config.TrainData is DatasetMode.PartialEhrOnly or DatasetMode.PairedEhrOnly) config = config with { TrainData = DatasetMode.Partial };
-            // The baselines train with their own objectives; the fine-tuning recipes' uncertainty loss is the paper's model's.
-            if (config.IsBaseline) config = config with { Loss = LossKind.Bce };
+            // The baselines train with their own objectives, MedFuse's peer models with BCE as its trainers do;
+            // the fine-tuning recipes' uncertainty loss is the paper's model's.
+            if (config.IsBaseline || config.IsPeer) config = config with { Loss = LossKind.Bce };
         }
         return Execute(request, store, request.Overrides.ApplyTo(config), progress, cancellationToken);
     }

@@ -65,6 +65,17 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task A_layer_after_outside_the_resnet_stages_is_a_usage_error_with_one_clear_message()
+    {
+        using var dir = Fixtures.TempFolder();
+        var r = await CliRunner.RunAsync("train", "--data", dir.Path, "--model", "mmtm", "--layer-after", "5", "--out", Path.Combine(dir.Path, "run"));
+        Assert.Equal(ExitCodes.Usage, r.ExitCode);
+        Assert.Contains("--layer-after must be -1 (every stage) or a stage from 0 to 4, got 5", r.Err);
+        Assert.DoesNotContain("   at ", r.Err);
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "run")));
+    }
+
+    [Fact]
     public async Task Unknown_option_is_a_usage_error_that_points_to_help()
     {
         var r = await CliRunner.RunAsync("info", "--no-such-option");

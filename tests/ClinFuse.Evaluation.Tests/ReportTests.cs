@@ -103,6 +103,23 @@ public sealed class ReportTests(GeneratedRuns generated) : IClassFixture<Generat
     }
 
     [Fact]
+    public void Table_three_shows_medfuses_other_baselines_as_measured_rows_not_in_the_paper()
+    {
+        var mmtm = GeneratedRuns.Run(_folder, "mmtm", "MMTM", "phenotyping", 13);
+        var late = GeneratedRuns.Run(_folder, "late", "Late fusion + CLAHE", "phenotyping", 14);
+        var content = ReportBuilder.Run(new ReportRequest([mmtm, late], _folder.Combine("report-peers")));
+        var table3 = content.Tables.Single(t => t.FileName == "table3_ablation");
+        var measured = MetricsJson.Read(Path.Combine(mmtm, "metrics.json")).Summary;
+        var row = Row(table3, "MMTM (not in the paper)");
+        Assert.Equal(MetricsText.Format(measured.Auroc.Macro), row[5]);
+        Assert.Equal(ReportFormat.Paper(double.NaN), row[6]);
+        Assert.Equal("mmtm", row[^1]);
+        Assert.Equal("late", Row(table3, "Late fusion (not in the paper)")[^1]);
+        foreach (var name in new[] { "DAFT (not in the paper)", "Missing-modality tokens (not in the paper)" })
+            Assert.Equal(ReportFormat.NotRun, Row(table3, name)[1]);
+    }
+
+    [Fact]
     public void NoiseTablesUseTheRobustnessFilesPerLevel()
     {
         var (runs, content) = (generated.Runs, generated.Content);

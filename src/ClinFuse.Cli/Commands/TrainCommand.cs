@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ClinFuse.Core;
 using ClinFuse.Models.Networks;
+using ClinFuse.Models.Peers;
 using ClinFuse.Training;
 using ClinFuse.Training.Recipes;
 
@@ -14,9 +15,18 @@ public static class TrainCommand
         var data = new Option<DirectoryInfo>("--data") { Description = "Prepared store written by `clinfuse prepare`.", Required = true };
         var model = new Option<string?>("--model")
         {
-            Description = "Model: attention (default), medfuse, early, ehr-only, cxr-only, or a paper baseline: contrastive-vit (ViT + LSTM, contrastive pre-training) or card (diffusion classifier).",
+            Description = "Model: attention (default), medfuse, early, ehr-only, cxr-only, a paper baseline: contrastive-vit (ViT + LSTM, contrastive pre-training) or card (diffusion classifier), " +
+                          "or one of MedFuse's other baselines: mmtm, daft, tokens (learnable missing-modality tokens), late (per-class weighted average of the unimodal predictions).",
         };
-        model.AcceptOnlyFromAmong("attention", "medfuse", "early", "ehr-only", "cxr-only", "contrastive-vit", "card");
+        model.AcceptOnlyFromAmong("attention", "medfuse", "early", "ehr-only", "cxr-only", "contrastive-vit", "card", "mmtm", "daft", "tokens", "late");
+        var layerAfter = new Option<int?>("--layer-after") { Description = "MMTM/DAFT: the ResNet stage after which the block runs: 0 (stem) to 4, or -1 for every stage. Default 4 (DAFT on phenotyping: 3)." };
+        layerAfter.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is int v && v is < -1 or > 4)
+                result.AddError($"--layer-after must be -1 (every stage) or a stage from 0 to 4, got {v}.");
+        });
+        var tokenHead = new Option<string?>("--token-head") { Description = "Tokens: joint (default; EHR feature + projected CXR or the learnable missing token) or lstm (the [EHR, SEP, CXR, CLS] token sequence through the fusion LSTM)." };
+        tokenHead.AcceptOnlyFromAmong("joint", "lstm");
         var baselineSize = new Option<string?>("--baseline-size") { Description = "Baseline network sizes: cpu (default: small ViT; CARD with 100 steps, 10 samples) or paper (ViT-B/16; CARD with 1000 steps, 100 samples)." };
         baselineSize.AcceptOnlyFromAmong("cpu", "paper");
         var pretrainEpochs = new Option<int?>("--pretrain-epochs") { Description = "Epochs of a baseline's first phase (contrastive pre-training; CARD's prior). Default 10." };
@@ -25,9 +35,9 @@ public static class TrainCommand
         var loss = new Option<string?>("--loss") { Description = "Loss: bce or uncertainty (per-label learned weights; the recipes' default)." };
         loss.AcceptOnlyFromAmong("bce", "uncertainty");
         var run = new RunOptions();
-        var command = new Command("train", "Fine-tune a fusion model (attention, MedFuse LSTM, early), a unimodal model, or train a paper baseline (Contrastive + ViT, CARD).")
+        var command = new Command("train", "Fine-tune a fusion model (attention, MedFuse LSTM, early), a unimodal model, or train a paper baseline (Contrastive + ViT, CARD) or a MedFuse peer (MMTM, DAFT, tokens, late fusion).")
         {
-            data, model, ehr, cxr, loss, baselineSize, pretrainEpochs,
+            data, model, ehr, cxr, loss, baselineSize, pretrainEpochs, layerAfter, tokenHead,
         };
         run.AddTo(command);
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
@@ -37,6 +47,8 @@ public static class TrainCommand
                 Loss = RunOptions.ParseLoss(r.GetValue(loss)),
                 BaselineSize = r.GetValue(baselineSize) switch { "paper" => BaselineSize.Paper, "cpu" => BaselineSize.Cpu, _ => null },
                 PretrainEpochs = r.GetValue(pretrainEpochs),
+                LayerAfter = r.GetValue(layerAfter),
+                TokenHead = r.GetValue(tokenHead) switch { "joint" => TokenHead.Joint, "lstm" => TokenHead.LstmWithTokens, _ => null },
             };
             var request = run.Request(r, r.GetValue(data)!.FullName, overrides) with
             {
@@ -52,6 +64,10 @@ public static class TrainCommand
                 "cxr-only" => FusionType.UniCxr,
                 "contrastive-vit" => FusionType.ContrastiveVit,
                 "card" => FusionType.Card,
+                "mmtm" => FusionType.Mmtm,
+                "daft" => FusionType.Daft,
+                "tokens" => FusionType.Tokens,
+                "late" => FusionType.Late,
                 _ => null,
             };
             await Task.Run(() => TrainingRun.Train(request, fusion, ConsoleProgress.ForStderr(), cancellationToken: ct), ct);

@@ -75,6 +75,11 @@ public static class PaperResults
         new("Attention + uncertainty loss", new(0.604, 0.311, 0.767, 0.427), AttentionUncertaintyNames),
         new("Attention + CLAHE", new(0.611, 0.327, 0.770, 0.431), AttentionClaheNames),
         new("Attention + uncertainty + CLAHE", new(0.614, 0.362, 0.759, 0.466), AttentionUncertaintyClaheNames),
+        // MedFuse's other baselines and late fusion, which the paper does not report: measured rows only (with or without CLAHE'd images).
+        new("MMTM (not in the paper)", PaperRow.NotReported, ["MMTM", "MMTM + CLAHE"]),
+        new("DAFT (not in the paper)", PaperRow.NotReported, ["DAFT", "DAFT + CLAHE"]),
+        new("Missing-modality tokens (not in the paper)", PaperRow.NotReported, ["Missing-modality tokens", "Missing-modality tokens + CLAHE"]),
+        new("Late fusion (not in the paper)", PaperRow.NotReported, ["Late fusion", "Late fusion + CLAHE"]),
     ];
 
     /// <summary>Table IV — phenotyping, trained and tested on noisy data (paper order: AUROC, AUPRC, macro-F1, binary-F1).</summary>

@@ -54,29 +54,45 @@ public static class Checkpoint
     {
         if (info.LabelNames.Count != info.Config.NumClasses)
             throw new ArgumentException($"{info.LabelNames.Count} label names for {info.Config.NumClasses} outputs.", nameof(info));
+        WriteWeights(weightsPath, network, loss, new Dictionary<string, string> { ["format"] = "clinfuse", ["version"] = info.ProductVersion });
+        WriteSidecar(weightsPath, info);
+    }
+
+    /// <summary>Writes a network's state dict (PyTorch order) and the loss's under <see cref="LossPrefix"/> to a safetensors file, atomically.</summary>
+    public static void WriteWeights(string weightsPath, nn.Module network, FusionLoss loss, IReadOnlyDictionary<string, string> metadata)
+    {
         var tensors = StateDictOrder.Entries(network).Concat(loss.state_dict().Select(p => KeyValuePair.Create(LossPrefix + p.Key, p.Value)));
-        SafeTensors.Write(weightsPath, tensors, new Dictionary<string, string> { ["format"] = "clinfuse", ["version"] = info.ProductVersion });
+        SafeTensors.Write(weightsPath, tensors, metadata);
+    }
+
+    /// <summary>Writes a sidecar record next to <paramref name="weightsPath"/> (enum names as strings), atomically.</summary>
+    public static void WriteSidecar<T>(string weightsPath, T info)
+    {
         string sidecar = SidecarPath(weightsPath), temp = sidecar + ".tmp-" + Environment.ProcessId;
         File.WriteAllText(temp, JsonSerializer.Serialize(info, Json));
         File.Move(temp, sidecar, overwrite: true);
     }
 
-    /// <summary>Rebuilds the network and loss described by the sidecar and loads the weights strictly.</summary>
-    public static LoadedCheckpoint Load(string weightsPath)
+    /// <summary>Reads the sidecar next to <paramref name="weightsPath"/>; a missing or malformed one is a <see cref="ClinFuseException"/>.</summary>
+    public static T ReadSidecar<T>(string weightsPath)
     {
         string sidecar = SidecarPath(weightsPath);
         if (!File.Exists(sidecar))
             throw new ClinFuseException($"Checkpoint sidecar not found: {sidecar}", "A checkpoint is a .safetensors file plus a .json file of the same name; copy both.");
-        CheckpointInfo info;
         try
         {
-            info = JsonSerializer.Deserialize<CheckpointInfo>(File.ReadAllText(sidecar), Json)
-                   ?? throw new JsonException("empty document");
+            return JsonSerializer.Deserialize<T>(File.ReadAllText(sidecar), Json) ?? throw new JsonException("empty document");
         }
         catch (JsonException e)
         {
             throw new ClinFuseException($"{sidecar} is not a valid checkpoint sidecar: {e.Message}", "Re-create the checkpoint or restore the original .json file.");
         }
+    }
+
+    /// <summary>Rebuilds the network and loss described by the sidecar and loads the weights strictly.</summary>
+    public static LoadedCheckpoint Load(string weightsPath)
+    {
+        var info = ReadSidecar<CheckpointInfo>(weightsPath);
         var network = new FusionNetwork(info.Config);
         var loss = new FusionLoss(info.Loss, info.Config.NumClasses);
         LoadWeights(weightsPath, network, loss);
@@ -85,7 +101,7 @@ public static class Checkpoint
     }
 
     /// <summary>Loads a weights file written by <see cref="Save"/> into an existing network and loss (strictly).</summary>
-    public static void LoadWeights(string weightsPath, FusionNetwork network, FusionLoss loss)
+    public static void LoadWeights(string weightsPath, nn.Module network, FusionLoss loss)
     {
         var (tensors, _) = SafeTensors.Read(weightsPath);
         var networkTensors = tensors.Where(t => !t.Key.StartsWith(LossPrefix, StringComparison.Ordinal));

@@ -42,6 +42,15 @@ public sealed class EhrLstmEncoder : Module
         register_module(nameof(dense_layer), dense_layer);
     }
 
+    /// <summary>Stacked single-layer LSTMs.</summary>
+    public int LayerCount => layers.Length;
+
+    /// <summary>The single-layer LSTM <c>layer{index}</c>.</summary>
+    public LSTM Layer(int index) => layers[index];
+
+    /// <summary>The dropout applied to the feature.</summary>
+    public Dropout FeatureDropout => dropout;
+
     /// <summary>The dropped-out feature [B, H] (what fusion receives).</summary>
     public Tensor Encode(Tensor ehr, Tensor lengths) => Run(ehr, lengths, keepLayer0Output: false).Feature;
 

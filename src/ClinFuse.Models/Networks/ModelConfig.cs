@@ -17,6 +17,14 @@ public enum FusionType
     ContrastiveVit,
     /// <summary>The paper's multimodal CARD baseline (<see cref="Baselines.CardNetwork"/>, not a <see cref="FusionNetwork"/> head).</summary>
     Card,
+    /// <summary>MedFuse's MMTM baseline (<see cref="Peers.MmtmNetwork"/>, not a <see cref="FusionNetwork"/> head).</summary>
+    Mmtm,
+    /// <summary>MedFuse's DAFT baseline (<see cref="Peers.DaftNetwork"/>, not a <see cref="FusionNetwork"/> head).</summary>
+    Daft,
+    /// <summary>MedFuse's learnable missing-modality tokens (<see cref="Peers.FusionTokensNetwork"/>, not a <see cref="FusionNetwork"/> head).</summary>
+    Tokens,
+    /// <summary>Late fusion of the unimodal predictions (<see cref="Peers.LateFusionNetwork"/>, not a <see cref="FusionNetwork"/> head).</summary>
+    Late,
 }
 
 /// <summary>How a sample without a chest X-ray is handled.</summary>
@@ -80,6 +88,7 @@ public sealed record ModelConfig(
             if (!ok) throw new Core.ClinFuseException($"Invalid model configuration: {what}.", "Fix the model settings (config file or options) and retry.");
         }
         Require(Fusion is not (FusionType.ContrastiveVit or FusionType.Card), $"{Fusion} is a baseline network of ClinFuse.Models.Baselines, not a FusionNetwork head");
+        Require(Fusion is not (FusionType.Mmtm or FusionType.Daft or FusionType.Tokens or FusionType.Late), $"{Fusion} is a peer network of ClinFuse.Models.Peers, not a FusionNetwork head");
         Require(NumClasses >= 1, $"NumClasses must be at least 1, got {NumClasses}");
         Require(VisionNumClasses >= 1, $"VisionNumClasses must be at least 1, got {VisionNumClasses}");
         Require(EhrInputDim >= 1 && EhrHidden >= 1 && FusionLstmHidden >= 1, "dimensions must be positive");

@@ -64,8 +64,24 @@ public sealed class ResNet34Backbone : Module<Tensor, Tensor>
             x = stage.call(x);
             trace?.Add(x);
         }
-        return x.mean([2, 3]);
+        return Pool(x);
     }
+
+    /// <summary>Stages after the stem (torchvision's <c>layer1</c> … <c>layer4</c>).</summary>
+    public const int StageCount = 4;
+
+    /// <summary>Channels of the map after stage <paramref name="stage"/>: 0 = the stem (64), 1–4 = <c>layer1</c>–<c>layer4</c> (64, 128, 256, 512).</summary>
+    public static int ChannelsAfter(int stage) => stage == 0 ? 64 : WidthPerStage[stage - 1];
+
+    /// <summary>conv1, bn1, ReLU and max-pooling: the map [N, 64, H/4, W/4] that enters <c>layer1</c>.</summary>
+    public Tensor Stem(Tensor images) =>
+        functional.max_pool2d(functional.relu(bn1.call(conv1.call(images))), kernel_size: 3, stride: 2, padding: 1);
+
+    /// <summary>Runs stage <paramref name="stage"/> (1–4 = <c>layer1</c>–<c>layer4</c>) on a feature map.</summary>
+    public Tensor Stage(int stage, Tensor map) => stages[stage - 1].call(map);
+
+    /// <summary>The global average pool of a feature map: [N, C, h, w] → [N, C].</summary>
+    public static Tensor Pool(Tensor map) => map.mean([2, 3]);
 
     /// <summary>torchvision's BasicBlock: two 3×3 convolutions with BatchNorm and an identity or 1×1 downsample shortcut.</summary>
     sealed class BasicBlock : Module<Tensor, Tensor>

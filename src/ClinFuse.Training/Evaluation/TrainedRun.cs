@@ -125,6 +125,11 @@ public static class ModelNames
             // The paper's baseline rows: their own image encoders and losses, no variants.
             FusionType.ContrastiveVit => "Contrastive + ViT",
             FusionType.Card => "CARD",
+            // MedFuse's other baselines and late fusion (Table III rows marked "not in the paper").
+            FusionType.Mmtm => "MMTM",
+            FusionType.Daft => "DAFT",
+            FusionType.Tokens => "Missing-modality tokens",
+            FusionType.Late => "Late fusion",
             _ => "Attention",
         };
         if (config.IsBaseline) return name;

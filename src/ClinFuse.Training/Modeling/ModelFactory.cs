@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using ClinFuse.Models.Baselines;
 using ClinFuse.Models.Checkpoints;
 using ClinFuse.Models.Networks;
+using ClinFuse.Models.Peers;
 using ClinFuse.Models.Training;
 using ClinFuse.Training.Recipes;
 
@@ -34,6 +35,8 @@ public static class ModelFactory
     {
         FusionType.ContrastiveVit => new ContrastiveVitModel(new ContrastiveVitNetwork(ContrastiveConfig(config, labels.Count, features, imageSize)), phase, labels),
         FusionType.Card => new CardModel(new CardNetwork(CardConfig(config, labels.Count, features)), phase, labels),
+        FusionType.Mmtm or FusionType.Daft or FusionType.Tokens or FusionType.Late =>
+            new PeerModel(PeerCheckpoint.Build(config.ToPeerConfig(labels.Count, features)), new FusionLoss(config.Loss, labels.Count), labels, normalizer),
         _ => new FusionModel(new FusionNetwork(config.ToModelConfig(labels.Count, features)), new FusionLoss(config.Loss, labels.Count), labels, normalizer),
     };
 
@@ -58,6 +61,11 @@ public static class ModelFactory
             {
                 var (network, info) = BaselineCheckpoint.LoadCard(checkpoint);
                 return new CardModel(network, TrainingPhase.Main, info.LabelNames);
+            }
+            case FusionType.Mmtm or FusionType.Daft or FusionType.Tokens or FusionType.Late:
+            {
+                var (network, loss, info) = PeerCheckpoint.Load(checkpoint);
+                return new PeerModel(network, loss, info.LabelNames, info.Normalizer);
             }
             default:
             {

@@ -55,6 +55,12 @@ public abstract class TrainableModel : IDisposable
     /// <summary>Runs after every optimiser step (e.g. CLIP's clamp of its temperature).</summary>
     public virtual void AfterStep() { }
 
+    /// <summary>
+    /// Runs before each validation pass: a model with settings chosen on validation data (late
+    /// fusion's per-class weights) fits them here; the default does nothing.
+    /// </summary>
+    public virtual void FitOnValidation(SplitData validation, int batchSize, int prefetchDepth, CancellationToken cancellationToken) { }
+
     /// <summary>Predictions of a batch (eval mode, no gradients are needed); sampling models draw from <paramref name="generator"/>.</summary>
     public abstract FusionOutput Predict(FusionBatch batch, Generator generator);
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using ClinFuse.Core;
 using ClinFuse.Models.Networks;
+using ClinFuse.Models.Peers;
 using ClinFuse.Models.Training;
 using ClinFuse.Training.Batching;
 using ClinFuse.Training.Data;
@@ -58,6 +59,20 @@ public sealed record BaselineSettings
     public int? Samples { get; init; }
     /// <summary>NT-Xent temperature of the contrastive intra-modality terms.</summary>
     public double IntraTemperature { get; init; } = 0.1;
+}
+
+/// <summary>Settings of the peer models (<see cref="FusionType.Mmtm"/>, <see cref="FusionType.Daft"/>, <see cref="FusionType.Tokens"/>, <see cref="FusionType.Late"/>); ignored by the other models.</summary>
+public sealed record PeerSettings
+{
+    /// <summary>
+    /// MMTM and DAFT: the ResNet stage after which the block runs (0 = stem, 1–4, −1 = every stage);
+    /// null = the reference scripts' choice: 4, except DAFT on a multi-label task (phenotyping), 3.
+    /// </summary>
+    public int? LayerAfter { get; init; }
+    /// <summary>MMTM bottleneck ratio.</summary>
+    public int MmtmRatio { get; init; } = 4;
+    /// <summary>Tokens: which head predicts.</summary>
+    public TokenHead TokenHead { get; init; } = TokenHead.Joint;
 }
 
 /// <summary>Network sizes (defaults are the paper's); the task decides the number of outputs.</summary>
@@ -135,6 +150,11 @@ public sealed record TrainingConfig
     public ArchitectureSettings Architecture { get; init; } = new();
     /// <summary>Settings of the Contrastive + ViT and CARD baselines.</summary>
     public BaselineSettings Baseline { get; init; } = new();
+    /// <summary>Settings of the peer models (MMTM, DAFT, tokens, late fusion).</summary>
+    public PeerSettings Peer { get; init; } = new();
+
+    /// <summary>Whether the model is one of the peer models of <see cref="ClinFuse.Models.Peers"/> (MMTM, DAFT, tokens, late fusion).</summary>
+    public bool IsPeer => Model is FusionType.Mmtm or FusionType.Daft or FusionType.Tokens or FusionType.Late;
 
     /// <summary>Whether the model is one of the paper baselines (two training phases, their own checkpoints).</summary>
     public bool IsBaseline => Model is FusionType.ContrastiveVit or FusionType.Card;
@@ -178,6 +198,32 @@ public sealed record TrainingConfig
         return config;
     }
 
+    /// <summary>
+    /// The peer network configuration for a task with <paramref name="labels"/> outputs and
+    /// <paramref name="features"/> inputs per hour; the MedFuse compat mode squeezes the EHR sequence
+    /// over time with its padding, as the reference does.
+    /// </summary>
+    public PeerConfig ToPeerConfig(int labels, int features)
+    {
+        var a = Architecture;
+        var kind = Model switch
+        {
+            FusionType.Mmtm => PeerKind.Mmtm,
+            FusionType.Daft => PeerKind.Daft,
+            FusionType.Tokens => PeerKind.Tokens,
+            FusionType.Late => PeerKind.Late,
+            _ => throw new InvalidOperationException($"{Model} is not a peer model."),
+        };
+        var config = new PeerConfig(kind, labels, MissingImage, features, a.EhrHidden, a.EhrLayers, a.EhrDropout,
+            LayerAfter: Peer.LayerAfter ?? (kind == PeerKind.Daft && labels > 1 ? 3 : 4),
+            MmtmRatio: Peer.MmtmRatio,
+            Squeeze: Compat == CompatMode.MedFuse ? TimeSqueeze.IncludingPadding : TimeSqueeze.ValidSteps,
+            TokenHead: Peer.TokenHead,
+            FusionLstmHidden: a.FusionLstmHidden);
+        config.Validate();
+        return config;
+    }
+
     /// <summary>Throws a <see cref="ClinFuseException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -200,6 +246,10 @@ public sealed record TrainingConfig
         Require(Baseline.DiffusionSteps is null or >= 2, $"CARD needs at least 2 diffusion steps, got {Baseline.DiffusionSteps}", "Baseline.DiffusionSteps");
         Require(Baseline.Samples is null or >= 1, $"CARD needs at least 1 sample per prediction, got {Baseline.Samples}", "Baseline.Samples");
         Require(Baseline.IntraTemperature > 0, $"the contrastive temperature must be positive, got {Baseline.IntraTemperature}", "Baseline.IntraTemperature");
+        Require(Model != FusionType.Late || Loss == LossKind.Bce, $"late fusion trains its two unimodal heads with BCE and averages them, so it takes no {Loss} loss", "Loss (--loss bce)");
+        Require(Peer.LayerAfter is null or (>= -1 and <= 4), $"the layer after which the MMTM/DAFT block runs must be −1 (every stage) or 0–4, got {Peer.LayerAfter}", "Peer.LayerAfter (--layer-after)");
+        Require(Peer.MmtmRatio >= 1, $"the MMTM ratio must be at least 1, got {Peer.MmtmRatio}", "Peer.MmtmRatio");
+        Require(Model is not (FusionType.Mmtm or FusionType.Daft) || Architecture.EhrLayers >= 2, $"{Model} exchanges between the first and second EHR LSTM and needs at least 2 EHR layers, got {Architecture.EhrLayers}", "Architecture.EhrLayers");
         Require(Model != FusionType.UniCxr || TrainData == DatasetMode.Paired, $"the CXR-only model needs the Paired dataset mode, not {TrainData}", "TrainData");
         Require(Model is FusionType.UniEhr or FusionType.UniCxr || TrainData is DatasetMode.Paired or DatasetMode.Partial,
             $"the {Model} fusion needs images, but {TrainData} gives none", "TrainData");

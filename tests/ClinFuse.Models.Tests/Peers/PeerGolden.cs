@@ -1,0 +1,66 @@
+using ClinFuse.Models.Checkpoints;
+using ClinFuse.Models.Networks;
+using ClinFuse.Models.Peers;
+using ClinFuse.Tests.Shared;
+using static TorchSharp.torch;
+
+namespace ClinFuse.Models.Tests.Peers;
+
+/// <summary>
+/// The peer-model goldens of tests/fixtures/peers (MedFuse's FusionMMTM, FusionDAFT and FusionTokens
+/// run by PyTorch 1.13 on formula weights): inputs, outputs, one training step.
+/// </summary>
+static class PeerGolden
+{
+    static readonly Lazy<Dictionary<string, Tensor>> Tensors = new(() =>
+        Task.Run(() => SafeTensors.Read(Fixtures.Path("peers", "peers.safetensors")).Tensors.ToDictionary(p => p.Key, p => p.Value.DetachFromDisposeScope())).GetAwaiter().GetResult());
+
+    /// <summary>Forward probabilities (eval mode): the elementwise tolerance of the model goldens' probabilities.</summary>
+    public const double ProbabilityAtol = 5e-6;
+
+    /// <summary>Losses (sums of BCE means).</summary>
+    public const double LossAtol = 5e-6;
+
+    public static Tensor Get(string name) => Tensors.Value[name];
+
+    /// <summary>Names and shapes of the reference state dict (keys_{model}.txt, in its order).</summary>
+    public static IReadOnlyList<(long K, string Name, string Shape)> Keys(string model) =>
+        File.ReadAllLines(Fixtures.Path("peers", $"keys_{model}.txt")).Skip(1).Select(line =>
+        {
+            var c = line.Split('\t');
+            return (long.Parse(c[0]), c[1], c[2]);
+        }).ToList();
+
+    /// <summary>A network of <paramref name="config"/> with the formula weights of the reference's entry numbers, in eval mode.</summary>
+    public static PeerNetwork Network(string model, PeerConfig config)
+    {
+        var network = PeerCheckpoint.Build(config);
+        var k = Keys(model).ToDictionary(e => e.Name, e => e.K);
+        GoldenWeights.Apply(network, name => k[name]);
+        network.eval();
+        return network;
+    }
+
+    /// <summary>The reference configuration: zero images, padding included in the time squeeze.</summary>
+    public static PeerConfig Reference(PeerKind kind, int layerAfter = 4, double ehrDropout = 0.3, TokenHead head = TokenHead.Joint) =>
+        new(kind, 25, MissingImageMode.ZeroImage, LayerAfter: layerAfter, EhrDropout: ehrDropout, Squeeze: TimeSqueeze.IncludingPadding, TokenHead: head);
+
+    /// <summary>The golden batch: 4 stays of lengths 12, 9, 4, 1 (padded to 12), the third without an image.</summary>
+    public static FusionBatch Batch()
+    {
+        var hasImage = Get("in.pairs").to(ScalarType.Bool);
+        return new FusionBatch(Get("in.ehr"), Get("in.lengths"), Get("in.img").index_select(0, hasImage.nonzero().squeeze(1)), hasImage, Get("in.y"));
+    }
+
+    public static double MaxDiff(Tensor actual, Tensor expected)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        return (actual.detach().to(ScalarType.Float64) - expected.to(ScalarType.Float64)).abs().max().item<double>();
+    }
+
+    public static void Match(string name, Tensor actual, double atol)
+    {
+        double diff = MaxDiff(actual, Get(name));
+        Assert.True(diff <= atol, $"{name}: max |diff| {diff:E3} > atol {atol:E1}");
+    }
+}
