@@ -3,6 +3,7 @@ using ClinFuse.Core.Stages;
 using ClinFuse.Models.Checkpoints;
 using ClinFuse.Models.Networks;
 using ClinFuse.Models.Training;
+using ClinFuse.Training.Data;
 using ClinFuse.Training.Inference;
 using ClinFuse.Training.Modeling;
 using ClinFuse.Training.Recipes;
@@ -162,6 +163,24 @@ public sealed class TrainerTests
         var source = Weights(pretrained.Network);
         var target = Weights(fusion);
         foreach (var name in loaded) Assert.Equal(source[name], target[name]);
+
+        // Before any step, the fusion network's EHR path reproduces the pre-trained encoder exactly: the
+        // same feature, and through the transferred head the same predictions. Only the new fusion layers
+        // (Transformer, projection, attention head) start from random weights.
+        pretrained.Network.eval();
+        fusion.eval();
+        var selection = SampleSelection.Create(data.ValSplit, DatasetMode.Partial);
+        var plan = ClinFuse.Training.Batching.EpochPlan.Batches(selection.Count, 16, shuffle: false, dropLast: false, runSeed: 0, epoch: 0);
+        foreach (var loadedBatch in ClinFuse.Training.Batching.BatchTensors.Stream(data.ValSplit, selection, data.ValImages, plan, (_, _) => ClinFuse.Training.Images.ImageView.Eval, 1, CancellationToken.None))
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var batch = ClinFuse.Training.Batching.BatchTensors.ToFusionBatch(loadedBatch);
+            var alone = ((FusionNetwork)pretrained.Network).call(batch);
+            var inFusion = fusion.call(batch);
+            Assert.Equal(alone.EhrFeature!.data<float>().ToArray(), inFusion.EhrFeature!.data<float>().ToArray());
+            Assert.Equal(alone.Probabilities.data<float>().ToArray(), fusion.EhrModel.DenseLayer.call(inFusion.EhrFeature).sigmoid().data<float>().ToArray());
+        }
 
         var job = data.Job(fusionConfig, "fusion") with { Encoders = [new EncoderInit(pretrained.BestCheckpoint, EncoderTransfer.Ehr)] };
         var result = Trainer.Run(job, StageProgress.None);
