@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using ClinFuse.Core;
 using ClinFuse.Core.Stages;
@@ -9,6 +8,7 @@ using ClinFuse.Data.Extraction;
 using ClinFuse.Evaluation;
 using ClinFuse.Inference.Prediction;
 using ClinFuse.Training.Evaluation;
+using ClinFuse.Tests.Inference;
 using ClinFuse.Training.Tests.Evaluation;
 
 namespace ClinFuse.Inference.Tests;
@@ -62,22 +62,12 @@ public sealed class PredictTests
         foreach (var p in result.Predictions) Assert.Equal(expected[p.Id], p.Probabilities[0], 1e-6);
     }
 
-    /// <summary>Writes a stay's observation period as an episode time-series CSV.</summary>
-    internal static string WriteEpisodeCsv(CohortStore cohort, CohortSample sample, string path)
-    {
-        var text = new StringBuilder("Hours," + string.Join(',', CohortStore.Variables) + "\n");
-        foreach (var point in cohort.Series(sample))
-            text.Append(point.Hours.ToString("R", CultureInfo.InvariantCulture)).Append(',').Append(string.Join(',', point.Values.Select(v => v ?? ""))).Append('\n');
-        File.WriteAllText(path, text.ToString());
-        return path;
-    }
-
     [Fact]
     public void One_stay_from_a_csv_and_a_jpeg_equals_its_prediction_in_the_cohort_and_has_no_truth()
     {
         var cohort = CohortStore.Open(Runs.CohortFolder);
         var sample = cohort.Samples(ClinicalTask.InHospitalMortality, Split.Test).First(s => s.HasImage);
-        var csv = WriteEpisodeCsv(cohort, sample, Runs.Scratch($"{sample.StayId}_timeseries.csv"));
+        var csv = EpisodeFiles.Write(cohort, sample, Runs.Scratch($"{sample.StayId}_timeseries.csv"));
         var jpeg = Path.Combine(cohort.Manifest.Config["mimic_cxr"]!.GetValue<string>(), sample.CxrPath!);
         var expected = Evaluated(Runs.AttentionRun, "eval-one");
 
@@ -114,7 +104,7 @@ public sealed class PredictTests
         File.WriteAllText(csv, "Time,a,b\n1,2,3\n");
         Assert.Contains("header", Error(new PredictRequest(Runs.EhrRun, PredictSourceKind.Episode, csv, output, Compute)));
         var cohort = CohortStore.Open(Runs.CohortFolder);
-        var good = WriteEpisodeCsv(cohort, cohort.Samples(ClinicalTask.InHospitalMortality, Split.Test)[0], Runs.Scratch("good_timeseries.csv"));
+        var good = EpisodeFiles.Write(cohort, cohort.Samples(ClinicalTask.InHospitalMortality, Split.Test)[0], Runs.Scratch("good_timeseries.csv"));
         Assert.Contains("does not take images", Error(new PredictRequest(Runs.EhrRun, PredictSourceKind.Episode, good, output, Compute, Image: good)));
         var notImage = Runs.Scratch("not-an-image.jpg");
         File.WriteAllText(notImage, "hello");
