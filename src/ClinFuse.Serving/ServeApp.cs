@@ -103,8 +103,9 @@ public sealed class ServeApp : IAsyncDisposable
             var (stay, explain) = await StayRequestReader.ReadAsync(request, predictor.Preprocessing, options, ct);
             var input = predictor.Preprocessing.ToModelInput(stay);
             var prediction = await batching.PredictAsync(input);
+            var explanation = explain ? await Task.Run(() => StayExplanation.Compute(predictor, stay, input, prediction), ct) : null;
             var response = new PredictResponse(descriptor.Model, descriptor.Labels, predictor.Calibration?.Temperature,
-                StayPredictionJson.From(prediction, predictor.Preprocessing.Labels), explain ? Explain(predictor, stay, input) : null);
+                StayPredictionJson.From(prediction, predictor.Preprocessing.Labels), explanation);
             return Results.Json(response, PredictionsOutput.Json);
         });
         foreach (var (route, resource, type) in new[] { ("/", "index.html", "text/html; charset=utf-8"), ("/app.js", "app.js", "text/javascript; charset=utf-8"), ("/style.css", "style.css", "text/css; charset=utf-8") })
@@ -114,8 +115,6 @@ public sealed class ServeApp : IAsyncDisposable
         }
         return new ServeApp(app, batching);
     }
-
-    static object? Explain(RunPredictor predictor, StayInput stay, ModelInput input) => null;
 
     /// <summary>Starts listening.</summary>
     public Task StartAsync(CancellationToken cancellationToken = default) => app.StartAsync(cancellationToken);
@@ -166,4 +165,4 @@ public sealed class ServeApp : IAsyncDisposable
 }
 
 /// <summary>The answer of <c>POST /predict</c>.</summary>
-public sealed record PredictResponse(string Model, IReadOnlyList<string> Labels, double? Temperature, StayPredictionJson Prediction, object? Explanation);
+public sealed record PredictResponse(string Model, IReadOnlyList<string> Labels, double? Temperature, StayPredictionJson Prediction, StayExplanation? Explanation);

@@ -48,6 +48,27 @@ public sealed class ServiceTests(ServiceFixture service) : IClassFixture<Service
     }
 
     [Fact]
+    public async Task Explain_returns_integrated_gradients_that_add_up_and_the_gradcam_layer_of_the_crop()
+    {
+        var form = ServiceFixture.Form(("series", Encoding.UTF8.GetBytes(service.SeriesCsv), "stay.csv"), ("image", service.Jpeg, "cxr.jpg"), ("explain", "1", null));
+        var response = await service.Client.PostAsync("/predict", form);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var json = await Json(response);
+        var e = json["explanation"]!;
+        Assert.Equal("y_true", e["label"]!.GetValue<string>());
+        Assert.Equal(17, e["channels"]!.AsArray().Count);
+        Assert.Equal(17 * e["hours"]!.GetValue<int>(), e["by_channel"]!.AsArray().Count);
+        double change = e["output"]!.GetValue<double>() - e["baseline_output"]!.GetValue<double>();
+        Assert.Equal(json["prediction"]!["probabilities"]!["y_true"]!.GetValue<double>(), e["output"]!.GetValue<double>(), 1e-5);
+        Assert.True(Math.Abs(e["attribution_sum"]!.GetValue<double>() - change) <= 0.01 * Math.Abs(change) + 1e-6);
+        foreach (var key in new[] { "image_png", "gradcam_png" })
+        {
+            var png = Convert.FromBase64String(e[key]!.GetValue<string>()["data:image/png;base64,".Length..]);
+            Assert.Equal((224, 224), ClinFuse.Features.Images.ImageDecoder.ReadSize(png));
+        }
+    }
+
+    [Fact]
     public async Task Concurrent_requests_are_batched_and_each_gets_its_own_answer()
     {
         var single = await Json(await service.Client.PostAsync("/predict", StayForm()));
