@@ -76,6 +76,8 @@ public static class CalibrateCommand
             await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  before  {fitted.Before!.Nll,8:F4} {fitted.Before.Brier,8:F4} {fitted.Before.Ece,8:F4}"));
             await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  after   {fitted.After!.Nll,8:F4} {fitted.After.Brier,8:F4} {fitted.After.Ece,8:F4}"));
             await stdout.WriteLineAsync($"written to {Path.Combine(r.GetValue(run)!.FullName, TemperatureScaling.FileName)}");
+            if (fitted.Values < TemperatureScaling.ReliableValues)
+                await r.InvocationConfiguration.Error.WriteLineAsync($"warning: only {fitted.Values} validation values; a temperature fitted on fewer than {TemperatureScaling.ReliableValues} is unreliable (prepare a larger cohort).");
             return ExitCodes.Ok;
         });
         return command;

@@ -43,6 +43,9 @@ public sealed record TemperatureScaling
     /// <summary>Reliability on the fitting split after scaling.</summary>
     [JsonPropertyName("after")] public Reliability? After { get; init; }
 
+    /// <summary>Below this many validation values the fitted temperature is reported as unreliable.</summary>
+    public const int ReliableValues = 100;
+
     const double MinInverse = 1e-3, MaxInverse = 100;
     const double Clamp = 1e-7;
 
