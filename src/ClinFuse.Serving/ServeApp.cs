@@ -151,8 +151,11 @@ public sealed class ServeApp : IAsyncDisposable
         if (context.Response.HasStarted) return;
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";
-        await context.Response.WriteAsync(System.Text.Json.JsonSerializer.Serialize(new { error = message }));
+        await context.Response.WriteAsync(System.Text.Json.JsonSerializer.Serialize(new { error = message }, ErrorJson));
     }
+
+    // Messages are plain text in a JSON body: quotes and apostrophes need no \u escapes.
+    static readonly System.Text.Json.JsonSerializerOptions ErrorJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     static byte[] Resource(string name)
     {
