@@ -76,8 +76,11 @@ public static class PredictionsFile
             new PredictionMetadata(task, model, split, extra));
     }
 
-    /// <summary>Writes <paramref name="set"/> atomically (temp file, then rename).</summary>
-    public static void Write(string path, PredictionSet set)
+    /// <summary>
+    /// Writes <paramref name="set"/> atomically (temp file, then rename). Rows whose entry in
+    /// <paramref name="truthKnown"/> is false (new patients without outcomes) get empty truth cells.
+    /// </summary>
+    public static void Write(string path, PredictionSet set, IReadOnlyList<bool>? truthKnown = null)
     {
         var text = new StringBuilder();
         text.Append(FormatLine).Append('\n');
@@ -100,7 +103,7 @@ public static class PredictionsFile
         {
             text.Append(Quote(set.SampleIds[i]));
             for (int l = 0; l < set.Labels.Count; l++)
-                text.Append(',').Append(set.Truth[l][i]).Append(',').Append(set.Probabilities[l][i].ToString("R", CultureInfo.InvariantCulture));
+                text.Append(',').Append(truthKnown is null || truthKnown[i] ? set.Truth[l][i].ToString(CultureInfo.InvariantCulture) : "").Append(',').Append(set.Probabilities[l][i].ToString("R", CultureInfo.InvariantCulture));
             text.Append('\n');
         }
         AtomicFile.WriteAllText(path, text.ToString());

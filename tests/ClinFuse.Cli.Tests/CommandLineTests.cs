@@ -6,7 +6,7 @@ namespace ClinFuse.Cli.Tests;
 public sealed class CommandLineTests
 {
     static readonly string[] Subcommands =
-        ["synth", "extract", "prepare", "image", "pretrain", "train", "evaluate", "robustness", "report", "demo", "info"];
+        ["synth", "extract", "prepare", "image", "pretrain", "train", "evaluate", "calibrate", "predict", "serve", "robustness", "report", "demo", "info"];
 
     [Fact]
     public async Task Root_help_lists_every_subcommand()
@@ -28,6 +28,21 @@ public sealed class CommandLineTests
     }
 
     public static TheoryData<string> SubcommandNames() => new(Subcommands);
+
+    [Theory]
+    [InlineData("exactly one", "predict", "--run", "r", "--out", "o")]
+    [InlineData("exactly one", "predict", "--run", "r", "--cohort", "c", "--series", "s.csv", "--out", "o")]
+    [InlineData("go with --series", "predict", "--run", "r", "--cohort", "c", "--image", "x.jpg", "--out", "o")]
+    [InlineData("--split goes with", "predict", "--run", "r", "--series", "s.csv", "--split", "test", "--out", "o")]
+    [InlineData("--port", "serve", "--run", "r", "--port", "70000")]
+    [InlineData("--token", "serve", "--run", "r", "--token", "short")]
+    public async Task Predict_and_serve_refuse_wrong_usage_before_touching_the_run(string message, params string[] args)
+    {
+        var r = await CliRunner.RunAsync(args);
+        Assert.Equal(ExitCodes.Usage, r.ExitCode);
+        Assert.Contains(message, r.Err);
+        Assert.DoesNotContain("   at ", r.Err);
+    }
 
     [Fact]
     public async Task Info_json_parses_and_reports_libtorch_loaded_with_the_requested_threads()

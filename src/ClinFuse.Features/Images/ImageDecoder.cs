@@ -81,6 +81,14 @@ public static class ImageDecoder
         return new GrayImage(size.Width, size.Height, RgbaToGray(pixels, size.Width * size.Height));
     }
 
+    /// <summary>The pixel size an encoded JPEG or PNG declares in its header (nothing is decoded), or null when it is neither.</summary>
+    public static (int Width, int Height)? ReadSize(byte[] encoded)
+    {
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = SKCodec.Create(data);
+        return codec?.EncodedFormat is SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Png ? (codec.Info.Width, codec.Info.Height) : null;
+    }
+
     /// <summary>The smallest libjpeg DCT scaling (1/2, 1/4, 1/8) that keeps the width at least <paramref name="minimumWidth"/>.</summary>
     static (SKSizeI Size, int Shrink) ShrunkSize(SKCodec codec, int minimumWidth)
     {

@@ -23,15 +23,20 @@ public sealed record ImagePreprocessing(int ResizeWidth = 512, bool Clahe = true
     }
 
     /// <summary>Decode + resize.py + CLAHE: the image the reference wrote to disk before training (without its JPEG loss).</summary>
-    public GrayImage LoadResized(string path)
+    public GrayImage LoadResized(string path) => Resize(ImageDecoder.DecodeFile(path, ShrinkOnLoad ? ResizeWidth : 0));
+
+    /// <summary>resize.py + CLAHE applied to an image already decoded.</summary>
+    public GrayImage Resize(GrayImage decoded)
     {
-        var decoded = ImageDecoder.DecodeFile(path, ShrinkOnLoad ? ResizeWidth : 0);
         var resized = ResizeWidth > 0 ? PillowResample.ResizeToWidth(decoded, ResizeWidth) : decoded;
         return Clahe ? Images.Clahe.Paper.Apply(resized) : resized;
     }
 
     /// <summary>The full offline pipeline: the <see cref="SlotSize"/>² image stored in a cache slot.</summary>
     public GrayImage LoadSlot(string path) => ToSlot(LoadResized(path));
+
+    /// <summary>The full offline pipeline on an encoded image in memory (<paramref name="name"/> names it in error messages).</summary>
+    public GrayImage LoadSlot(byte[] encoded, string name) => ToSlot(Resize(ImageDecoder.Decode(encoded, name, ShrinkOnLoad ? ResizeWidth : 0)));
 
     /// <summary><c>Resize(ShorterSide)</c> then the centre crop to the slot size.</summary>
     public GrayImage ToSlot(GrayImage resized) =>

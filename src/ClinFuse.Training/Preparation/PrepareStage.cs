@@ -165,19 +165,27 @@ public static class PrepareStage
     {
         var all = samplesBySplit.Values.SelectMany(s => s).ToList();
         var episodes = new Dictionary<CohortSample, SeriesEpisode>(all.Count, ReferenceEqualityComparer.Instance);
-        var observations = new List<SeriesObservation>();
         using var step = progress.Step("prepare: read episodes", all.Count, "stays");
         foreach (var sample in all)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            observations.Clear();
-            foreach (var point in cohort.Series(sample))
-                for (int ch = 0; ch < point.Values.Count; ch++)
-                    if (!string.IsNullOrEmpty(point.Values[ch])) observations.Add(new SeriesObservation(point.Hours, ch, point.Values[ch]!));
-            episodes[sample] = SeriesEpisode.FromObservations(observations, config, InvalidValuePolicy.TreatAsMissing, $"stay {sample.StayId}");
+            episodes[sample] = ReadEpisode(cohort, sample, config);
             step.Advance();
         }
         return episodes;
+    }
+
+    /// <summary>
+    /// The observation period of one sample as the discretizer reads it: unparseable cells are
+    /// treated as missing, as for training.
+    /// </summary>
+    public static SeriesEpisode ReadEpisode(CohortStore cohort, CohortSample sample, DiscretizerConfig config)
+    {
+        var observations = new List<SeriesObservation>();
+        foreach (var point in cohort.Series(sample))
+            for (int ch = 0; ch < point.Values.Count; ch++)
+                if (!string.IsNullOrEmpty(point.Values[ch])) observations.Add(new SeriesObservation(point.Hours, ch, point.Values[ch]!));
+        return SeriesEpisode.FromObservations(observations, config, InvalidValuePolicy.TreatAsMissing, $"stay {sample.StayId}");
     }
 
     /// <summary>A chest X-ray of the radiology pre-training set with its 14 CheXpert targets.</summary>
