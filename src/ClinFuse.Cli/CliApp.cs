@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.Runtime.InteropServices;
 using ClinFuse.Cli.Commands;
 using ClinFuse.Core;
 
@@ -37,6 +38,12 @@ public static class CliApp
         stderr ??= Console.Error;
         var root = CreateRoot();
         var parsed = root.Parse(args);
+        if (UnknownCommand(root, args) is { } unknown)
+        {
+            await stderr.WriteLineAsync($"error: unknown command '{unknown}'.{Suggestion(root, unknown)}");
+            await stderr.WriteLineAsync($"  Commands: {string.Join(", ", root.Subcommands.Select(c => c.Name))}. Run `clinfuse --help` for usage.");
+            return ExitCodes.Usage;
+        }
         if (parsed.Errors.Count > 0 && parsed.Action is ParseErrorAction)
         {
             foreach (var error in parsed.Errors) await stderr.WriteLineAsync($"error: {error.Message}");
@@ -45,6 +52,9 @@ public static class CliApp
             return ExitCodes.Usage;
         }
         var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = stdout, Error = stderr };
+        // Ctrl+C: say so at once; the stage then stops at its next check and discards its partial output.
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ =>
+            stderr.WriteLine("interrupted (Ctrl+C): stopping; unfinished output is discarded (exit code 130)."));
         try
         {
             return await parsed.InvokeAsync(invocation);
@@ -60,6 +70,12 @@ public static class CliApp
             await stderr.WriteLineAsync("cancelled.");
             return ExitCodes.Cancelled;
         }
+        catch (Exception e) when (FileSystemError.From(e) is { } error)
+        {
+            await stderr.WriteLineAsync($"error: {error.Message}");
+            if (error.Hint is not null) await stderr.WriteLineAsync($"  {error.Hint}");
+            return error.ExitCode;
+        }
         catch (Exception e)
         {
             await stderr.WriteLineAsync($"internal error: {e.GetType().Name}: {e.Message}");
@@ -67,5 +83,33 @@ public static class CliApp
             else await stderr.WriteLineAsync("  This is a bug in ClinFuse. Rerun with CLINFUSE_DEBUG=1 for the stack trace and report it.");
             return ExitCodes.Internal;
         }
+    }
+
+    /// <summary>The first argument when it names no command (an option or a known command is not "unknown").</summary>
+    static string? UnknownCommand(RootCommand root, string[] args)
+    {
+        if (args.Length == 0 || args[0].StartsWith('-')) return null;
+        return root.Subcommands.Any(c => c.Name == args[0] || c.Aliases.Contains(args[0])) ? null : args[0];
+    }
+
+    /// <summary>" Did you mean 'x'?" for the command nearest to <paramref name="typed"/> by edit distance, when it is close.</summary>
+    static string Suggestion(RootCommand root, string typed)
+    {
+        var best = root.Subcommands.Select(c => (c.Name, Distance: EditDistance(c.Name, typed))).MinBy(c => c.Distance);
+        return best.Name is not null && best.Distance <= Math.Max(2, typed.Length / 3) ? $" Did you mean '{best.Name}'?" : "";
+    }
+
+    static int EditDistance(string a, string b)
+    {
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (int i = 1; i <= a.Length; i++)
+        {
+            var current = new int[b.Length + 1];
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            previous = current;
+        }
+        return previous[b.Length];
     }
 }

@@ -186,8 +186,7 @@ public static class Trainer
                 model.Save(folder.LastWeights, epoch, metrics);
                 if (improved) CopyCheckpoint(folder.LastWeights, folder.BestWeights);
             }
-            ((TorchSharp.Modules.OptimizerHelper)optimizer).save_state_dict(folder.LastOptimizer + ".tmp");
-            File.Move(folder.LastOptimizer + ".tmp", folder.LastOptimizer, overwrite: true);
+            AtomicFile.Write(folder.LastOptimizer, temp => ((TorchSharp.Modules.OptimizerHelper)optimizer).save_state_dict(temp));
             var record = new EpochRecord(epoch, trained.Loss, valLoss, scores.AurocMacro, scores.AuprcMacro, learningRate, clock.Elapsed.TotalSeconds, trained.Rate);
             state = state with
             {
@@ -281,8 +280,7 @@ public static class Trainer
     {
         foreach (var (source, target) in new[] { (from, to), (Checkpoint.SidecarPath(from), Checkpoint.SidecarPath(to)) })
         {
-            File.Copy(source, target + ".tmp", overwrite: true);
-            File.Move(target + ".tmp", target, overwrite: true);
+            AtomicFile.Write(target, temp => File.Copy(source, temp));
         }
     }
 

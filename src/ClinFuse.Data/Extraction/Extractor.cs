@@ -79,6 +79,8 @@ public static class Extractor
             using var step = progress.Step("read mimic-cxr metadata", unit: "rows");
             linker = CxrLinker.Load(cxr, cohort.Stays.Select(s => s.SubjectId).ToHashSet(), step, ct);
         }
+        if (linker is { ImagesWithUnreadableTime: > 0 })
+            progress.Info($"warning: {linker.ImagesWithUnreadableTime:N0} chest X-ray(s) of cohort subjects have an unparsable StudyDate/StudyTime in {cxr!.Metadata}; they are not linked (counted in {CohortStore.FlowFile}).");
         var samples = new Dictionary<ClinicalTask, List<TaskSample>>();
         var exclusions = new Dictionary<ClinicalTask, TaskExclusions>();
         foreach (var task in new[] { ClinicalTask.InHospitalMortality, ClinicalTask.Phenotyping })
@@ -209,7 +211,8 @@ public static class Extractor
         {
             counts["cxr.images_of_cohort_subjects"] = linker.Images.Count;
             counts["cxr.images_without_time"] = linker.ImagesWithoutTime;
-            sb.AppendLine(CultureInfo.InvariantCulture, $"Chest X-rays of cohort subjects: {linker.Images.Count:N0} ({linker.ImagesWithoutTime:N0} without a study time).");
+            counts["cxr.images_with_unreadable_time"] = linker.ImagesWithUnreadableTime;
+            sb.AppendLine(CultureInfo.InvariantCulture, $"Chest X-rays of cohort subjects: {linker.Images.Count:N0} ({linker.ImagesWithoutTime:N0} without a study time, of which {linker.ImagesWithUnreadableTime:N0} with an unparsable StudyDate/StudyTime; never linked).");
         }
         foreach (var (task, list) in samples)
         {

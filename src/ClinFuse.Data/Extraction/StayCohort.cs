@@ -51,11 +51,15 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
                     var hadm = CsvSource.Id(row, c[1], "hadm_id");
                     if (hadm is null || !hadms.Contains(hadm.Value)) return;
                     var flag = CsvSource.Cell(row, c[6]);
-                    admissions[(CsvSource.Id(row, c[0], "subject_id")!.Value, hadm.Value)] = new Admission(
+                    var key = (CsvSource.Id(row, c[0], "subject_id")!.Value, hadm.Value);
+                    var admission = new Admission(
                         CsvSource.Time(row, c[2], "admittime") ?? throw new FormatException("admittime is empty"),
                         CsvSource.Time(row, c[3], "dischtime") ?? throw new FormatException("dischtime is empty"),
                         CsvSource.Time(row, c[4], "deathtime"), row[c[5]].ToString(),
                         flag.Length == 0 ? null : flag == "1");
+                    if (admissions.TryGetValue(key, out var earlier) && earlier != admission)
+                        throw new FormatException($"hadm_id {hadm} appears twice with different values; a MIMIC table has one row per admission");
+                    admissions[key] = admission;
                 }, step, ct);
         }
         var patients = new Dictionary<long, Patient>();
@@ -67,10 +71,13 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
                     var subject = CsvSource.Id(row, c[0], "subject_id")!.Value;
                     if (!subjects.Contains(subject)) return;
                     var year = CsvSource.Cell(row, c[4]);
-                    patients[subject] = new Patient(row[c[1]].ToString(),
+                    var patient = new Patient(row[c[1]].ToString(),
                         (int)(CsvSource.Id(row, c[2], "anchor_age") ?? throw new FormatException("anchor_age is empty")),
                         year.Length == 0 ? null : int.Parse(year, CultureInfo.InvariantCulture),
                         CsvSource.Time(row, c[3], "dod"));
+                    if (patients.TryGetValue(subject, out var earlier) && earlier != patient)
+                        throw new FormatException($"subject_id {subject} appears twice with different values; a MIMIC table has one row per patient");
+                    patients[subject] = patient;
                 }, step, ct);
         }
         var joined = noTransfer.Where(s => admissions.ContainsKey((s.SubjectId, s.HadmId)) && patients.ContainsKey(s.SubjectId)).ToList();

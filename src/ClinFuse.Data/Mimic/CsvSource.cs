@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using ClinFuse.Core;
 using ClinFuse.Core.Stages;
 using nietras.SeparatedValues;
@@ -21,7 +20,7 @@ public static class CsvSource
         file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         Stream stream = file;
         if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
-            stream = new BufferedStream(new GZipStream(stream, CompressionMode.Decompress), 1 << 20);
+            stream = new BufferedStream(new GzipEndCheck(file, path), 1 << 20);
         return new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
     }
 
@@ -76,6 +75,8 @@ public static class CsvSource
                     }
                 }
             }
+            if (rows == 0)
+                throw new ClinFuseException($"{path} holds a header but no data rows.", "The table is incomplete: download it again (check it against PhysioNet's SHA256SUMS.txt).");
             progress?.Advance(rows & 0xFFFF);
             progress?.SetTotal(rows);
             return rows;

@@ -56,9 +56,7 @@ public static class Checkpoint
             throw new ArgumentException($"{info.LabelNames.Count} label names for {info.Config.NumClasses} outputs.", nameof(info));
         var tensors = StateDictOrder.Entries(network).Concat(loss.state_dict().Select(p => KeyValuePair.Create(LossPrefix + p.Key, p.Value)));
         SafeTensors.Write(weightsPath, tensors, new Dictionary<string, string> { ["format"] = "clinfuse", ["version"] = info.ProductVersion });
-        string sidecar = SidecarPath(weightsPath), temp = sidecar + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(temp, JsonSerializer.Serialize(info, Json));
-        File.Move(temp, sidecar, overwrite: true);
+        AtomicFile.WriteAllText(SidecarPath(weightsPath), JsonSerializer.Serialize(info, Json));
     }
 
     /// <summary>Rebuilds the network and loss described by the sidecar and loads the weights strictly.</summary>

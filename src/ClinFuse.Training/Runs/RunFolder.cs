@@ -105,9 +105,7 @@ public sealed class RunFolder
     /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> atomically.</summary>
     public static void WriteAtomically(string path, string text)
     {
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, text, new UTF8Encoding(false));
-        File.Move(temp, path, overwrite: true);
+        AtomicFile.WriteAllText(path, text);
     }
 
     /// <summary>Saves the effective configuration document.</summary>
