@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ClinFuse.Core;
 using ClinFuse.Core.Stages;
 using ClinFuse.Evaluation;
@@ -118,6 +119,34 @@ public static class TrainingRun
             : RecipePresets.For(store.Labels.RecipeTask, stage);
     }
 
+    /// <summary>
+    /// The encoder of a pre-training run, after checking where it comes from: a finished run of the
+    /// right encoder (EHR or CXR), for the same task and labels, and for the EHR encoder, series
+    /// normalised with the same statistics as this store's.
+    /// </summary>
+    static EncoderInit PretrainedEncoder(string runFolder, FusionType kind, PreparedStore store)
+    {
+        bool ehr = kind == FusionType.UniEhr;
+        string option = ehr ? "--ehr-encoder" : "--cxr-encoder", encoder = ehr ? "ehr" : "cxr";
+        var hint = $"Pass the --out folder of a finished `clinfuse pretrain --encoder {encoder}` run on this task's prepared store.";
+        TrainedRun run;
+        try { run = TrainedRun.Open(runFolder); }
+        catch (ClinFuseException e) { throw new ClinFuseException($"{option}: {e.Message}", e.Hint ?? hint, e.ExitCode, e); }
+        if (run.Config.Model != kind)
+            throw new ClinFuseException($"{option}: {run.Folder} trained the {run.Config.Model} model, not the {encoder.ToUpperInvariant()} encoder.", hint);
+        if (!run.Labels.SequenceEqual(store.Labels.Labels))
+            throw new ClinFuseException($"{option}: {run.Folder} was trained for other labels ({run.Labels.Count}: {string.Join(", ", run.Labels.Take(3))}...) than this store's {store.Labels.Task} task.", hint);
+        if (ehr)
+        {
+            var recorded = JsonNode.Parse(File.ReadAllText(Path.Combine(run.Folder, "config.json")))?["provenance"]?["normalizer"]?["sha256"]?.GetValue<string>();
+            var current = store.Provenance()["normalizer"]?["sha256"]?.GetValue<string>();
+            if (recorded != current)
+                throw new ClinFuseException($"{option}: {run.Folder} was trained on series normalised with other statistics than {store.Folder} (normalizer.json differs).",
+                    "Pre-train the EHR encoder on the same prepared store (or one prepared with the same --normalizer) as the fine-tuning.");
+        }
+        return new EncoderInit(run.BestWeights, ehr ? EncoderTransfer.Ehr : EncoderTransfer.Cxr);
+    }
+
     static TrainingResult Execute(TrainingRequest request, PreparedStore store, TrainingConfig config, IStageProgress progress, CancellationToken cancellationToken)
     {
         config.Validate();
@@ -126,8 +155,8 @@ public static class TrainingRun
         var trainSelection = SampleSelection.Create(train, config.TrainData);
         var validationSelection = SampleSelection.Create(validation, config.ValidationData);
         var encoders = new List<EncoderInit>();
-        if (request.EhrEncoderRun is not null) encoders.Add(new EncoderInit(Path.Combine(request.EhrEncoderRun, "best.safetensors"), EncoderTransfer.Ehr));
-        if (request.CxrEncoderRun is not null) encoders.Add(new EncoderInit(Path.Combine(request.CxrEncoderRun, "best.safetensors"), EncoderTransfer.Cxr));
+        if (request.EhrEncoderRun is not null) encoders.Add(PretrainedEncoder(request.EhrEncoderRun, FusionType.UniEhr, store));
+        if (request.CxrEncoderRun is not null) encoders.Add(PretrainedEncoder(request.CxrEncoderRun, FusionType.UniCxr, store));
         var job = new TrainingJob(config, store.Labels.Labels,
             new SplitData(train, trainSelection, trainSelection.WithImages ? store.Images("train") : null),
             new SplitData(validation, validationSelection, validationSelection.WithImages ? store.Images("val") : null),

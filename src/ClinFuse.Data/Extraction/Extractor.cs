@@ -47,6 +47,12 @@ public static class Extractor
         }
         var existing = StageManifest.TryRead(options.Out);
         var wanted = new StageManifest { Stage = "extract", Config = config, Inputs = inputs };
+        var damage = existing is not null && existing.SameRecipe(wanted) && !options.Force ? existing.FindDamage(options.Out) : null;
+        if (damage is not null)
+        {
+            progress.Info($"{options.Out} was written with the same inputs and configuration, but {damage}; extracting again.");
+            options = options with { Force = true };
+        }
         if (existing is not null && existing.SameRecipe(wanted) && !options.Force)
         {
             var flowPath = Path.Combine(options.Out, CohortStore.FlowFile);
@@ -122,7 +128,7 @@ public static class Extractor
             File.WriteAllText(Path.Combine(output.Path, CohortStore.FlowFile), flow);
         }
         Lap("write");
-        var manifest = wanted with { Counts = counts, TimingsSeconds = timings };
+        var manifest = (wanted with { Counts = counts, TimingsSeconds = timings }).WithOutputs(output.Path);
         manifest.Write(output.Path);
         output.Commit();
         return new ExtractionResult(output.FinalPath, false, manifest, flow);
