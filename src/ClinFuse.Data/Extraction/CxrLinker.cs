@@ -58,7 +58,7 @@ public sealed class CxrLinker
                 if (time is null) missing++;
                 if (time is null && !(row[c[4]].Span.IsEmpty || row[c[5]].Span.IsEmpty)) unreadable++;
                 images.Add(new CxrImage(row[c[0]].ToString(), subject, CsvSource.Id(row, c[2], "study_id") ?? 0, row[c[3]].ToString(), time));
-            }, progress, ct);
+            }, progress, ct, requireRows: true);
         var bySubject = images.GroupBy(i => i.SubjectId).ToDictionary(g => g.Key, g => g.ToList());
         return new CxrLinker(bySubject, images, missing) { ImagesWithUnreadableTime = unreadable };
     }

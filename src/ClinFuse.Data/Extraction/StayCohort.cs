@@ -28,7 +28,7 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
                     row[c[3]].ToString(), row[c[4]].ToString(),
                     CsvSource.Time(row, c[5], "intime") ?? throw new FormatException("intime is empty"),
                     CsvSource.Time(row, c[6], "outtime") ?? throw new FormatException("outtime is empty"),
-                    row[c[7]].ToString())), step, ct);
+                    row[c[7]].ToString())), step, ct, requireRows: true);
         }
         var flow = new List<FlowStep>();
         void Count(string key, string step, IEnumerable<RawStay> s)
@@ -60,7 +60,7 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
                     if (admissions.TryGetValue(key, out var earlier) && earlier != admission)
                         throw new FormatException($"hadm_id {hadm} appears twice with different values; a MIMIC table has one row per admission");
                     admissions[key] = admission;
-                }, step, ct);
+                }, step, ct, requireRows: true);
         }
         var patients = new Dictionary<long, Patient>();
         using (var step = progress.Step("read patients", unit: "rows"))
@@ -78,7 +78,7 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
                     if (patients.TryGetValue(subject, out var earlier) && earlier != patient)
                         throw new FormatException($"subject_id {subject} appears twice with different values; a MIMIC table has one row per patient");
                     patients[subject] = patient;
-                }, step, ct);
+                }, step, ct, requireRows: true);
         }
         var joined = noTransfer.Where(s => admissions.ContainsKey((s.SubjectId, s.HadmId)) && patients.ContainsKey(s.SubjectId)).ToList();
         var perHadm = joined.GroupBy(s => s.HadmId).ToDictionary(g => g.Key, g => g.Count());

@@ -19,7 +19,7 @@ public sealed record ImagePreprocessing(int ResizeWidth = 512, bool Clahe = true
     /// <summary>The largest <see cref="ResizeWidth"/> (16× the paper's 512: beyond it a resize is a bomb, not a preprocessing).</summary>
     public const int MaxResizeWidth = 8192;
 
-    /// <summary>An image with a side shorter than this is not a chest X-ray: the cache refuses it as corrupt.</summary>
+    /// <summary>An image with a side shorter than this (or than <see cref="SlotSize"/>, whichever is less) is not a chest X-ray: the cache refuses it as corrupt.</summary>
     public const int MinXraySide = 64;
 
     /// <summary>Checks the settings; throws <see cref="ArgumentException"/> naming the bad one.</summary>
@@ -35,13 +35,14 @@ public sealed record ImagePreprocessing(int ResizeWidth = 512, bool Clahe = true
 
     /// <summary>
     /// The full offline pipeline: the <see cref="SlotSize"/>² image stored in a cache slot. An image
-    /// with a side under <see cref="MinXraySide"/> pixels is refused (<see cref="ClinFuseException"/>).
+    /// with a side under <see cref="MinXraySide"/> (or <see cref="SlotSize"/>) pixels is refused (<see cref="ClinFuseException"/>).
     /// </summary>
     public GrayImage LoadSlot(string path)
     {
         var decoded = ImageDecoder.DecodeFile(path, ShrinkOnLoad ? ResizeWidth : 0);
-        if (decoded.Width < MinXraySide || decoded.Height < MinXraySide)
-            throw new ClinFuseException($"Image {path} is {decoded.Width}×{decoded.Height} pixels: too small for a chest X-ray (at least {MinXraySide} per side).",
+        int minimum = Math.Min(MinXraySide, SlotSize);
+        if (decoded.Width < minimum || decoded.Height < minimum)
+            throw new ClinFuseException($"Image {path} is {decoded.Width}×{decoded.Height} pixels: too small for a chest X-ray (at least {minimum} per side).",
                 "The file is a placeholder or damaged; re-export or exclude it.");
         return ToSlot(Process(decoded, path));
     }
