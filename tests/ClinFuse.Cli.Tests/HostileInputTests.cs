@@ -138,4 +138,56 @@ public sealed class HostileInputTests
         Assert.StartsWith($"error: --run {run} is given 2 times.", r.Err);
         Assert.False(Directory.Exists(folder.Combine("report")));
     }
+
+    [Fact]
+    public void Stale_partial_folders_of_dead_processes_are_removed_when_the_stage_runs_again()
+    {
+        using var folder = Fixtures.TempFolder();
+        int dead = 4_000_000; // above Linux's pid_max: never a running process
+        Directory.CreateDirectory(folder.Combine($".out.partial-{dead}", "sub"));
+        File.WriteAllText(folder.Combine($".out.partial-{dead}", "sub", "big.bin"), "partial");
+        Directory.CreateDirectory(folder.Combine(".out.partial-1")); // process 1 runs: left alone
+        Directory.CreateDirectory(folder.Combine(".other.partial-" + dead)); // another output's: left alone
+
+        using (var output = ClinFuse.Core.Stages.StageOutput.Begin(folder.Combine("out"), force: false))
+        {
+            File.WriteAllText(output.PathFor("a.txt"), "a");
+            output.Commit();
+        }
+        Assert.False(Directory.Exists(folder.Combine($".out.partial-{dead}")));
+        Assert.True(Directory.Exists(folder.Combine(".out.partial-1")));
+        Assert.True(Directory.Exists(folder.Combine(".other.partial-" + dead)));
+        Assert.Equal("a", File.ReadAllText(folder.Combine("out", "a.txt")));
+    }
+
+    [Theory]
+    [InlineData(28, ExitCodes.Environment, "The disk is full")]
+    [InlineData(30, ExitCodes.Environment, "Read-only file system")]
+    [InlineData(20, ExitCodes.BadInput, "A file is where a folder is needed")]
+    public void Write_errors_map_to_one_message_with_the_path_and_an_exit_code(int errno, int exitCode, string start)
+    {
+        var error = FileSystemError.From(new IOException("error text : '/data/out/x.parquet'", errno));
+        Assert.NotNull(error);
+        Assert.Equal(exitCode, error.ExitCode);
+        Assert.StartsWith(start, error.Message);
+        Assert.Contains("/data/out/x.parquet", error.Message);
+        var denied = FileSystemError.From(new UnauthorizedAccessException("Access to the path '/ro/out' is denied."));
+        Assert.Equal((ExitCodes.BadInput, "Permission denied: Access to the path '/ro/out' is denied."), (denied!.ExitCode, denied.Message));
+        Assert.Null(FileSystemError.From(new InvalidOperationException("a bug")));
+    }
+
+    [Fact]
+    public void A_failed_atomic_write_leaves_neither_a_temporary_file_nor_a_changed_target()
+    {
+        using var folder = Fixtures.TempFolder();
+        var target = folder.Combine("weights.bin");
+        File.WriteAllText(target, "earlier, complete");
+        Assert.Throws<IOException>(() => AtomicFile.Write(target, temp =>
+        {
+            File.WriteAllText(temp, "half");
+            throw new IOException("No space left on device", 28);
+        }));
+        Assert.Equal("earlier, complete", File.ReadAllText(target));
+        Assert.Single(Directory.GetFiles(folder.Path));
+    }
 }

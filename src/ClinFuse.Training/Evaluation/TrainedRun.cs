@@ -61,7 +61,9 @@ public sealed record TrainedRun(string Folder, TrainingConfig Config, IReadOnlyL
             .ToList() ?? [];
         var run = new TrainedRun(full, config, labels, seed.Value, store, encoders);
         // A pre-training run is continued by the command that started it.
-        var command = config.Recipe.Contains("pretrain", StringComparison.Ordinal) ? "pretrain" : "train";
+        var command = config.Recipe.Contains("pretrain", StringComparison.Ordinal) ? "pretrain"
+            : config.Model is FusionType.UniEhr or FusionType.UniCxr ? "pretrain --resume` (a pre-training run) or `clinfuse train" // a unimodal run may be either
+            : "train";
         if (!File.Exists(run.BestWeights))
             throw new ClinFuseException($"{full} has no best checkpoint (best.safetensors).", $"The run has not finished an epoch; finish it with `clinfuse {command} --resume` (same options) first.");
         if (!RunFolder.OpenForResume(full).ReadState().Finished)
