@@ -126,8 +126,9 @@ public static class Trainer
         if (job.Resume)
         {
             resumed = RunFolder.OpenForResume(job.RunFolder);
-            if (!JsonNode.DeepEquals(resumed.ReadConfig(), document))
-                throw new ClinFuseException($"{resumed.ConfigFile} was written for another configuration, seed or data than this command's.",
+            var saved = resumed.ReadConfig();
+            if (!JsonNode.DeepEquals(saved, document))
+                throw new ClinFuseException($"{resumed.ConfigFile} was written for another configuration, seed or data than this command's: {RunFolder.FirstDifference(saved, document)}.",
                     "Resume with exactly the same options, or start a new run.");
             state = resumed.ReadState();
             if (state.Finished)

@@ -111,4 +111,18 @@ public sealed class ProvenanceTests
         Assert.Contains("--allow-store-change", changed.Hint);
         Assert.NotNull(RunEvaluation.Run(request with { AllowStoreChange = true }).Metrics);
     }
+
+    [Fact]
+    public void A_resume_with_another_setting_names_that_setting()
+    {
+        using var dir = Fixtures.TempFolder();
+        var store = Store(dir, "store");
+        var request = Request(dir, store, "run");
+        TrainingRun.Pretrain(request, cxr: false, StageProgress.None);
+        var before = File.ReadAllText(Path.Combine(request.Out, "state.json"));
+        var e = Assert.Throws<ClinFuseException>(() => TrainingRun.Pretrain(
+            request with { Resume = true, Overrides = new TrainingOverrides { LearningRate = 0.5 } }, cxr: false, StageProgress.None));
+        Assert.Contains("config.LearningRate is 0.01 in the run, 0.5 in this command", e.Message);
+        Assert.Equal(before, File.ReadAllText(Path.Combine(request.Out, "state.json")));
+    }
 }

@@ -17,7 +17,7 @@ public sealed class PrepareReliabilityTests(DemoCohort demo) : IClassFixture<Dem
         var first = PrepareStage.Run(options, new ComputeSettings(2), StageProgress.None);
         var manifest = StageManifest.TryRead(first.Folder)!;
         Assert.Contains(manifest.Outputs, o => o.Path == "train.split");
-        Assert.Equal(0, manifest.Counts["series.invalid_values"]);
+        Assert.True(manifest.Counts["series.invalid_values"] > 0); // the demo holds values that are not numbers: counted, not dropped silently
         Assert.True(PrepareStage.Run(options, new ComputeSettings(2), StageProgress.None).Skipped);
 
         var split = Path.Combine(first.Folder, "train.split");
