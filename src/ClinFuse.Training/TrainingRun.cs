@@ -34,6 +34,23 @@ public sealed record TrainingOverrides
     /// <summary>Epochs of a baseline's pre-training phase.</summary>
     public int? PretrainEpochs { get; init; }
 
+    /// <summary>
+    /// Checks the values given on the command line: one out of range is wrong usage (exit code 2),
+    /// as for every option; the same value in a configuration file is bad input (exit code 1).
+    /// </summary>
+    public void Validate()
+    {
+        static void Require(bool ok, string option, object? value, string range)
+        {
+            if (!ok) throw new ClinFuseException($"{option} must be {range}, got {value}.", $"Fix {option} on the command line.", ExitCodes.Usage);
+        }
+        Require(LearningRate is null || (LearningRate > 0 && double.IsFinite(LearningRate.Value)), "--lr", LearningRate, "a positive number");
+        Require(Epochs is null or >= 1, "--epochs", Epochs, "at least 1");
+        Require(BatchSize is null or >= 1, "--batch-size", BatchSize, "at least 1");
+        Require(Patience is null or >= 1, "--patience", Patience, "at least 1");
+        Require(PretrainEpochs is null or >= 1, "--pretrain-epochs", PretrainEpochs, "at least 1");
+    }
+
     /// <summary><paramref name="config"/> with every set override applied.</summary>
     public TrainingConfig ApplyTo(TrainingConfig config) => config with
     {
@@ -149,6 +166,7 @@ public static class TrainingRun
 
     static TrainingResult Execute(TrainingRequest request, PreparedStore store, TrainingConfig config, IStageProgress progress, CancellationToken cancellationToken)
     {
+        request.Overrides.Validate();
         config.Validate();
         using var train = store.OpenSplit("train");
         using var validation = store.OpenSplit("val");

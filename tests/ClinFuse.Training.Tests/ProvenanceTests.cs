@@ -125,4 +125,15 @@ public sealed class ProvenanceTests
         Assert.Contains("config.LearningRate is 0.01 in the run, 0.5 in this command", e.Message);
         Assert.Equal(before, File.ReadAllText(Path.Combine(request.Out, "state.json")));
     }
+
+    [Fact]
+    public void An_out_of_range_option_is_a_usage_error_before_anything_is_written()
+    {
+        using var dir = Fixtures.TempFolder();
+        var store = Store(dir, "store");
+        var request = Request(dir, store, "run") with { Overrides = new TrainingOverrides { Epochs = 0 } };
+        var e = Assert.Throws<ClinFuseException>(() => TrainingRun.Pretrain(request, cxr: false, StageProgress.None));
+        Assert.Equal((ExitCodes.Usage, "--epochs must be at least 1, got 0."), (e.ExitCode, e.Message));
+        Assert.False(Directory.Exists(request.Out));
+    }
 }
