@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text.Json;
 using ClinFuse.Core;
 using ClinFuse.Features.Images;
@@ -18,19 +17,8 @@ public sealed class HostileInputTests
         Assert.DoesNotContain("internal error", r.Err);
     }
 
-    /// <summary>A valid gray JPEG whose frame header (SOF0) then claims <paramref name="width"/>×<paramref name="height"/> pixels.</summary>
-    internal static byte[] JpegClaiming(int width, int height)
-    {
-        var jpeg = ImageWriter.EncodeJpeg(new GrayImage(16, 16, new byte[256]), 90);
-        for (int i = 2; i < jpeg.Length - 9; i++)
-        {
-            if (jpeg[i] != 0xFF || jpeg[i + 1] is not (0xC0 or 0xC1 or 0xC2)) continue;
-            BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(i + 5), (ushort)height);
-            BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(i + 7), (ushort)width);
-            return jpeg;
-        }
-        throw new InvalidOperationException("The encoder wrote no SOF marker.");
-    }
+    static byte[] JpegClaiming(int width, int height) =>
+        HostileFiles.JpegClaiming(ImageWriter.EncodeJpeg(new GrayImage(16, 16, new byte[256]), 90), width, height);
 
     static GrayImage Xray(int width, int height)
     {

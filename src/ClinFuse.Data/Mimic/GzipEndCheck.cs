@@ -9,14 +9,18 @@ namespace ClinFuse.Data.Mimic;
 /// and length of the uncompressed data, RFC 1952). .NET's <see cref="GZipStream"/> ends silently when
 /// the file is cut (a download stopped early, even at a flush point where the rows are whole): this
 /// stream instead throws a <see cref="ClinFuseException"/> naming the file. A file of several
-/// concatenated gzip members (bgzip) is checked against its last member's trailer only and is
-/// therefore refused; recompress it with gzip.
+/// concatenated gzip members (bgzip, or the synthetic cohort's parallel blocks) ends with its last
+/// member's trailer: when the whole data does not match it, the last <c>length</c> bytes of the data
+/// (kept in a ring buffer when the last member holds at most 64 MiB) must. A file cut exactly
+/// between two members cannot be told from a complete one.
 /// </summary>
 public sealed class GzipEndCheck : Stream
 {
     readonly string path;
     readonly GZipStream inner;
     readonly uint expectedCrc, expectedLength;
+    const uint MaxLastMember = 64u << 20;
+    readonly byte[]? lastMember;
     uint crc = 0xFFFFFFFF;
     long length;
     bool checkedEnd;
@@ -34,6 +38,29 @@ public sealed class GzipEndCheck : Stream
         expectedCrc = BinaryPrimitives.ReadUInt32LittleEndian(trailer);
         expectedLength = BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]);
         inner = new GZipStream(file, CompressionMode.Decompress);
+        if (expectedLength is > 0 and <= MaxLastMember && expectedLength < file.Length * 1100L) lastMember = new byte[expectedLength];
+    }
+
+    /// <summary>Keeps the last <see cref="lastMember"/>.Length bytes of the data, as a ring.</summary>
+    void Remember(ReadOnlySpan<byte> data)
+    {
+        if (lastMember is null) return;
+        int size = lastMember.Length;
+        if (data.Length > size) data = data[^size..];
+        int at = (int)((length - data.Length) % size);
+        int first = Math.Min(data.Length, size - at);
+        data[..first].CopyTo(lastMember.AsSpan(at));
+        data[first..].CopyTo(lastMember);
+    }
+
+    bool LastMemberMatches()
+    {
+        if (expectedLength == 0) return expectedCrc == 0;
+        if (lastMember is null || length < lastMember.Length) return false;
+        int start = (int)(length % lastMember.Length);
+        uint c = Crc32.Update(0xFFFFFFFF, lastMember.AsSpan(start));
+        c = Crc32.Update(c, lastMember.AsSpan(0, start));
+        return (c ^ 0xFFFFFFFF) == expectedCrc;
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
@@ -45,14 +72,16 @@ public sealed class GzipEndCheck : Stream
         {
             crc = Crc32.Update(crc, buffer[..read]);
             length += read;
+            Remember(buffer[..read]);
         }
         else if (buffer.Length > 0 && !checkedEnd)
         {
             checkedEnd = true;
-            if ((crc ^ 0xFFFFFFFF) != expectedCrc || (uint)length != expectedLength)
+            bool whole = (crc ^ 0xFFFFFFFF) == expectedCrc && (uint)length == expectedLength;
+            if (!whole && !LastMemberMatches())
                 throw new ClinFuseException(
                     $"{path} is truncated or damaged: its data ({length:N0} bytes) does not match the gzip trailer (CRC-32 and length); the rows read so far are not the whole table.",
-                    "Download the file again (check it against PhysioNet's SHA256SUMS.txt); a multi-member (bgzip) file must be recompressed with gzip.");
+                    "Download the file again (check it against PhysioNet's SHA256SUMS.txt).");
         }
         return read;
     }

@@ -88,6 +88,27 @@ public sealed class HostileTableTests : IDisposable
     }
 
     [Fact]
+    public void A_multi_member_gzip_is_read_whole_and_refused_when_cut_inside_its_last_member()
+    {
+        var text = Encoding.UTF8.GetBytes(string.Join("\n", mimic.Chart) + "\n");
+        int middle = Array.IndexOf(text, (byte)'\n', text.Length / 3) + 1;
+        static byte[] Member(ReadOnlySpan<byte> data)
+        {
+            using var memory = new MemoryStream();
+            using (var gzip = new GZipStream(memory, CompressionLevel.Fastest, leaveOpen: true)) gzip.Write(data);
+            return memory.ToArray();
+        }
+        byte[] whole = [.. Member(text.AsSpan(0, middle)), .. Member(text.AsSpan(middle))];
+        var path = output.Combine("chartevents.csv.gz");
+        File.WriteAllBytes(path, whole);
+        Assert.Equal(mimic.Chart.Count - 1, CsvSource.ForEachRow(path, ["subject_id"], [], (_, _) => { }));
+
+        File.WriteAllBytes(path, whole[..^8]);
+        var e = Assert.Throws<ClinFuseException>(() => CsvSource.ForEachRow(path, ["subject_id"], [], (_, _) => { }));
+        Assert.Contains("is truncated or damaged", e.Message);
+    }
+
+    [Fact]
     public async Task Both_csv_and_csv_gz_of_one_table_are_refused_naming_both()
     {
         mimic.Write();

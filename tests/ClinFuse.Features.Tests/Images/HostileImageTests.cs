@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using ClinFuse.Core;
 using ClinFuse.Features.Images;
 
@@ -7,18 +6,8 @@ namespace ClinFuse.Features.Tests.Images;
 /// <summary>Images that must not reach a cache slot (docs/reliability.md): they are listed as corrupt, and the others are stored.</summary>
 public sealed class HostileImageTests
 {
-    static byte[] JpegClaiming(int width, int height)
-    {
-        var jpeg = ImageWriter.EncodeJpeg(new GrayImage(16, 16, new byte[256]), 90);
-        for (int i = 2; i < jpeg.Length - 9; i++)
-        {
-            if (jpeg[i] != 0xFF || jpeg[i + 1] is not (0xC0 or 0xC1 or 0xC2)) continue;
-            BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(i + 5), (ushort)height);
-            BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(i + 7), (ushort)width);
-            return jpeg;
-        }
-        throw new InvalidOperationException("The encoder wrote no SOF marker.");
-    }
+    static byte[] JpegClaiming(int width, int height) =>
+        HostileFiles.JpegClaiming(ImageWriter.EncodeJpeg(new GrayImage(16, 16, new byte[256]), 90), width, height);
 
     [Theory]
     [InlineData(60000, 60000)]
