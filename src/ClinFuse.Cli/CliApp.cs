@@ -59,30 +59,39 @@ public static class CliApp
         {
             return await parsed.InvokeAsync(invocation);
         }
-        catch (ClinFuseException e)
+        catch (Exception e)
         {
-            await stderr.WriteLineAsync($"error: {e.Message}");
-            if (e.Hint is not null) await stderr.WriteLineAsync($"  {e.Hint}");
-            return e.ExitCode;
+            return await ReportAsync(Cause(e), stderr);
         }
-        catch (OperationCanceledException)
-        {
-            await stderr.WriteLineAsync("cancelled.");
-            return ExitCodes.Cancelled;
-        }
-        catch (Exception e) when (FileSystemError.From(e) is { } error)
+    }
+
+    /// <summary>The exception to report: a parallel loop's <see cref="AggregateException"/> is reported by its user-facing cause.</summary>
+    static Exception Cause(Exception e)
+    {
+        if (e is not AggregateException aggregate) return e;
+        var inner = aggregate.Flatten().InnerExceptions;
+        return inner.FirstOrDefault(x => x is ClinFuseException) ?? inner.FirstOrDefault(x => x is OperationCanceledException)
+            ?? inner.FirstOrDefault(x => FileSystemError.From(x) is not null) ?? (inner.Count == 1 ? inner[0] : e);
+    }
+
+    /// <summary>One message and the exit code: the error policy of every command.</summary>
+    static async Task<int> ReportAsync(Exception e, TextWriter stderr)
+    {
+        if ((e as ClinFuseException ?? FileSystemError.From(e)) is { } error)
         {
             await stderr.WriteLineAsync($"error: {error.Message}");
             if (error.Hint is not null) await stderr.WriteLineAsync($"  {error.Hint}");
             return error.ExitCode;
         }
-        catch (Exception e)
+        if (e is OperationCanceledException)
         {
-            await stderr.WriteLineAsync($"internal error: {e.GetType().Name}: {e.Message}");
-            if (Environment.GetEnvironmentVariable("CLINFUSE_DEBUG") == "1") await stderr.WriteLineAsync(e.ToString());
-            else await stderr.WriteLineAsync("  This is a bug in ClinFuse. Rerun with CLINFUSE_DEBUG=1 for the stack trace and report it.");
-            return ExitCodes.Internal;
+            await stderr.WriteLineAsync("cancelled.");
+            return ExitCodes.Cancelled;
         }
+        await stderr.WriteLineAsync($"internal error: {e.GetType().Name}: {e.Message}");
+        if (Environment.GetEnvironmentVariable("CLINFUSE_DEBUG") == "1") await stderr.WriteLineAsync(e.ToString());
+        else await stderr.WriteLineAsync("  This is a bug in ClinFuse. Rerun with CLINFUSE_DEBUG=1 for the stack trace and report it.");
+        return ExitCodes.Internal;
     }
 
     /// <summary>The first argument when it names no command (an option or a known command is not "unknown").</summary>

@@ -116,6 +116,21 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public async Task A_write_error_inside_a_parallel_loop_is_one_line_too()
+    {
+        using var folder = Fixtures.TempFolder();
+        Directory.CreateDirectory(folder.Combine("in", "sub"));
+        ImageWriter.WritePng(Xray(64, 64), folder.Combine("in", "sub", "x.png"));
+        Directory.CreateDirectory(folder.Combine("out"));
+        File.WriteAllText(folder.Combine("out", "sub"), "a file where the images' folder goes");
+        var r = await CliRunner.RunAsync("image", folder.Combine("in"), folder.Combine("out"), "--resize", "0");
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        Assert.StartsWith("error: ", r.Err);
+        Assert.Contains(folder.Combine("out", "sub"), r.Err);
+        NoStackTrace(r);
+    }
+
+    [Fact]
     public async Task Report_refuses_a_run_given_twice()
     {
         using var folder = Fixtures.TempFolder();
