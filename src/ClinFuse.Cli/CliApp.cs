@@ -51,13 +51,23 @@ public static class CliApp
             await stderr.WriteLineAsync($"  Run `clinfuse {commandPath}{(commandPath.Length > 0 ? " " : "")}--help` for usage.");
             return ExitCodes.Usage;
         }
-        var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = stdout, Error = stderr };
-        // Ctrl+C: say so at once; the stage then stops at its next check and discards its partial output.
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ =>
-            stderr.WriteLine("interrupted (Ctrl+C): stopping; unfinished output is discarded (exit code 130)."));
+        // Ctrl+C cancels the command's token: the stage stops at its next check and deletes its
+        // unfinished output; a second Ctrl+C ends the process at once.
+        var invocation = new InvocationConfiguration
+        {
+            EnableDefaultExceptionHandler = false, Output = stdout, Error = stderr, ProcessTerminationTimeout = null,
+        };
+        using var interruption = new CancellationTokenSource();
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
+        {
+            if (interruption.IsCancellationRequested) return;
+            context.Cancel = true;
+            stderr.WriteLine("interrupted (Ctrl+C): stopping; unfinished output is discarded (exit code 130; Ctrl+C again to end at once).");
+            interruption.Cancel();
+        });
         try
         {
-            return await parsed.InvokeAsync(invocation);
+            return await parsed.InvokeAsync(invocation, interruption.Token);
         }
         catch (Exception e)
         {
