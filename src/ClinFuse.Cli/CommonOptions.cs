@@ -21,7 +21,12 @@ public static class CommonOptions
     };
 
     /// <summary>The compute settings the user asked for.</summary>
-    public static ComputeSettings Compute(ParseResult result) => ComputeSettings.FromOption(result.GetValue(Threads), result.GetValue(Device));
+    public static ComputeSettings Compute(ParseResult result)
+    {
+        var threads = result.GetValue(Threads);
+        if (ComputeSettings.ThreadsCapNote(threads) is { } note) (result.InvocationConfiguration.Error ?? Console.Error).WriteLine(note);
+        return ComputeSettings.FromOption(threads, result.GetValue(Device));
+    }
 
     /// <summary>A seed option with a command-specific default.</summary>
     public static Option<int> Seed(int defaultValue = 42) => new("--seed")

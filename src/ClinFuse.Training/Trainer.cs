@@ -126,8 +126,9 @@ public static class Trainer
         if (job.Resume)
         {
             resumed = RunFolder.OpenForResume(job.RunFolder);
-            if (!JsonNode.DeepEquals(resumed.ReadConfig(), document))
-                throw new ClinFuseException($"{resumed.ConfigFile} was written for another configuration, seed or data than this command's.",
+            var saved = resumed.ReadConfig();
+            if (!JsonNode.DeepEquals(saved, document))
+                throw new ClinFuseException($"{resumed.ConfigFile} was written for another configuration, seed or data than this command's: {RunFolder.FirstDifference(saved, document)}.",
                     "Resume with exactly the same options, or start a new run.");
             state = resumed.ReadState();
             if (state.Finished)
@@ -186,8 +187,7 @@ public static class Trainer
                 model.Save(folder.LastWeights, epoch, metrics);
                 if (improved) CopyCheckpoint(folder.LastWeights, folder.BestWeights);
             }
-            ((TorchSharp.Modules.OptimizerHelper)optimizer).save_state_dict(folder.LastOptimizer + ".tmp");
-            File.Move(folder.LastOptimizer + ".tmp", folder.LastOptimizer, overwrite: true);
+            AtomicFile.Write(folder.LastOptimizer, temp => ((TorchSharp.Modules.OptimizerHelper)optimizer).save_state_dict(temp));
             var record = new EpochRecord(epoch, trained.Loss, valLoss, scores.AurocMacro, scores.AuprcMacro, learningRate, clock.Elapsed.TotalSeconds, trained.Rate);
             state = state with
             {
@@ -290,8 +290,7 @@ public static class Trainer
     {
         foreach (var (source, target) in new[] { (from, to), (Checkpoint.SidecarPath(from), Checkpoint.SidecarPath(to)) })
         {
-            File.Copy(source, target + ".tmp", overwrite: true);
-            File.Move(target + ".tmp", target, overwrite: true);
+            AtomicFile.Write(target, temp => File.Copy(source, temp));
         }
     }
 

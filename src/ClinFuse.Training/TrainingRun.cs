@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using ClinFuse.Core;
+using ClinFuse.Data.Mimic;
 using ClinFuse.Core.Stages;
 using ClinFuse.Evaluation;
 using ClinFuse.Models.Networks;
@@ -36,6 +38,23 @@ public sealed record TrainingOverrides
     public int? LayerAfter { get; init; }
     /// <summary>Tokens: which head predicts.</summary>
     public Models.Peers.TokenHead? TokenHead { get; init; }
+
+    /// <summary>
+    /// Checks the values given on the command line: one out of range is wrong usage (exit code 2),
+    /// as for every option; the same value in a configuration file is bad input (exit code 1).
+    /// </summary>
+    public void Validate()
+    {
+        static void Require(bool ok, string option, object? value, string range)
+        {
+            if (!ok) throw new ClinFuseException($"{option} must be {range}, got {value}.", $"Fix {option} on the command line.", ExitCodes.Usage);
+        }
+        Require(LearningRate is null || (LearningRate > 0 && double.IsFinite(LearningRate.Value)), "--lr", LearningRate, "a positive number");
+        Require(Epochs is null or >= 1, "--epochs", Epochs, "at least 1");
+        Require(BatchSize is null or >= 1, "--batch-size", BatchSize, "at least 1");
+        Require(Patience is null or >= 1, "--patience", Patience, "at least 1");
+        Require(PretrainEpochs is null or >= 1, "--pretrain-epochs", PretrainEpochs, "at least 1");
+    }
 
     /// <summary><paramref name="config"/> with every set override applied.</summary>
     public TrainingConfig ApplyTo(TrainingConfig config) => config with
@@ -146,9 +165,40 @@ public static class TrainingRun
             : RecipePresets.For(store.Labels.RecipeTask, stage);
     }
 
+    /// <summary>
+    /// The encoder of a pre-training run, after checking where it comes from: a finished run of the
+    /// right encoder (EHR or CXR), for the same task and labels, and for the EHR encoder, series
+    /// normalised with the same statistics as this store's.
+    /// </summary>
+    static EncoderInit PretrainedEncoder(string runFolder, FusionType kind, PreparedStore store)
+    {
+        bool ehr = kind == FusionType.UniEhr;
+        string option = ehr ? "--ehr-encoder" : "--cxr-encoder", encoder = ehr ? "ehr" : "cxr";
+        var hint = $"Pass the --out folder of a finished `clinfuse pretrain --encoder {encoder}` run on this task's prepared store.";
+        TrainedRun run;
+        try { run = TrainedRun.Open(runFolder); }
+        catch (ClinFuseException e) { throw new ClinFuseException($"{option}: {e.Message}", e.Hint ?? hint, e.ExitCode, e); }
+        if (run.Config.Model != kind)
+            throw new ClinFuseException($"{option}: {run.Folder} trained the {run.Config.Model} model, not the {encoder.ToUpperInvariant()} encoder.", hint);
+        // A CXR encoder pre-trained on the radiology labels initialises any task (its head is not transferred).
+        bool radiology = !ehr && run.Labels.SequenceEqual(ChexpertLabels.Names);
+        if (!radiology && !run.Labels.SequenceEqual(store.Labels.Labels))
+            throw new ClinFuseException($"{option}: {run.Folder} was trained for other labels ({run.Labels.Count}: {string.Join(", ", run.Labels.Take(3))}...) than this store's {store.Labels.Task} task.", hint);
+        if (ehr)
+        {
+            var recorded = JsonNode.Parse(File.ReadAllText(Path.Combine(run.Folder, "config.json")))?["provenance"]?["normalizer"]?["sha256"]?.GetValue<string>();
+            var current = store.Provenance()["normalizer"]?["sha256"]?.GetValue<string>();
+            if (recorded != current)
+                throw new ClinFuseException($"{option}: {run.Folder} was trained on series normalised with other statistics than {store.Folder} (normalizer.json differs).",
+                    "Pre-train the EHR encoder on the same prepared store (or one prepared with the same --normalizer) as the fine-tuning.");
+        }
+        return new EncoderInit(run.BestWeights, ehr ? EncoderTransfer.Ehr : EncoderTransfer.Cxr);
+    }
+
     static TrainingResult Execute(TrainingRequest request, PreparedStore store, TrainingConfig config, IStageProgress progress, CancellationToken cancellationToken,
         bool radiology = false)
     {
+        request.Overrides.Validate();
         config.Validate();
         string trainName = radiology ? PreparedStore.RadiologySplit("train") : "train", validationName = radiology ? PreparedStore.RadiologySplit("val") : "val";
         var labelNames = radiology ? store.RadiologyLabels : store.Labels.Labels;
@@ -157,8 +207,8 @@ public static class TrainingRun
         var trainSelection = SampleSelection.Create(train, config.TrainData);
         var validationSelection = SampleSelection.Create(validation, config.ValidationData);
         var encoders = new List<EncoderInit>();
-        if (request.EhrEncoderRun is not null) encoders.Add(new EncoderInit(Path.Combine(request.EhrEncoderRun, "best.safetensors"), EncoderTransfer.Ehr));
-        if (request.CxrEncoderRun is not null) encoders.Add(new EncoderInit(Path.Combine(request.CxrEncoderRun, "best.safetensors"), EncoderTransfer.Cxr));
+        if (request.EhrEncoderRun is not null) encoders.Add(PretrainedEncoder(request.EhrEncoderRun, FusionType.UniEhr, store));
+        if (request.CxrEncoderRun is not null) encoders.Add(PretrainedEncoder(request.CxrEncoderRun, FusionType.UniCxr, store));
         var job = new TrainingJob(config, labelNames,
             new SplitData(train, trainSelection, trainSelection.WithImages ? store.Images("train") : null),
             new SplitData(validation, validationSelection, validationSelection.WithImages ? store.Images("val") : null),

@@ -30,7 +30,7 @@ public static class DemoCommand
             var size = result.GetValue(quick) ? DemoSize.Quick : result.GetValue(full) ? DemoSize.Full : result.GetValue(large) is not null ? DemoSize.Large : DemoSize.Standard;
             if (result.GetValue(patients) is int n)
             {
-                if (n < 50) throw new Core.ClinFuseException($"--patients must be at least 50 for the demo, got {n}.", "Too few patients leave the validation and test splits without positives.");
+                if (n < 50) throw new Core.ClinFuseException($"--patients must be at least 50 for the demo, got {n}.", "Too few patients leave the validation and test splits without positives.", Core.ExitCodes.Usage);
                 size = size with { Patients = n };
             }
             var runner = new DemoRunner(result.InvocationConfiguration.Output, result.InvocationConfiguration.Error);

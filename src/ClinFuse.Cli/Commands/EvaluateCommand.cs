@@ -17,10 +17,11 @@ public static class EvaluateCommand
         var bootstrap = new Option<int>("--bootstrap") { Description = "Bootstrap resamples for the 95 % confidence intervals (0: none).", DefaultValueFactory = _ => 1000 };
         var json = new Option<FileInfo?>("--json") { Description = "Write the metrics as JSON (metrics.json) to this file." };
         var compare = new Option<FileInfo?>("--compare") { Description = "A second predictions file of the same samples: paired bootstrap difference with its CI." };
+        var allowStoreChange = new Option<bool>("--allow-store-change") { Description = "With --run: score even when the prepared store changed after training (other images, other cohort)." };
         var seed = CommonOptions.Seed();
         var command = new Command("evaluate", "Evaluate a checkpoint or a predictions file: AUROC, AUPRC, F1, calibration, bootstrap CIs.")
         {
-            run, predictions, split, bootstrap, seed, json, compare,
+            run, predictions, split, bootstrap, seed, json, compare, allowStoreChange,
         };
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
@@ -30,7 +31,7 @@ public static class EvaluateCommand
                 if (r.GetValue(predictions) is not null || r.GetValue(compare) is not null)
                     throw new ClinFuseException("--run cannot be combined with --predictions or --compare.", "Evaluate the run first, then compare its predictions file with `--predictions A --compare B`.", ExitCodes.Usage);
                 var evaluated = await Task.Run(() => RunEvaluation.Run(
-                    new RunEvaluationRequest(runFolder.FullName, r.GetValue(split)!, new ScoringSettings(r.GetValue(bootstrap), r.GetValue(seed)), CommonOptions.Compute(r)), ct), ct);
+                    new RunEvaluationRequest(runFolder.FullName, r.GetValue(split)!, new ScoringSettings(r.GetValue(bootstrap), r.GetValue(seed)), CommonOptions.Compute(r)) { AllowStoreChange = r.GetValue(allowStoreChange) }, ct), ct);
                 if (r.GetValue(json) is { } copy) MetricsJson.Write(copy.FullName, evaluated.Metrics);
                 output.Write(MetricsText.Render(evaluated.Metrics));
                 output.WriteLine($"\npredictions written to {evaluated.PredictionsPath}\nmetrics written to {evaluated.MetricsPath}");

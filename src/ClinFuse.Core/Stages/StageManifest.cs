@@ -24,11 +24,17 @@ public sealed record StageManifest
     public IReadOnlyDictionary<string, long> Counts { get; init; } = new Dictionary<string, long>();
     public IReadOnlyDictionary<string, double> TimingsSeconds { get; init; } = new Dictionary<string, double>();
 
+    /// <summary>
+    /// Every file the stage wrote (relative path, size, SHA-256), so that a stage about to skip, and
+    /// a later stage about to read, can tell a complete output from a damaged one.
+    /// </summary>
+    public IReadOnlyList<InputFile> Outputs { get; init; } = [];
+
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     /// <summary>Writes manifest.json into <paramref name="folder"/>.</summary>
     public void Write(string folder) =>
-        File.WriteAllText(System.IO.Path.Combine(folder, FileName), JsonSerializer.Serialize(this, Json));
+        AtomicFile.WriteAllText(System.IO.Path.Combine(folder, FileName), JsonSerializer.Serialize(this, Json));
 
     /// <summary>Reads manifest.json from <paramref name="folder"/>, or null when absent or unreadable.</summary>
     public static StageManifest? TryRead(string folder)
@@ -44,6 +50,34 @@ public sealed record StageManifest
         Stage == other.Stage && ToolVersion == other.ToolVersion
         && JsonNode.DeepEquals(Config, other.Config)
         && Inputs.SequenceEqual(other.Inputs);
+
+    /// <summary>This manifest with <see cref="Outputs"/> describing every file under <paramref name="folder"/> but the manifest itself.</summary>
+    public StageManifest WithOutputs(string folder) => this with
+    {
+        Outputs = [.. Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f => System.IO.Path.GetRelativePath(folder, f) != FileName)
+            .Order(StringComparer.Ordinal)
+            .Select(f => Describe(f, folder))],
+    };
+
+    /// <summary>
+    /// Checks the recorded <see cref="Outputs"/> (all of them, or those named in <paramref name="only"/>)
+    /// against the files in <paramref name="folder"/>; returns what differs first, or null when all match
+    /// (or when nothing was recorded).
+    /// </summary>
+    public string? FindDamage(string folder, params string[] only)
+    {
+        foreach (var output in Outputs)
+        {
+            if (only.Length > 0 && !only.Contains(output.Path)) continue;
+            var path = System.IO.Path.Combine(folder, output.Path);
+            if (!File.Exists(path)) return $"{path} is missing";
+            var length = new FileInfo(path).Length;
+            if (length != output.Bytes) return $"{path} has {length:N0} bytes, {output.Bytes:N0} when written";
+            if (Describe(path).Sha256 != output.Sha256) return $"{path} has changed since it was written (SHA-256 differs)";
+        }
+        return null;
+    }
 
     /// <summary>Describes a file by size and SHA-256 (streamed; fine for multi-GB files).</summary>
     public static InputFile Describe(string path, string? relativeTo = null)

@@ -37,6 +37,7 @@ public sealed class StageOutput : IDisposable
         try
         {
             Directory.CreateDirectory(parent);
+            RemoveStale(parent, System.IO.Path.GetFileName(full));
             var work = System.IO.Path.Combine(parent, $".{System.IO.Path.GetFileName(full)}.partial-{Environment.ProcessId}");
             if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
             Directory.CreateDirectory(work);
@@ -46,6 +47,41 @@ public sealed class StageOutput : IDisposable
         {
             throw new ClinFuseException($"Cannot write to {parent}: {e.Message}", "Check the folder's permissions or choose another --out.");
         }
+    }
+
+    /// <summary>
+    /// Deletes the <c>.NAME.partial-PID</c> working folders (and <c>NAME.old-PID</c> folders) that
+    /// stages killed before their commit left next to <paramref name="name"/>, when process PID no
+    /// longer runs. Returns how many were removed.
+    /// </summary>
+    public static int RemoveStale(string parent, string name)
+    {
+        int removed = 0;
+        var candidates = Directory.EnumerateDirectories(parent, $".{name}.partial-*").Concat(Directory.EnumerateDirectories(parent, $"{name}.old-*"));
+        foreach (var folder in candidates.ToList())
+        {
+            var suffix = folder[(folder.LastIndexOf('-') + 1)..];
+            if (!int.TryParse(suffix, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid)
+                || pid == Environment.ProcessId || IsRunning(pid)) continue;
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+                removed++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* someone else's folder: leave it */ }
+        }
+        return removed;
+    }
+
+    static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
     }
 
     /// <summary>A path inside the working folder (parent folders are created).</summary>

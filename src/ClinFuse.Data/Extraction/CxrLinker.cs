@@ -41,11 +41,14 @@ public sealed class CxrLinker
     /// <summary>Images whose StudyDate/StudyTime is missing or unreadable (never linked).</summary>
     public long ImagesWithoutTime { get; }
 
+    /// <summary>Of <see cref="ImagesWithoutTime"/>, those whose StudyDate/StudyTime are present but not a valid date and time.</summary>
+    public long ImagesWithUnreadableTime { get; private init; }
+
     /// <summary>Reads the metadata rows of <paramref name="subjects"/>.</summary>
     public static CxrLinker Load(MimicCxrSource source, IReadOnlySet<long> subjects, IProgressStep? progress, CancellationToken ct)
     {
         var images = new List<CxrImage>();
-        long missing = 0;
+        long missing = 0, unreadable = 0;
         CsvSource.ForEachRow(source.Metadata, ["dicom_id", "subject_id", "study_id", "ViewPosition", "StudyDate", "StudyTime"], [],
             (row, c) =>
             {
@@ -53,10 +56,11 @@ public sealed class CxrLinker
                 if (!subjects.Contains(subject)) return;
                 var time = StudyDateTime(row[c[4]].Span, row[c[5]].Span);
                 if (time is null) missing++;
+                if (time is null && !(row[c[4]].Span.IsEmpty || row[c[5]].Span.IsEmpty)) unreadable++;
                 images.Add(new CxrImage(row[c[0]].ToString(), subject, CsvSource.Id(row, c[2], "study_id") ?? 0, row[c[3]].ToString(), time));
-            }, progress, ct);
+            }, progress, ct, requireRows: true);
         var bySubject = images.GroupBy(i => i.SubjectId).ToDictionary(g => g.Key, g => g.ToList());
-        return new CxrLinker(bySubject, images, missing);
+        return new CxrLinker(bySubject, images, missing) { ImagesWithUnreadableTime = unreadable };
     }
 
     /// <summary>

@@ -104,7 +104,7 @@ public static class EventReader
                 if (EventCleaning.Clean(raw, item, compat) is not { } clean) { counts.DroppedByCleaning[item.Variable]++; return; }
                 counts.PerVariable[item.Variable]++;
                 events.Add(new CleanEvent(stayOfHadm, time, item.Variable, clean));
-            }, step, ct);
+            }, step, ct, requireRows: Path.GetFileName(path).StartsWith("chartevents", StringComparison.Ordinal));
         return (events, counts);
     }
 }

@@ -47,6 +47,12 @@ public static class Extractor
         }
         var existing = StageManifest.TryRead(options.Out);
         var wanted = new StageManifest { Stage = "extract", Config = config, Inputs = inputs };
+        var damage = existing is not null && existing.SameRecipe(wanted) && !options.Force ? existing.FindDamage(options.Out) : null;
+        if (damage is not null)
+        {
+            progress.Info($"{options.Out} was written with the same inputs and configuration, but {damage}; extracting again.");
+            options = options with { Force = true };
+        }
         if (existing is not null && existing.SameRecipe(wanted) && !options.Force)
         {
             var flowPath = Path.Combine(options.Out, CohortStore.FlowFile);
@@ -79,6 +85,8 @@ public static class Extractor
             using var step = progress.Step("read mimic-cxr metadata", unit: "rows");
             linker = CxrLinker.Load(cxr, cohort.Stays.Select(s => s.SubjectId).ToHashSet(), step, ct);
         }
+        if (linker is { ImagesWithUnreadableTime: > 0 })
+            progress.Info($"warning: {linker.ImagesWithUnreadableTime:N0} chest X-ray(s) of cohort subjects have an unparsable StudyDate/StudyTime in {cxr!.Metadata}; they are not linked (counted in {CohortStore.FlowFile}).");
         var samples = new Dictionary<ClinicalTask, List<TaskSample>>();
         var exclusions = new Dictionary<ClinicalTask, TaskExclusions>();
         foreach (var task in new[] { ClinicalTask.InHospitalMortality, ClinicalTask.Phenotyping })
@@ -120,7 +128,7 @@ public static class Extractor
             File.WriteAllText(Path.Combine(output.Path, CohortStore.FlowFile), flow);
         }
         Lap("write");
-        var manifest = wanted with { Counts = counts, TimingsSeconds = timings };
+        var manifest = (wanted with { Counts = counts, TimingsSeconds = timings }).WithOutputs(output.Path);
         manifest.Write(output.Path);
         output.Commit();
         return new ExtractionResult(output.FinalPath, false, manifest, flow);
@@ -209,7 +217,8 @@ public static class Extractor
         {
             counts["cxr.images_of_cohort_subjects"] = linker.Images.Count;
             counts["cxr.images_without_time"] = linker.ImagesWithoutTime;
-            sb.AppendLine(CultureInfo.InvariantCulture, $"Chest X-rays of cohort subjects: {linker.Images.Count:N0} ({linker.ImagesWithoutTime:N0} without a study time).");
+            counts["cxr.images_with_unreadable_time"] = linker.ImagesWithUnreadableTime;
+            sb.AppendLine(CultureInfo.InvariantCulture, $"Chest X-rays of cohort subjects: {linker.Images.Count:N0} ({linker.ImagesWithoutTime:N0} without a study time, of which {linker.ImagesWithUnreadableTime:N0} with an unparsable StudyDate/StudyTime; never linked).");
         }
         foreach (var (task, list) in samples)
         {

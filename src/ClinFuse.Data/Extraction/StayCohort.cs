@@ -28,7 +28,7 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
                     row[c[3]].ToString(), row[c[4]].ToString(),
                     CsvSource.Time(row, c[5], "intime") ?? throw new FormatException("intime is empty"),
                     CsvSource.Time(row, c[6], "outtime") ?? throw new FormatException("outtime is empty"),
-                    row[c[7]].ToString())), step, ct);
+                    row[c[7]].ToString())), step, ct, requireRows: true);
         }
         var flow = new List<FlowStep>();
         void Count(string key, string step, IEnumerable<RawStay> s)
@@ -51,12 +51,16 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
                     var hadm = CsvSource.Id(row, c[1], "hadm_id");
                     if (hadm is null || !hadms.Contains(hadm.Value)) return;
                     var flag = CsvSource.Cell(row, c[6]);
-                    admissions[(CsvSource.Id(row, c[0], "subject_id")!.Value, hadm.Value)] = new Admission(
+                    var key = (CsvSource.Id(row, c[0], "subject_id")!.Value, hadm.Value);
+                    var admission = new Admission(
                         CsvSource.Time(row, c[2], "admittime") ?? throw new FormatException("admittime is empty"),
                         CsvSource.Time(row, c[3], "dischtime") ?? throw new FormatException("dischtime is empty"),
                         CsvSource.Time(row, c[4], "deathtime"), row[c[5]].ToString(),
                         flag.Length == 0 ? null : flag == "1");
-                }, step, ct);
+                    if (admissions.TryGetValue(key, out var earlier) && earlier != admission)
+                        throw new FormatException($"hadm_id {hadm} appears twice with different values; a MIMIC table has one row per admission");
+                    admissions[key] = admission;
+                }, step, ct, requireRows: true);
         }
         var patients = new Dictionary<long, Patient>();
         using (var step = progress.Step("read patients", unit: "rows"))
@@ -67,11 +71,14 @@ public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<l
                     var subject = CsvSource.Id(row, c[0], "subject_id")!.Value;
                     if (!subjects.Contains(subject)) return;
                     var year = CsvSource.Cell(row, c[4]);
-                    patients[subject] = new Patient(row[c[1]].ToString(),
+                    var patient = new Patient(row[c[1]].ToString(),
                         (int)(CsvSource.Id(row, c[2], "anchor_age") ?? throw new FormatException("anchor_age is empty")),
                         year.Length == 0 ? null : int.Parse(year, CultureInfo.InvariantCulture),
                         CsvSource.Time(row, c[3], "dod"));
-                }, step, ct);
+                    if (patients.TryGetValue(subject, out var earlier) && earlier != patient)
+                        throw new FormatException($"subject_id {subject} appears twice with different values; a MIMIC table has one row per patient");
+                    patients[subject] = patient;
+                }, step, ct, requireRows: true);
         }
         var joined = noTransfer.Where(s => admissions.ContainsKey((s.SubjectId, s.HadmId)) && patients.ContainsKey(s.SubjectId)).ToList();
         var perHadm = joined.GroupBy(s => s.HadmId).ToDictionary(g => g.Key, g => g.Count());

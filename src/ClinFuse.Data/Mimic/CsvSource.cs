@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using ClinFuse.Core;
 using ClinFuse.Core.Stages;
 using nietras.SeparatedValues;
@@ -21,7 +20,7 @@ public static class CsvSource
         file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         Stream stream = file;
         if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
-            stream = new BufferedStream(new GZipStream(stream, CompressionMode.Decompress), 1 << 20);
+            stream = new BufferedStream(new GzipEndCheck(file, path), 1 << 20);
         return new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
     }
 
@@ -35,9 +34,10 @@ public static class CsvSource
     /// <param name="onRow">Called per data row with the row and the column indices (required first, then optional).</param>
     /// <param name="progress">Advanced by the rows read; its total is re-estimated from the share of the file consumed, for an ETA.</param>
     /// <param name="cancellationToken">Checked every 65,536 rows.</param>
+    /// <param name="requireRows">A table with a header but no data rows is an error (a table that can never be empty in MIMIC).</param>
     /// <returns>The number of data rows read.</returns>
     public static long ForEachRow(string path, IReadOnlyList<string> required, IReadOnlyList<string> optional,
-        RowAction onRow, IProgressStep? progress = null, CancellationToken cancellationToken = default)
+        RowAction onRow, IProgressStep? progress = null, CancellationToken cancellationToken = default, bool requireRows = false)
     {
         long rows = 0;
         try
@@ -76,6 +76,8 @@ public static class CsvSource
                     }
                 }
             }
+            if (rows == 0 && requireRows)
+                throw new ClinFuseException($"{path} holds a header but no data rows.", "The table is incomplete: download it again (check it against PhysioNet's SHA256SUMS.txt).");
             progress?.Advance(rows & 0xFFFF);
             progress?.SetTotal(rows);
             return rows;

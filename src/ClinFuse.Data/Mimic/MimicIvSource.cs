@@ -65,13 +65,9 @@ public sealed record MimicIvSource(
         var missing = new List<string>();
         string Find(string module, string table)
         {
-            foreach (var ext in new[] { ".csv.gz", ".csv" })
-            {
-                var p = Path.Combine(full, module, table + ext);
-                if (File.Exists(p)) return p;
-            }
-            missing.Add($"{module}/{table}.csv[.gz]");
-            return "";
+            var found = TableFile.Find(Path.Combine(full, module), table, "--mimic-iv");
+            if (found is null) missing.Add($"{module}/{table}.csv[.gz]");
+            return found ?? "";
         }
         var source = new MimicIvSource(full, layout,
             Find(demographics, "patients"), Find(demographics, "admissions"), Find("icu", "icustays"),
@@ -84,6 +80,20 @@ public sealed record MimicIvSource(
     }
 }
 
+/// <summary>Finds one table as <c>NAME.csv.gz</c> or <c>NAME.csv</c>; both present is ambiguous and refused.</summary>
+static class TableFile
+{
+    public static string? Find(string folder, string table, string option)
+    {
+        string gz = Path.Combine(folder, table + ".csv.gz"), csv = Path.Combine(folder, table + ".csv");
+        bool hasGz = File.Exists(gz), hasCsv = File.Exists(csv);
+        if (hasGz && hasCsv)
+            throw new ClinFuseException($"{option}: both {csv} and {gz} exist; it is not clear which one is the table.",
+                "Remove (or move away) the one that is not the complete download.");
+        return hasGz ? gz : hasCsv ? csv : null;
+    }
+}
+
 /// <summary>The MIMIC-CXR-JPG metadata table (and, optionally, the CheXpert labels), located on disk.</summary>
 public sealed record MimicCxrSource(string Root, string Metadata)
 {
@@ -93,11 +103,7 @@ public sealed record MimicCxrSource(string Root, string Metadata)
         var full = Path.GetFullPath(root);
         if (!Directory.Exists(full))
             throw new ClinFuseException($"--mimic-cxr: the folder {full} does not exist.", "Point --mimic-cxr at the MIMIC-CXR-JPG folder, or leave it out to extract without images.");
-        foreach (var ext in new[] { ".csv.gz", ".csv" })
-        {
-            var p = Path.Combine(full, "mimic-cxr-2.0.0-metadata" + ext);
-            if (File.Exists(p)) return new MimicCxrSource(full, p);
-        }
+        if (TableFile.Find(full, "mimic-cxr-2.0.0-metadata", "--mimic-cxr") is { } metadata) return new MimicCxrSource(full, metadata);
         throw new ClinFuseException($"--mimic-cxr: {full} lacks mimic-cxr-2.0.0-metadata.csv[.gz].",
             "Point --mimic-cxr at the MIMIC-CXR-JPG 2.0.0 folder (it holds the metadata table and files/).");
     }

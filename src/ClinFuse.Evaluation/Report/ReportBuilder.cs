@@ -29,6 +29,8 @@ public static class ReportBuilder
     public static ReportContent Run(ReportRequest request)
     {
         if (request.RunFolders.Count == 0) throw new ClinFuseException("No run folders given.", "Pass one or more --run DIR.", ExitCodes.Usage);
+        if (request.RunFolders.GroupBy(f => Path.GetFullPath(f).TrimEnd('/')).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new ClinFuseException($"--run {twice.Key} is given {twice.Count()} times.", "Give each run folder once.", ExitCodes.Usage);
         var outFolder = Path.GetFullPath(request.OutFolder);
         if (Directory.Exists(outFolder) && Directory.EnumerateFileSystemEntries(outFolder).Any() && !request.Force)
             throw new ClinFuseException($"Output folder {outFolder} is not empty.", "Choose another --out or add --force to replace it.");

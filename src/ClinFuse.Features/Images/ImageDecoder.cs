@@ -36,6 +36,16 @@ public static class ImageDecoder
         return Decode(bytes, path, minimumWidth);
     }
 
+    /// <summary>
+    /// Decompression-bomb limit: an image whose header claims more pixels is refused before any
+    /// pixel memory is allocated (a full-size MIMIC-CXR image has 5–16 million; the limit keeps
+    /// width × height × 4 bytes inside 32-bit sizes of the native decoders).
+    /// </summary>
+    public const long MaxPixels = 200_000_000;
+
+    /// <summary>Largest width or height accepted (the JPEG format itself allows 65,535).</summary>
+    public const int MaxSide = 30_000;
+
     /// <summary>Gray JPEGs with at least this many pixels are decoded by libvips.</summary>
     const int LargeJpegPixels = 2_000_000;
 
@@ -62,6 +72,9 @@ public static class ImageDecoder
             throw new ClinFuseException($"Cannot decode image {name}: not a readable JPEG or PNG.", "Only JPEG and PNG files are supported; the file may be truncated or corrupt.");
 
         var info = codec.Info;
+        if (info.Width <= 0 || info.Height <= 0 || info.Width > MaxSide || info.Height > MaxSide || (long)info.Width * info.Height > MaxPixels)
+            throw new ClinFuseException($"Cannot decode image {name}: its header claims {info.Width}×{info.Height} pixels, more than the limit of {MaxSide:N0} per side and {MaxPixels:N0} in all.",
+                "The file is damaged or not an X-ray; re-export or exclude it.");
         var (size, shrink) = minimumWidth > 0 && codec.EncodedFormat == SKEncodedImageFormat.Jpeg
             ? ShrunkSize(codec, minimumWidth)
             : (info.Size, 1);

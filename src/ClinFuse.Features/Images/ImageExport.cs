@@ -22,7 +22,9 @@ public static class ImageExport
     public static ImageExportSummary Run(string input, string output, bool clahe, int resizeWidth, ComputeSettings compute,
         IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
-        if (resizeWidth < 0) throw new ClinFuseException($"--resize must be 0 (keep the size) or a positive width, got {resizeWidth}.", exitCode: ExitCodes.Usage);
+        if (resizeWidth < 0 || resizeWidth > ImagePreprocessing.MaxResizeWidth)
+            throw new ClinFuseException($"--resize must be 0 (keep the size) or a width from 1 to {ImagePreprocessing.MaxResizeWidth}, got {resizeWidth}.",
+                "The paper's preprocessing uses 512.", ExitCodes.Usage);
         var preprocessing = new ImagePreprocessing(ResizeWidth: resizeWidth, Clahe: clahe);
 
         if (File.Exists(input))

@@ -1,3 +1,5 @@
+using ClinFuse.Core;
+
 namespace ClinFuse.Features.Images;
 
 /// <summary>
@@ -14,29 +16,50 @@ namespace ClinFuse.Features.Images;
 /// <param name="ShrinkOnLoad">Let the JPEG decoder downscale by 1/2, 1/4 or 1/8 while staying at least <see cref="ResizeWidth"/> wide: several times faster on full-size X-rays, not bit-identical to the reference.</param>
 public sealed record ImagePreprocessing(int ResizeWidth = 512, bool Clahe = true, int ShorterSide = 256, int SlotSize = 256, bool ShrinkOnLoad = false)
 {
+    /// <summary>The largest <see cref="ResizeWidth"/> (16× the paper's 512: beyond it a resize is a bomb, not a preprocessing).</summary>
+    public const int MaxResizeWidth = 8192;
+
+    /// <summary>An image with a side shorter than this (or than <see cref="SlotSize"/>, whichever is less) is not a chest X-ray: the cache refuses it as corrupt.</summary>
+    public const int MinXraySide = 64;
+
     /// <summary>Checks the settings; throws <see cref="ArgumentException"/> naming the bad one.</summary>
     public void Validate()
     {
-        if (ResizeWidth < 0) throw new ArgumentException($"ResizeWidth must be 0 (keep) or positive, got {ResizeWidth}.");
+        if (ResizeWidth < 0 || ResizeWidth > MaxResizeWidth) throw new ArgumentException($"ResizeWidth must be 0 (keep) or between 1 and {MaxResizeWidth}, got {ResizeWidth}.");
         if (ShorterSide <= 0) throw new ArgumentException($"ShorterSide must be positive, got {ShorterSide}.");
         if (SlotSize <= 0 || SlotSize > ShorterSide) throw new ArgumentException($"SlotSize must be between 1 and ShorterSide ({ShorterSide}), got {SlotSize}.");
     }
 
     /// <summary>Decode + resize.py + CLAHE: the image the reference wrote to disk before training (without its JPEG loss).</summary>
-    public GrayImage LoadResized(string path) => Resize(ImageDecoder.DecodeFile(path, ShrinkOnLoad ? ResizeWidth : 0));
+    public GrayImage LoadResized(string path) => Resize(ImageDecoder.DecodeFile(path, ShrinkOnLoad ? ResizeWidth : 0), path);
 
-    /// <summary>resize.py + CLAHE applied to an image already decoded.</summary>
-    public GrayImage Resize(GrayImage decoded)
+    /// <summary>resize.py + CLAHE applied to an image already decoded (<paramref name="name"/> names it in error messages).</summary>
+    public GrayImage Resize(GrayImage decoded, string name = "image")
     {
+        if (ResizeWidth > 0 && (long)ResizeWidth * decoded.Height / decoded.Width * ResizeWidth > ImageDecoder.MaxPixels)
+            throw new ClinFuseException($"Resizing {name} ({decoded.Width}×{decoded.Height}) to width {ResizeWidth} would give more than {ImageDecoder.MaxPixels:N0} pixels.",
+                "Use a smaller resize width.");
         var resized = ResizeWidth > 0 ? PillowResample.ResizeToWidth(decoded, ResizeWidth) : decoded;
         return Clahe ? Images.Clahe.Paper.Apply(resized) : resized;
     }
 
-    /// <summary>The full offline pipeline: the <see cref="SlotSize"/>² image stored in a cache slot.</summary>
-    public GrayImage LoadSlot(string path) => ToSlot(LoadResized(path));
+    /// <summary>
+    /// The full offline pipeline: the <see cref="SlotSize"/>² image stored in a cache slot. An image
+    /// with a side under <see cref="MinXraySide"/> (or <see cref="SlotSize"/>) pixels is refused (<see cref="ClinFuseException"/>).
+    /// </summary>
+    public GrayImage LoadSlot(string path) => Slot(ImageDecoder.DecodeFile(path, ShrinkOnLoad ? ResizeWidth : 0), path);
 
     /// <summary>The full offline pipeline on an encoded image in memory (<paramref name="name"/> names it in error messages).</summary>
-    public GrayImage LoadSlot(byte[] encoded, string name) => ToSlot(Resize(ImageDecoder.Decode(encoded, name, ShrinkOnLoad ? ResizeWidth : 0)));
+    public GrayImage LoadSlot(byte[] encoded, string name) => Slot(ImageDecoder.Decode(encoded, name, ShrinkOnLoad ? ResizeWidth : 0), name);
+
+    GrayImage Slot(GrayImage decoded, string name)
+    {
+        int minimum = Math.Min(MinXraySide, SlotSize);
+        if (decoded.Width < minimum || decoded.Height < minimum)
+            throw new ClinFuseException($"Image {name} is {decoded.Width}×{decoded.Height} pixels: too small for a chest X-ray (at least {minimum} per side).",
+                "The file is a placeholder or damaged; re-export or exclude it.");
+        return ToSlot(Resize(decoded, name));
+    }
 
     /// <summary><c>Resize(ShorterSide)</c> then the centre crop to the slot size.</summary>
     public GrayImage ToSlot(GrayImage resized) =>

@@ -49,9 +49,7 @@ public static class BaselineCheckpoint
             ["kind"] = info.Kind.ToString(),
             ["version"] = info.ProductVersion,
         });
-        string sidecar = Checkpoint.SidecarPath(weightsPath), temp = sidecar + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(temp, JsonSerializer.Serialize(info, Json));
-        File.Move(temp, sidecar, overwrite: true);
+        AtomicFile.WriteAllText(Checkpoint.SidecarPath(weightsPath), JsonSerializer.Serialize(info, Json));
     }
 
     /// <summary>Reads the sidecar of a baseline checkpoint.</summary>

@@ -66,12 +66,8 @@ public static class Checkpoint
     }
 
     /// <summary>Writes a sidecar record next to <paramref name="weightsPath"/> (enum names as strings), atomically.</summary>
-    public static void WriteSidecar<T>(string weightsPath, T info)
-    {
-        string sidecar = SidecarPath(weightsPath), temp = sidecar + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(temp, JsonSerializer.Serialize(info, Json));
-        File.Move(temp, sidecar, overwrite: true);
-    }
+    public static void WriteSidecar<T>(string weightsPath, T info) =>
+        AtomicFile.WriteAllText(SidecarPath(weightsPath), JsonSerializer.Serialize(info, Json));
 
     /// <summary>Reads the sidecar next to <paramref name="weightsPath"/>; a missing or malformed one is a <see cref="ClinFuseException"/>.</summary>
     public static T ReadSidecar<T>(string weightsPath)

@@ -57,24 +57,16 @@ public static class SafeTensors
         var json = Encoding.UTF8.GetBytes(header.ToJsonString());
         int padded = (json.Length + 7) / 8 * 8;
 
-        string temp = path + ".tmp-" + Environment.ProcessId;
-        try
+        AtomicFile.Write(path, temp =>
         {
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                Span<byte> length = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
-                stream.Write(length);
-                stream.Write(json);
-                for (int i = json.Length; i < padded; i++) stream.WriteByte((byte)' ');
-                foreach (var t in data) stream.Write(t.bytes);
-            }
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+            using var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+            Span<byte> length = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
+            stream.Write(length);
+            stream.Write(json);
+            for (int i = json.Length; i < padded; i++) stream.WriteByte((byte)' ');
+            foreach (var t in data) stream.Write(t.bytes);
+        });
     }
 
     /// <summary>Reads every tensor (CPU, in file order) and the metadata of a safetensors file.</summary>

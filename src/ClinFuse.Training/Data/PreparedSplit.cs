@@ -106,10 +106,10 @@ public sealed class PreparedSplit : IDisposable
     public static void Write(string path, int features, int labels, IEnumerable<PreparedSample> samples)
     {
         var list = samples as IReadOnlyList<PreparedSample> ?? samples.ToList();
-        var tmp = path + ".tmp";
-        using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-        using (var w = new BinaryWriter(stream, Encoding.ASCII, leaveOpen: false))
+        AtomicFile.Write(path, tmp =>
         {
+            using var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+            using var w = new BinaryWriter(stream, Encoding.ASCII, leaveOpen: false);
             w.Write(Encoding.ASCII.GetBytes(Magic));
             w.Write(list.Count);
             w.Write(features);
@@ -133,8 +133,7 @@ public sealed class PreparedSplit : IDisposable
             }
             foreach (var s in list) w.Write(MemoryMarshal.AsBytes(s.Labels.AsSpan()));
             foreach (var s in list) w.Write(MemoryMarshal.AsBytes(s.Series.AsSpan()));
-        }
-        File.Move(tmp, path, overwrite: true);
+        });
     }
 
     /// <summary>Opens a split file; a wrong or truncated file gets a clear error.</summary>
@@ -149,10 +148,13 @@ public sealed class PreparedSplit : IDisposable
             if (probe.Read(header, 0, HeaderBytes) < HeaderBytes || Encoding.ASCII.GetString(header, 0, 8) != Magic)
                 throw new ClinFuseException($"{path} is not a ClinFuse prepared split (bad header).", "Rerun `clinfuse prepare` with --force.");
             int count = BitConverter.ToInt32(header, 8), features = BitConverter.ToInt32(header, 12), labels = BitConverter.ToInt32(header, 16);
+            if (count < 0 || features <= 0 || labels <= 0 || HeaderBytes + (long)count * RecordBytes > length)
+                throw new ClinFuseException($"{path} is corrupt: its header claims {count} samples of {features} features and {labels} labels in {length} bytes.", "Rerun `clinfuse prepare` with --force.");
             var records = new Record[count];
             var recordBytes = MemoryMarshal.AsBytes(records.AsSpan());
             if (probe.Read(recordBytes) < recordBytes.Length)
                 throw new ClinFuseException($"{path} is truncated (sample index incomplete).", "Rerun `clinfuse prepare` with --force.");
+            CheckRecords(path, records, labels);
             long rows = count == 0 ? 0 : records[^1].FirstRow + records[^1].Timesteps;
             long expected = HeaderBytes + (long)count * RecordBytes + ((long)count * labels + rows * features) * sizeof(float);
             if (length != expected)
@@ -160,6 +162,19 @@ public sealed class PreparedSplit : IDisposable
             var mapped = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
             var view = mapped.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
             return new PreparedSplit(path, mapped, view, records, features, labels);
+        }
+    }
+
+    /// <summary>Each record must continue where the previous one ended: garbage in the index is caught before any row is read.</summary>
+    static void CheckRecords(string path, Record[] records, int labels)
+    {
+        long row = 0;
+        for (int i = 0; i < records.Length; i++)
+        {
+            var r = records[i];
+            if (r.FirstRow != row || r.Timesteps < 0 || r.ImageSlot < -1 || r.LabelOffset != (long)i * labels)
+                throw new ClinFuseException($"{path} is corrupt: the index entry of sample {i} (stay {r.StayId}) does not fit the file layout.", "Rerun `clinfuse prepare` with --force.");
+            row += r.Timesteps;
         }
     }
 

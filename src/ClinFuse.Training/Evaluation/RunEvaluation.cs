@@ -25,7 +25,11 @@ public sealed record EvaluatedSet(string PredictionsPath, string MetricsPath, Me
 /// <param name="Split">"test", "val" or "train".</param>
 /// <param name="Scoring">Bootstrap settings.</param>
 /// <param name="Compute">Threads.</param>
-public sealed record RunEvaluationRequest(string RunFolder, string Split, ScoringSettings Scoring, ComputeSettings Compute);
+public sealed record RunEvaluationRequest(string RunFolder, string Split, ScoringSettings Scoring, ComputeSettings Compute)
+{
+    /// <summary>Evaluate even when the store's files differ from those the run was trained with.</summary>
+    public bool AllowStoreChange { get; init; }
+}
 
 /// <summary>
 /// Predicts a split with a run's best checkpoint and scores it with the Evaluation library:
@@ -46,6 +50,9 @@ public static class RunEvaluation
             throw new ClinFuseException($"--bootstrap must be 0 or more, got {request.Scoring.Bootstrap}.", "Use 1000 (the reference) or 0 for no confidence intervals.", ExitCodes.Usage);
         var run = TrainedRun.Open(request.RunFolder);
         var store = run.OpenStore();
+        if (!request.AllowStoreChange && store.ChangeSince(run.StoreProvenance()) is { } change)
+            throw new ClinFuseException($"The prepared store {store.Folder} changed after the run in {run.Folder} was trained: {change}.",
+                "Evaluate on the store the run was trained on (prepare it again with the same settings), train again on this store, or add --allow-store-change to score it anyway.");
         TorchRuntime.Initialize(request.Compute);
         using var model = run.LoadModel(request.Compute);
         using var split = store.OpenSplit(request.Split);

@@ -25,6 +25,9 @@ namespace ClinFuse.Training.Evaluation;
 /// <param name="Encoders">Pre-trained encoders the run started from.</param>
 public sealed record TrainedRun(string Folder, TrainingConfig Config, IReadOnlyList<string> Labels, ulong Seed, string StoreFolder, IReadOnlyList<EncoderInit> Encoders)
 {
+    /// <summary>The store files the run read, as config.json records them (<see cref="PreparedStore.Provenance"/>).</summary>
+    public JsonNode? StoreProvenance() => ReadDocument(Path.Combine(Folder, "config.json"))["provenance"];
+
     /// <summary>The best checkpoint's weights.</summary>
     public string BestWeights => Path.Combine(Folder, "best.safetensors");
 
@@ -57,10 +60,14 @@ public sealed record TrainedRun(string Folder, TrainingConfig Config, IReadOnlyL
             .Select(e => new EncoderInit(e?["checkpoint"]?.GetValue<string>() ?? "", e?["prefix"]?.GetValue<string>() ?? ""))
             .ToList() ?? [];
         var run = new TrainedRun(full, config, labels, seed.Value, store, encoders);
+        // A pre-training run is continued by the command that started it.
+        var command = config.Recipe.Contains("pretrain", StringComparison.Ordinal) ? "pretrain"
+            : config.Model is FusionType.UniEhr or FusionType.UniCxr ? "pretrain --resume` (a pre-training run) or `clinfuse train" // a unimodal run may be either
+            : "train";
         if (!File.Exists(run.BestWeights))
-            throw new ClinFuseException($"{full} has no best checkpoint (best.safetensors).", "The run has not finished an epoch; finish it with `clinfuse train --resume` first.");
+            throw new ClinFuseException($"{full} has no best checkpoint (best.safetensors).", $"The run has not finished an epoch; finish it with `clinfuse {command} --resume` (same options) first.");
         if (!RunFolder.OpenForResume(full).ReadState().Finished)
-            throw new ClinFuseException($"The run in {full} has not finished.", "Finish it with `clinfuse train --resume` (same options), then evaluate.");
+            throw new ClinFuseException($"The run in {full} has not finished.", $"Finish it with `clinfuse {command} --resume` (same options), then use it.");
         return run;
     }
 

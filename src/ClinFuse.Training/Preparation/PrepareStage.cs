@@ -56,7 +56,7 @@ public sealed record PrepareSummary(string Folder, IReadOnlyList<PreparedSplitSu
 public static class PrepareStage
 {
     /// <summary>File names inside a prepared store.</summary>
-    public const string ImageCacheFile = "images.cache", ImageProblemsFile = "image_problems.csv";
+    public const string ImageCacheFile = PreparedStore.ImageCacheFile, ImageProblemsFile = "image_problems.csv";
 
     static readonly string[] SplitNames = ["train", "val", "test"];
 
@@ -84,10 +84,21 @@ public static class PrepareStage
         var wanted = new StageManifest { Stage = "prepare", Config = config, Inputs = inputs };
         if (StageManifest.TryRead(options.OutputFolder) is { } existing && existing.SameRecipe(wanted))
         {
-            progress.Info($"prepare: {options.OutputFolder} is up to date (same cohort and settings); skipped.");
-            return new PrepareSummary(Path.GetFullPath(options.OutputFolder), [], null, Skipped: true);
+            // A skip must lead to a complete output: the files are checked against what was written.
+            if (existing.FindDamage(options.OutputFolder) is { } damage)
+            {
+                progress.Info($"prepare: {options.OutputFolder} was written from the same cohort and settings, but {damage}; preparing again.");
+                options = options with { Force = true };
+            }
+            else
+            {
+                progress.Info($"prepare: {options.OutputFolder} is up to date (same cohort and settings); skipped.");
+                return new PrepareSummary(Path.GetFullPath(options.OutputFolder), [], null, Skipped: true);
+            }
         }
 
+        if (cohort.Manifest.FindDamage(cohortFolder) is { } cohortDamage)
+            throw new ClinFuseException($"The cohort store {cohortFolder} is damaged: {cohortDamage}.", "Run `clinfuse extract` again with the same options (it rebuilds a damaged store).");
         using var output = StageOutput.Begin(options.OutputFolder, options.Force);
         var task = options.Task;
         var labelNames = CohortStore.LabelNames(task);
@@ -99,6 +110,10 @@ public static class PrepareStage
         var discretizer = new Discretizer();
         var episodes = ReadEpisodes(cohort, samplesBySplit, discretizer.Config, progress, cancellationToken);
         timings["read_episodes"] = clock.Elapsed.TotalSeconds;
+        // Values the discretizer cannot encode (not a number, inf, 1e400, an unknown category) become missing: never silently.
+        long invalidValues = episodes.Values.Sum(e => (long)e.IgnoredValueCount);
+        if (invalidValues > 0)
+            progress.Info($"warning: prepare: {invalidValues:N0} value(s) in {episodes.Values.Count(e => e.IgnoredValueCount > 0):N0} stay(s) are not finite numbers or not known categories; they are treated as missing (counted in manifest.json as series.invalid_values).");
 
         var normalizer = options.Normalizer == NormalizerSource.Reference
             ? Normalizer.Reference
@@ -136,7 +151,7 @@ public static class PrepareStage
         timings["total"] = clock.Elapsed.TotalSeconds;
 
         File.WriteAllText(output.PathFor("labels.json"), JsonSerializer.Serialize(new { task = TaskName(options.Task), labels = labelNames }));
-        var counts = new Dictionary<string, long>();
+        var counts = new Dictionary<string, long> { ["series.invalid_values"] = invalidValues };
         foreach (var s in splitSummaries)
         {
             counts[$"{s.Split}.samples"] = s.Samples;
@@ -149,7 +164,7 @@ public static class PrepareStage
             counts["images.missing"] = imageSummary.Missing;
             counts["images.corrupt"] = imageSummary.Corrupt;
         }
-        (wanted with { Counts = counts, TimingsSeconds = timings }).Write(output.Path);
+        (wanted with { Counts = counts, TimingsSeconds = timings }).WithOutputs(output.Path).Write(output.Path);
         output.Commit();
         return new PrepareSummary(output.FinalPath, splitSummaries, imageSummary, Skipped: false);
     }

@@ -102,12 +102,31 @@ public sealed class RunFolder
         return folder;
     }
 
+    /// <summary>
+    /// The first setting in which two configuration documents differ, as
+    /// "<c>config.LearningRate</c> is 0.01 in the run, 0.001 in this command" (null when equal).
+    /// </summary>
+    public static string? FirstDifference(JsonNode? saved, JsonNode? wanted, string path = "")
+    {
+        if (JsonNode.DeepEquals(saved, wanted)) return null;
+        if (saved is JsonObject a && wanted is JsonObject b)
+        {
+            foreach (var key in a.Select(p => p.Key).Union(b.Select(p => p.Key)))
+                if (FirstDifference(a[key], b[key], path.Length == 0 ? key : $"{path}.{key}") is { } inner) return inner;
+        }
+        else if (saved is JsonArray x && wanted is JsonArray y && x.Count == y.Count)
+        {
+            for (int i = 0; i < x.Count; i++)
+                if (FirstDifference(x[i], y[i], $"{path}[{i}]") is { } inner) return inner;
+        }
+        static string Show(JsonNode? n) => n is null ? "absent" : n.ToJsonString() is { Length: <= 80 } s ? s : "another value";
+        return $"{(path.Length == 0 ? "the document" : path)} is {Show(saved)} in the run, {Show(wanted)} in this command";
+    }
+
     /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> atomically.</summary>
     public static void WriteAtomically(string path, string text)
     {
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, text, new UTF8Encoding(false));
-        File.Move(temp, path, overwrite: true);
+        AtomicFile.WriteAllText(path, text);
     }
 
     /// <summary>Saves the effective configuration document.</summary>

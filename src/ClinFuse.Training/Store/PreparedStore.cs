@@ -34,6 +34,8 @@ public sealed class PreparedStore
 {
     /// <summary>Label file name.</summary>
     public const string LabelsFile = "labels.json";
+    /// <summary>Image cache file name (as <c>prepare</c> writes it).</summary>
+    public const string ImageCacheFile = "images.cache";
     /// <summary>Normalizer file name.</summary>
     public const string NormalizerFile = "normalizer.json";
     /// <summary>Label names of the radiology pre-training set (<c>prepare --radiology</c>).</summary>
@@ -109,6 +111,9 @@ public sealed class PreparedStore
 
     PreparedSplit OpenChecked(string split, int labels, string labelsFile)
     {
+        // prepare records each file's size and SHA-256: a split changed since then is refused before it is read.
+        if (StageManifest.TryRead(Folder)?.FindDamage(Folder, split + ".split") is { } damage)
+            throw new ClinFuseException($"The prepared store {Folder} is damaged: {damage}.", "Run `clinfuse prepare` again with the same options (it rebuilds a damaged store).");
         var opened = PreparedSplit.Open(SplitPath(split));
         if (opened.LabelCount != labels)
         {
@@ -131,13 +136,39 @@ public sealed class PreparedStore
         foreach (var path in new[] { Path.Combine(Folder, LabelsFile) }.Concat(splits.Select(SplitPath)))
             files.Add(Describe(path));
         var normalizer = Path.Combine(Folder, NormalizerFile);
+        // The image cache can be gigabytes: prepare's manifest already holds its size and SHA-256.
+        var images = StageManifest.TryRead(Folder)?.Outputs.FirstOrDefault(o => o.Path == ImageCacheFile);
         return new JsonObject
         {
             ["data"] = Folder,
             ["task"] = Labels.Task,
             ["files"] = files,
             ["normalizer"] = File.Exists(normalizer) ? Describe(normalizer) : null,
+            ["images"] = images is null ? null : new JsonObject { ["path"] = Path.Combine(Folder, images.Path), ["bytes"] = images.Bytes, ["sha256"] = images.Sha256 },
         };
+    }
+
+    /// <summary>
+    /// Compares the store with <paramref name="recorded"/> (a run's <see cref="Provenance"/>): returns
+    /// the first file that is missing or differs from the one the run read, or null when all match.
+    /// </summary>
+    public string? ChangeSince(JsonNode? recorded)
+    {
+        if (recorded is null) return null;
+        var current = Provenance();
+        var entries = (recorded["files"]?.AsArray() ?? []).Append(recorded["normalizer"]).Append(recorded["images"]);
+        foreach (var entry in entries)
+        {
+            var name = entry?["path"]?.GetValue<string>() is { } p ? Path.GetFileName(p) : null;
+            var sha = entry?["sha256"]?.GetValue<string>();
+            if (name is null || sha is null) continue;
+            var path = Path.Combine(Folder, name);
+            string? now = name == ImageCacheFile ? current["images"]?["sha256"]?.GetValue<string>()
+                : File.Exists(path) ? StageManifest.Describe(path).Sha256 : null;
+            if (now is null) return $"{path} is missing";
+            if (now != sha) return $"{path} is not the file the run was trained with (SHA-256 differs)";
+        }
+        return null;
     }
 
     static JsonObject Describe(string path)

@@ -1,0 +1,44 @@
+using ClinFuse.Core;
+using ClinFuse.Core.Stages;
+using ClinFuse.Core.Tasks;
+using ClinFuse.Features.Images;
+using ClinFuse.Training.Preparation;
+using ClinFuse.Training.Store;
+
+namespace ClinFuse.Training.Tests.Preparation;
+
+/// <summary>A prepared store that was damaged after prepare wrote it is never skipped to, nor read by training (docs/reliability.md).</summary>
+public sealed class PrepareReliabilityTests(DemoCohort demo) : IClassFixture<DemoCohort>
+{
+    [Fact]
+    public void A_damaged_split_is_refused_by_training_and_rebuilt_by_the_next_prepare()
+    {
+        var options = new PrepareOptions(demo.Folder, ClinicalTask.InHospitalMortality, demo.Scratch("reliability"), null, new ImagePreprocessing());
+        var first = PrepareStage.Run(options, new ComputeSettings(2), StageProgress.None);
+        var manifest = StageManifest.TryRead(first.Folder)!;
+        Assert.Contains(manifest.Outputs, o => o.Path == "train.split");
+        Assert.True(manifest.Counts["series.invalid_values"] > 0); // the demo holds values that are not numbers: counted, not dropped silently
+        Assert.True(PrepareStage.Run(options, new ComputeSettings(2), StageProgress.None).Skipped);
+
+        var split = Path.Combine(first.Folder, "train.split");
+        var bytes = File.ReadAllBytes(split);
+        File.WriteAllBytes(split, bytes[..^4]); // a truncated copy
+        var e = Assert.Throws<ClinFuseException>(() => PreparedStore.Open(first.Folder).OpenSplit("train"));
+        Assert.Contains($"is damaged: {split} has {bytes.Length - 4:N0} bytes, {bytes.Length:N0} when written", e.Message);
+
+        var messages = new List<string>();
+        var again = PrepareStage.Run(options, new ComputeSettings(2), new RecordingProgress(messages));
+        Assert.False(again.Skipped);
+        Assert.Contains(messages, m => m.Contains("preparing again", StringComparison.Ordinal));
+        Assert.Equal(bytes.Length, new FileInfo(split).Length);
+        Assert.Null(StageManifest.TryRead(first.Folder)!.FindDamage(first.Folder));
+        using var reopened = PreparedStore.Open(first.Folder).OpenSplit("train");
+        Assert.True(reopened.Count > 0);
+    }
+
+    sealed class RecordingProgress(List<string> messages) : IStageProgress
+    {
+        public IProgressStep Step(string name, long? total = null, string unit = "items") => StageProgress.None.Step(name, total, unit);
+        public void Info(string message) => messages.Add(message);
+    }
+}
