@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ClinFuse.Core;
 using ClinFuse.Evaluation;
 
 namespace ClinFuse.Inference.Prediction;
