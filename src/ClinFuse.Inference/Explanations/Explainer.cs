@@ -37,8 +37,12 @@ public sealed record GradCamMap(int Label, int Size, float[] Map, float[] Coarse
 /// <summary>Gradient explanations of a <see cref="RunPredictor"/>'s model for one stay.</summary>
 public static class Explainer
 {
-    /// <summary>Default integration steps of <see cref="IntegratedGradients"/> (trapezoid rule).</summary>
-    public const int DefaultSteps = 128;
+    /// <summary>
+    /// Default integration steps of <see cref="IntegratedGradients"/> (trapezoid rule). 512 keeps the
+    /// completeness error under 1 % of the output change even on stays whose attributions cancel
+    /// heavily (sum of magnitudes 70× the change); 128 left 2 % on such a stay.
+    /// </summary>
+    public const int DefaultSteps = 512;
 
     /// <summary>
     /// Integrated gradients (Sundararajan et al. 2017) of label <paramref name="label"/>'s probability
