@@ -19,7 +19,9 @@ namespace ClinFuse.Training.Tests.Modeling;
 [Collection(LibTorchCollection.Name)]
 public sealed class BaselineTrainingTests
 {
-    static TrainingConfig Contrastive(int pretrainEpochs = 2, int epochs = 4) => SyntheticData.SmallConfig(FusionType.ContrastiveVit) with
+    // Eight main epochs: over seeds 1-8 the best validation AUROC was 0.87-0.94, a margin of 0.11 over the
+    // 0.75 bar below; with four it was 0.76-0.83 (seed 3: 0.758), too close for other CPUs' floats.
+    static TrainingConfig Contrastive(int pretrainEpochs = 2, int epochs = 8) => SyntheticData.SmallConfig(FusionType.ContrastiveVit) with
     {
         Epochs = epochs,
         LearningRate = 3e-3,
@@ -65,7 +67,7 @@ public sealed class BaselineTrainingTests
         var main = RunFolder.OpenForResume(Path.Combine(dir.Path, "run"));
         var encoders = main.ReadConfig()["encoders"]!.AsArray();
         Assert.Equal(Path.Combine(pretrain.Path, "best.safetensors"), encoders.Single()!["checkpoint"]!.GetValue<string>());
-        Assert.Equal(4, result.State.History.Count);
+        Assert.Equal(8, result.State.History.Count);
         Assert.True(result.State.BestScore > 0.75, $"best validation AUROC {result.State.BestScore}");
         Assert.Equal(BaselineKind.ContrastiveVit, BaselineCheckpoint.ReadInfo(result.BestCheckpoint).Kind);
 
