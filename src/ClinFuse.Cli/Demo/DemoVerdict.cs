@@ -74,7 +74,7 @@ public sealed class DemoVerdict
         var metrics = new Dictionary<string, MetricsResult?>();
         foreach (var run in runs.All)
         {
-            var path = Path.Combine(run.Folder, "metrics.json");
+            var path = Path.Combine(run.Folder, RunEvaluation.MetricsFileName("test"));
             metrics[run.Title] = File.Exists(path) ? MetricsJson.Read(path) : null;
         }
         var fusion = Read(runs.Fusion);
