@@ -58,8 +58,11 @@ public sealed record DemoSize(int Patients, int PretrainEpochs, int FinetuneEpoc
 /// </summary>
 public static class DemoPlan
 {
-    /// <summary>The model runs the report reads, in table order.</summary>
-    public sealed record ModelRun(string Folder, string Title);
+    /// <summary>A model run the report reads.</summary>
+    /// <param name="Folder">The run folder.</param>
+    /// <param name="Title">The row title.</param>
+    /// <param name="Ceiling">The oracle that bounds it: the series alone, the image alone, or every modality a stay has.</param>
+    public sealed record ModelRun(string Folder, string Title, OracleView Ceiling = OracleView.Available);
 
     /// <summary>Titles of the single-modality runs the verdict compares the fusion model with.</summary>
     public const string SeriesOnlyTitle = "Time series only", ImageOnlyTitle = "Image only + CLAHE";
@@ -112,9 +115,9 @@ public static class DemoPlan
 
         var runs = new List<ModelRun>
         {
-            new(P("runs", "pretrain-ehr"), SeriesOnlyTitle),
-            new(P("runs", "pretrain-cxr"), "Image only"),
-            new(P("runs", "pretrain-cxr-clahe"), ImageOnlyTitle),
+            new(P("runs", "pretrain-ehr"), SeriesOnlyTitle, OracleView.Series),
+            new(P("runs", "pretrain-cxr"), "Image only", OracleView.Image),
+            new(P("runs", "pretrain-cxr-clahe"), ImageOnlyTitle, OracleView.Image),
         };
         void Finetune(string name, string title, string model, string loss, string store)
         {

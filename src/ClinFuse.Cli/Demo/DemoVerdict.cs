@@ -10,7 +10,14 @@ namespace ClinFuse.Cli.Demo;
 /// <param name="Statement">What is claimed.</param>
 /// <param name="Passed">Whether the numbers support it; null when an input is missing.</param>
 /// <param name="Evidence">The numbers.</param>
-public sealed record VerdictCheck(string Statement, bool? Passed, string Evidence);
+/// <param name="OutOfReach">
+/// Set when the oracle itself fails the check on the same test stays: no model can pass it at this
+/// test size; says the oracle's numbers and the test size from which it would pass.
+/// </param>
+public sealed record VerdictCheck(string Statement, bool? Passed, string Evidence, string? OutOfReach = null);
+
+/// <summary>A model's test metrics (null: not evaluated) and the oracle that bounds it.</summary>
+public sealed record ScoredRun(string Title, OracleView Ceiling, MetricsResult? Metrics);
 
 /// <summary>
 /// The demo's claim as statistics on the test split, not as a comparison of point estimates.
@@ -22,7 +29,9 @@ public sealed record VerdictCheck(string Statement, bool? Passed, string Evidenc
 /// model could gain there at all. The checks are the demo's targets: every model's AUROC interval
 /// above chance, each single-modality model within <see cref="OracleMargin"/> of its oracle, and
 /// fusion better than time series only on the stays with an image at
-/// <c>fraction_not_better</c> ≤ <see cref="Alpha"/>.
+/// <c>fraction_not_better</c> ≤ <see cref="Alpha"/>. A check that the oracle itself fails on the same
+/// stays is marked out of reach at this test size, with the size from which the oracle would pass
+/// (confidence intervals narrow as 1/√n).
 /// </summary>
 public sealed class DemoVerdict
 {
@@ -48,7 +57,11 @@ public sealed class DemoVerdict
     {
         yield return "Verdict on the test split (macro AUROC; paired bootstrap, " + Resamples.ToString(CultureInfo.InvariantCulture) + " resamples):";
         foreach (var line in Comparisons) yield return "  " + line;
-        foreach (var check in Checks) yield return $"  [{(check.Passed is null ? "n/a" : check.Passed.Value ? "yes" : "NO")}] {check.Statement}: {check.Evidence}";
+        foreach (var check in Checks)
+        {
+            yield return $"  [{(check.Passed is null ? "n/a" : check.Passed.Value ? "yes" : "NO")}] {check.Statement}: {check.Evidence}";
+            if (check.OutOfReach is not null) yield return "        out of reach at this test size: " + check.OutOfReach;
+        }
         yield return $"The demo {(Passed ? "shows" : "does NOT show")} the paper's claim on this cohort.";
     }
 
@@ -71,12 +84,11 @@ public sealed class DemoVerdict
     /// <summary>Computes the verdict from the runs' test predictions and metrics and the synthetic truth.</summary>
     public static DemoVerdict Compute(string root, ClinicalTask task, Runs runs, int seed)
     {
-        var metrics = new Dictionary<string, MetricsResult?>();
-        foreach (var run in runs.All)
+        var metrics = runs.All.Select(run =>
         {
             var path = Path.Combine(run.Folder, RunEvaluation.MetricsFileName("test"));
-            metrics[run.Title] = File.Exists(path) ? MetricsJson.Read(path) : null;
-        }
+            return new ScoredRun(run.Title, run.Ceiling, File.Exists(path) ? MetricsJson.Read(path) : null);
+        }).ToList();
         var fusion = Read(runs.Fusion);
         var series = Read(runs.Series);
         var image = Read(runs.Image);
@@ -91,35 +103,43 @@ public sealed class DemoVerdict
     }
 
     /// <summary>
-    /// The verdict from each model's test metrics (null: not evaluated) and the test predictions (null:
-    /// missing), with bootstrap resamples drawn from <paramref name="seed"/>.
+    /// The verdict from each model's test metrics and the test predictions (null: missing), with
+    /// bootstrap resamples drawn from <paramref name="seed"/>.
     /// </summary>
-    public static DemoVerdict Compute(IReadOnlyDictionary<string, MetricsResult?> metrics, Predictions? predictions, string fusionTitle, int seed)
+    public static DemoVerdict Compute(IReadOnlyList<ScoredRun> metrics, Predictions? predictions, string fusionTitle, int seed)
     {
         var checks = new List<VerdictCheck>();
         var comparisons = new List<string>();
         var json = new JsonObject { ["resamples"] = Resamples, ["alpha"] = Alpha, ["oracle_margin"] = OracleMargin };
 
-        var belowChance = new List<string>();
-        var missing = new List<string>();
-        foreach (var (title, result) in metrics)
-        {
-            if (result is null) { missing.Add(title); continue; }
-            var auroc = result.Summary.Auroc.Macro;
-            if (!(auroc.CiLower > 0.5)) belowChance.Add($"{title} {F(auroc.Value)} [{F(auroc.CiLower)}, {F(auroc.CiUpper)}]");
-        }
-        checks.Add(new("every model's AUROC 95 % CI lies above 0.5",
-            missing.Count > 0 ? null : belowChance.Count == 0,
-            missing.Count > 0 ? "not evaluated: " + string.Join(", ", missing) : belowChance.Count == 0 ? $"all {metrics.Count} models" : "not: " + string.Join("; ", belowChance)));
+        var belowChance = new List<ScoredRun>();
+        var missing = metrics.Where(r => r.Metrics is null).Select(r => r.Title).ToList();
+        foreach (var run in metrics)
+            if (run.Metrics is not null && !(run.Metrics.Summary.Auroc.Macro.CiLower > 0.5)) belowChance.Add(run);
+        string AboveChanceEvidence() => missing.Count > 0 ? "not evaluated: " + string.Join(", ", missing)
+            : belowChance.Count == 0 ? $"all {metrics.Count} models"
+            : "not: " + string.Join("; ", belowChance.Select(r => $"{r.Title} {Interval(r.Metrics!.Summary.Auroc.Macro)}"));
 
+        const string AboveChance = "every model's AUROC 95 % CI lies above 0.5";
         if (predictions is null)
         {
+            checks.Add(new(AboveChance, missing.Count > 0 ? null : belowChance.Count == 0, AboveChanceEvidence()));
             checks.Add(new("the single-modality models reach their oracles, and fusion beats time series only", null, "test predictions or the synthetic truth are missing"));
             json["passed"] = false;
             return new DemoVerdict { Checks = checks, Comparisons = comparisons, Json = json };
         }
         var (fusion, series, image, oracle, oracleSeries, oracleImage) = predictions;
         var paired = image.SampleIds.ToHashSet(StringComparer.Ordinal);
+        var oracleImagePaired = oracleImage.Restrict(paired);
+
+        // The oracle's own interval on the stays each failing model is scored on: if even it does not clear 0.5, no model can.
+        var ceilings = belowChance.Select(r => r.Ceiling).Distinct()
+            .Select(view => (View: view, Set: view switch { OracleView.Series => oracleSeries, OracleView.Image => oracleImagePaired, _ => oracle }))
+            .Select(c => (c.View, c.Set, Auroc: Evaluator.Evaluate(c.Set, Resamples, seed).Summary.Auroc.Macro))
+            .Where(c => !(c.Auroc.CiLower > 0.5)).ToList();
+        checks.Add(new(AboveChance, missing.Count > 0 ? null : belowChance.Count == 0, AboveChanceEvidence(),
+            ceilings.Count == 0 ? null : string.Join("; ", ceilings.Select(c =>
+                $"{c.Set.Metadata.Model} {Interval(c.Auroc)} on {c.Set.Count} stays" + StaysNeeded(c.Set.Count, c.Auroc.Value - c.Auroc.CiLower, c.Auroc.Value - 0.5)))));
 
         MetricDifference Difference(PredictionSet a, PredictionSet b) =>
             PairedComparison.Compare(a, b, Resamples, seed).Summary.Single(d => d.Metric == "auroc_macro");
@@ -135,6 +155,7 @@ public sealed class DemoVerdict
                 ["difference"] = model.Difference.Value, ["ci_lower"] = model.Difference.CiLower, ["ci_upper"] = model.Difference.CiUpper,
                 ["fraction_not_better"] = model.FractionNotBetter,
                 ["oracle_difference"] = ceiling.Difference.Value, ["oracle_ci_lower"] = ceiling.Difference.CiLower, ["oracle_ci_upper"] = ceiling.Difference.CiUpper,
+                ["oracle_fraction_not_better"] = ceiling.FractionNotBetter,
             };
             json[name] = entry;
             return entry;
@@ -144,27 +165,39 @@ public sealed class DemoVerdict
         var fusionPaired = fusion.Restrict(paired);
         var oraclePaired = oracle.Restrict(paired);
         var pairedSeries = Compare("fusion_minus_series_paired", "fusion - time series only, stays with an image", fusionPaired, series.Restrict(paired), oraclePaired, oracleSeries.Restrict(paired), paired.Count);
-        Compare("fusion_minus_image_paired", "fusion - image only, stays with an image", fusionPaired, image, oraclePaired, oracleImage.Restrict(paired), paired.Count);
+        Compare("fusion_minus_image_paired", "fusion - image only, stays with an image", fusionPaired, image, oraclePaired, oracleImagePaired, paired.Count);
 
         double fusionAuroc = Auroc(fusion), oracleAuroc = Auroc(oracle);
         comparisons.Insert(0, $"{fusionTitle} {F(fusionAuroc)} on all {fusion.Count} test stays; oracle {F(oracleAuroc)} (gap {F(oracleAuroc - fusionAuroc)})");
         json["fusion_auroc"] = fusionAuroc;
         json["oracle_auroc"] = oracleAuroc;
         double seriesAuroc = Auroc(series), seriesCeiling = Auroc(oracleSeries);
-        double imageAuroc = Auroc(image), imageCeiling = Auroc(oracleImage.Restrict(paired));
+        double imageAuroc = Auroc(image), imageCeiling = Auroc(oracleImagePaired);
+        // The gap's own paired interval says whether a miss is more than test-set noise.
+        var seriesGap = Difference(oracleSeries, series).Difference;
+        var imageGap = Difference(oracleImagePaired, image).Difference;
         checks.Add(new($"time series only within {OracleMargin:0.00} of the series-only oracle (all test stays)",
-            seriesCeiling - seriesAuroc <= OracleMargin, $"{F(seriesAuroc)} vs oracle {F(seriesCeiling)} (gap {F(seriesCeiling - seriesAuroc)})"));
+            seriesCeiling - seriesAuroc <= OracleMargin, $"{F(seriesAuroc)} vs oracle {F(seriesCeiling)} (gap {F(seriesCeiling - seriesAuroc)} [{Signed(seriesGap.CiLower)}, {Signed(seriesGap.CiUpper)}])"));
         checks.Add(new($"image only within {OracleMargin:0.00} of the image-only oracle (stays with an image)",
-            imageCeiling - imageAuroc <= OracleMargin, $"{F(imageAuroc)} vs oracle {F(imageCeiling)} (gap {F(imageCeiling - imageAuroc)})"));
+            imageCeiling - imageAuroc <= OracleMargin, $"{F(imageAuroc)} vs oracle {F(imageCeiling)} (gap {F(imageCeiling - imageAuroc)} [{Signed(imageGap.CiLower)}, {Signed(imageGap.CiUpper)}])"));
         double? notBetter = pairedSeries["fraction_not_better"]?.GetValue<double>();
+        double? oracleNotBetter = pairedSeries["oracle_fraction_not_better"]?.GetValue<double>();
+        string? fusionReach = null;
+        if (!(oracleNotBetter <= Alpha))
+        {
+            // One-sided test at Alpha: the gain must exceed z·SE, with SE from the oracle's 95 % interval.
+            double? gain = pairedSeries["oracle_difference"]?.GetValue<double>();
+            double? se = (pairedSeries["oracle_ci_upper"]?.GetValue<double>() - pairedSeries["oracle_ci_lower"]?.GetValue<double>()) / (2 * Z95);
+            fusionReach = $"the oracle's own fraction_not_better is {F(oracleNotBetter)} on {paired.Count} stays" + StaysNeeded(paired.Count, OneSidedZ * se, gain);
+        }
         checks.Add(new($"fusion beats time series only on the stays with an image (fraction_not_better <= {Alpha:0.00})",
-            notBetter is not null && notBetter <= Alpha, $"fraction_not_better {F(notBetter)}"));
+            notBetter is not null && notBetter <= Alpha, $"fraction_not_better {F(notBetter)}", fusionReach));
 
         json["series_only_auroc"] = seriesAuroc;
         json["series_oracle_auroc"] = seriesCeiling;
         json["image_only_auroc_paired"] = imageAuroc;
         json["image_oracle_auroc_paired"] = imageCeiling;
-        json["checks"] = new JsonArray([.. checks.Select(c => new JsonObject { ["statement"] = c.Statement, ["passed"] = c.Passed, ["evidence"] = c.Evidence })]);
+        json["checks"] = new JsonArray([.. checks.Select(c => new JsonObject { ["statement"] = c.Statement, ["passed"] = c.Passed, ["evidence"] = c.Evidence, ["out_of_reach"] = c.OutOfReach })]);
         json["passed"] = checks.All(c => c.Passed == true);
         return new DemoVerdict { Checks = checks, Comparisons = comparisons, Json = json };
     }
@@ -174,6 +207,21 @@ public sealed class DemoVerdict
         var path = Path.Combine(run.Folder, RunEvaluation.PredictionsFileName("test"));
         return File.Exists(path) ? PredictionsFile.Read(path) : null;
     }
+
+    const double Z95 = 1.959964, OneSidedZ = 1.644854;
+
+    /// <summary>
+    /// The test size from which an effect of <paramref name="effect"/> clears a bound that lies
+    /// <paramref name="halfWidth"/> from it at <paramref name="stays"/> stays, the half-width shrinking as 1/√n.
+    /// </summary>
+    public static string StaysNeeded(int stays, double? halfWidth, double? effect)
+    {
+        if (effect is not > 0 || halfWidth is not > 0) return "; the oracle has no effect to show here at any size";
+        double needed = stays * Math.Pow(halfWidth.Value / effect.Value, 2);
+        return FormattableString.Invariant($"; it would clear it from about {Math.Ceiling(needed):0} stays ({needed / stays:0.0}x this test split)");
+    }
+
+    static string Interval(Estimate e) => $"{F(e.Value)} [{F(e.CiLower)}, {F(e.CiUpper)}]";
 
     static double Auroc(PredictionSet set) => Evaluator.Evaluate(set, 0, 0).Summary.Auroc.Macro.Value ?? double.NaN;
 
