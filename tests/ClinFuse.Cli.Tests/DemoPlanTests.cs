@@ -32,4 +32,30 @@ public sealed class DemoPlanTests
         // The verdict's fusion model is the last run, whatever else is trained.
         Assert.EndsWith("attention-uncertainty-clahe", DemoPlan.Build("/demo", DemoSize.Full, 42).Runs[^1].Folder);
     }
+
+    [Fact]
+    public void The_cxr_task_pretraining_fine_tunes_the_radiology_encoder_at_the_transfer_rate_and_trains_from_scratch_at_the_pretraining_rate()
+    {
+        var size = DemoSize.Standard with { PretrainLearningRate = 0.002, TransferLearningRate = 0.0003 };
+        var cxrTask = Commands(size).Where(c => c.Contains("--encoder cxr") && !c.Contains("--labels radiology")).ToList();
+        Assert.Equal(2, cxrTask.Count);
+        Assert.All(cxrTask, c => Assert.Contains("--cxr-encoder /demo/runs/pretrain-cxr-radiology", c));
+        Assert.All(cxrTask, c => Assert.Contains("--lr 0.0003 ", c));
+        Assert.Contains(Commands(size), c => c.Contains("--labels radiology") && c.Contains("--lr 0.002 "));
+        Assert.Contains(Commands(size), c => c.Contains("--encoder ehr") && c.Contains("--lr 0.002 "));
+
+        var scratch = Commands(size with { RadiologyEpochs = 0 }).Where(c => c.Contains("--encoder cxr")).ToList();
+        Assert.Equal(2, scratch.Count);
+        Assert.All(scratch, c => Assert.Contains("--lr 0.002 ", c));
+        Assert.All(scratch, c => Assert.DoesNotContain("--cxr-encoder", c));
+    }
+
+    [Fact]
+    public void The_verdict_bounds_each_single_modality_run_by_its_own_oracle()
+    {
+        var runs = DemoPlan.Build("/demo", DemoSize.Standard, 42).Runs;
+        Assert.Equal(OracleView.Series, runs.Single(r => r.Title == DemoPlan.SeriesOnlyTitle).Ceiling);
+        Assert.Equal(OracleView.Image, runs.Single(r => r.Title == DemoPlan.ImageOnlyTitle).Ceiling);
+        Assert.Equal(OracleView.Available, runs[^1].Ceiling);
+    }
 }

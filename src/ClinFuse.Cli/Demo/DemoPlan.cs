@@ -26,9 +26,15 @@ public sealed record DemoStep(string Title, string[] Arguments, string DoneMarke
 /// <param name="ImageSize">Side of the cached images (<c>prepare --image-size</c>); the networks see 7/8 of it (the paper: 256 → 224).</param>
 /// <param name="NoisyTrain">Also run the train-noisy/test-noisy protocol (Table IV), which retrains the fusion models once per noise level.</param>
 /// <param name="RadiologyEpochs">Epochs of the CXR encoder's radiology pre-training on the 14 CheXpert labels of every training subject's X-ray, before its task pre-training; 0 = none (the task pre-training starts from random weights).</param>
+/// <param name="TransferLearningRate">
+/// Learning rate of the CXR task pre-training when it starts from the radiology encoder. At the
+/// from-scratch rate (1e-3) a few hundred paired images pull the transferred network away within two
+/// epochs: its validation loss rose from 0.65 to 5.2 (seed 42, 800 patients) while the training loss
+/// fell; at 1e-4 it stays between 0.54 and 0.63.
+/// </param>
 public sealed record DemoSize(int Patients, int PretrainEpochs, int FinetuneEpochs, int[] NoiseLevels, bool Ablation, int BatchSize = 16,
     double PretrainLearningRate = 1e-3, double FinetuneLearningRate = 3e-4, bool Baselines = false, int ImageSize = 128, int RadiologyEpochs = 4,
-    bool NoisyTrain = false)
+    bool NoisyTrain = false, double TransferLearningRate = 1e-4)
 {
     /// <summary>
     /// The default demo, sized for about 15 minutes on 2 cores: 800 patients, 128-px images, the CXR
@@ -110,7 +116,8 @@ public static class DemoPlan
         DemoStep Pretrain(string encoder, string store, string name, string? from = null) => new(
             $"Pre-train the {(encoder == "ehr" ? "EHR (LSTM)" : "CXR (ResNet-34)")} encoder on the task labels{(store == "clahe" ? " (CLAHE images)" : "")}{(from is null ? "" : ", from the radiology encoder")}",
             ["pretrain", "--data", P("prepared", store), "--encoder", encoder, .. from is null ? Array.Empty<string>() : ["--cxr-encoder", from],
-             "--epochs", S(size.PretrainEpochs), "--lr", L(size.PretrainLearningRate), "--batch-size", S(size.BatchSize), "--seed", S(seed), "--out", P("runs", "pretrain-" + name), "--force"],
+             "--epochs", S(size.PretrainEpochs), "--lr", L(from is null ? size.PretrainLearningRate : size.TransferLearningRate),
+             "--batch-size", S(size.BatchSize), "--seed", S(seed), "--out", P("runs", "pretrain-" + name), "--force"],
             P("runs", "pretrain-" + name, "best.safetensors"));
 
         var runs = new List<ModelRun>
