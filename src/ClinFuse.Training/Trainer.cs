@@ -154,7 +154,7 @@ public static class Trainer
             progress.Info($"Resuming {folder.Path} after epoch {state.Epoch}.");
         }
 
-        model.Network.train();
+        model.TrainMode();
         while (state.Epoch < config.TrainingIterations && state.EpochsWithoutImprovement < config.Patience)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -229,7 +229,7 @@ public static class Trainer
         double sum = 0;
         long samples = 0;
         var parameters = model.TrainedParameters;
-        model.Network.train();
+        model.TrainMode();
         using var step = progress.Step($"epoch {epoch} training", plan.Length * (long)config.BatchSize, "samples");
         foreach (var batch in BatchTensors.Stream(data.Split, data.Selection, data.Images, plan,
                      (host, b) => ImageView.Train(Seeds.Derive(job.Seed, "augment", epoch, host.StayIds[b])), config.PrefetchDepth, cancellationToken))

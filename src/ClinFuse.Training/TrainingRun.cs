@@ -38,6 +38,8 @@ public sealed record TrainingOverrides
     public int? LayerAfter { get; init; }
     /// <summary>Tokens: which head predicts.</summary>
     public Models.Peers.TokenHead? TokenHead { get; init; }
+    /// <summary>Train the CXR encoder's head alone on its frozen feature extractor.</summary>
+    public bool? LinearProbe { get; init; }
 
     /// <summary>
     /// Checks the values given on the command line: one out of range is wrong usage (exit code 2),
@@ -66,6 +68,7 @@ public sealed record TrainingOverrides
         Compat = Compat ?? config.Compat,
         Loss = Loss ?? config.Loss,
         Monitor = Monitor ?? config.Monitor,
+        LinearProbe = LinearProbe ?? config.LinearProbe,
         Baseline = config.Baseline with
         {
             Size = BaselineSize ?? config.Baseline.Size,

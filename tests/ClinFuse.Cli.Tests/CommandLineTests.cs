@@ -45,6 +45,18 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task A_linear_probe_without_an_encoder_to_probe_is_a_usage_error_and_writes_nothing()
+    {
+        var output = Path.Combine(Path.GetTempPath(), "clinfuse-probe-" + Guid.NewGuid().ToString("N"));
+        var r = await CliRunner.RunAsync("pretrain", "--data", "missing-store", "--encoder", "cxr", "--linear-probe", "--out", output);
+        Assert.Equal(ExitCodes.Usage, r.ExitCode);
+        Assert.Contains("--linear-probe", r.Err);
+        Assert.Contains("--cxr-encoder", r.Err);
+        Assert.DoesNotContain("   at ", r.Err);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
     public async Task Info_json_parses_and_reports_libtorch_loaded_with_the_requested_threads()
     {
         var r = await CliRunner.RunAsync("info", "--json", "--threads", "1");

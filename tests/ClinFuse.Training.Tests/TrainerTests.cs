@@ -191,6 +191,36 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void A_linear_probe_trains_the_head_alone_and_leaves_the_transferred_encoder_and_its_batch_norm_statistics_untouched()
+    {
+        using var dir = Fixtures.TempFolder();
+        using var data = new SyntheticData.Set(dir.Path, train: 48, validation: 32);
+        // Small batches and a few epochs settle the batch-norm statistics, so that the frozen encoder's features do not saturate the head.
+        var cxr = SyntheticData.SmallConfig(FusionType.UniCxr) with { Epochs = 1, BatchSize = 4, LearningRate = 1e-3, TrainData = DatasetMode.Paired };
+        var pretrained = Trainer.Run(data.Job(cxr with { Epochs = 4 }, "cxr"), StageProgress.None);
+        var source = Weights(pretrained.Network);
+        EncoderInit[] encoder = [new EncoderInit(pretrained.BestCheckpoint, EncoderTransfer.Cxr)];
+
+        var probed = Weights(Trainer.Run(data.Job(cxr with { LinearProbe = true }, "probe") with { Encoders = encoder }, StageProgress.None).Network);
+        var backbone = source.Keys.Where(k => k.StartsWith("cxr_model.vision_backbone.", StringComparison.Ordinal)).ToList();
+        Assert.Contains("cxr_model.vision_backbone.bn1.running_mean", backbone);
+        foreach (var name in backbone) Assert.Equal(source[name], probed[name]);
+        Assert.False(probed["cxr_model.classifier.0.weight"].AsSpan().SequenceEqual(source["cxr_model.classifier.0.weight"]));
+
+        // The same run without the probe moves the encoder's weights and its batch-norm statistics.
+        var tuned = Weights(Trainer.Run(data.Job(cxr, "tuned") with { Encoders = encoder }, StageProgress.None).Network);
+        Assert.False(tuned["cxr_model.vision_backbone.conv1.weight"].AsSpan().SequenceEqual(source["cxr_model.vision_backbone.conv1.weight"]));
+        Assert.False(tuned["cxr_model.vision_backbone.bn1.running_mean"].AsSpan().SequenceEqual(source["cxr_model.vision_backbone.bn1.running_mean"]));
+    }
+
+    [Fact]
+    public void A_linear_probe_of_anything_but_the_cxr_encoder_is_refused()
+    {
+        var error = Assert.Throws<ClinFuseException>(() => (SyntheticData.SmallConfig(FusionType.Attention) with { LinearProbe = true }).Validate());
+        Assert.Contains("linear probe", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Encoder_of_another_architecture_is_refused_with_a_clear_message()
     {
         using var dir = Fixtures.TempFolder();

@@ -24,8 +24,12 @@ public static class PretrainCommand
         {
             Description = "CXR encoder only: start from the encoder of this run folder (e.g. a radiology pre-training) instead of random weights; its head is replaced when the label sets differ.",
         };
+        var probe = new Option<bool>("--linear-probe")
+        {
+            Description = "With --cxr-encoder: train only the linear head on the frozen encoder (its batch-norm statistics included), for a few hundred labelled images.",
+        };
         var run = new RunOptions();
-        var command = new Command("pretrain", "Pre-train the EHR (LSTM) or CXR (ResNet-34) encoder with a linear head on the task labels, or the CXR encoder on radiology labels.") { data, encoder, labels, init };
+        var command = new Command("pretrain", "Pre-train the EHR (LSTM) or CXR (ResNet-34) encoder with a linear head on the task labels, or the CXR encoder on radiology labels.") { data, encoder, labels, init, probe };
         run.AddTo(command);
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
@@ -33,7 +37,11 @@ public static class PretrainCommand
             var start = r.GetValue(init);
             if (start is not null && !cxr)
                 throw new ClinFuseException("--cxr-encoder initialises the CXR encoder; it does not apply to --encoder ehr.", "Leave --cxr-encoder out, or pre-train --encoder cxr.");
-            var request = run.Request(r, r.GetValue(data)!.FullName) with { CxrEncoderRun = start?.FullName };
+            bool linearProbe = r.GetValue(probe);
+            if (linearProbe && start is null)
+                throw new ClinFuseException("--linear-probe trains a head on a transferred encoder, but no --cxr-encoder was given.",
+                    "Add --cxr-encoder RUN (e.g. a radiology pre-training), or leave --linear-probe out.", ExitCodes.Usage);
+            var request = run.Request(r, r.GetValue(data)!.FullName, new TrainingOverrides { LinearProbe = linearProbe ? true : null }) with { CxrEncoderRun = start?.FullName };
             var targets = r.GetValue(labels) == "radiology" ? PretrainLabels.Radiology : PretrainLabels.Task;
             await Task.Run(() => TrainingRun.Pretrain(request, cxr, ConsoleProgress.ForStderr(), cancellationToken: ct, labels: targets), ct);
             await r.InvocationConfiguration.Output.WriteLineAsync($"Run folder: {Path.GetFullPath(request.Out)}");

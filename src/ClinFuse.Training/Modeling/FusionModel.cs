@@ -18,14 +18,23 @@ public sealed class FusionModel : TrainableModel
 {
     readonly IReadOnlyList<string> labels;
     readonly JsonObject? normalizer;
+    readonly bool linearProbe;
 
-    /// <summary>Wraps a network and its criterion; checkpoints record <paramref name="labels"/> and <paramref name="normalizer"/>.</summary>
-    public FusionModel(FusionNetwork network, FusionLoss loss, IReadOnlyList<string> labels, JsonObject? normalizer)
+    /// <summary>
+    /// Wraps a network and its criterion; checkpoints record <paramref name="labels"/> and <paramref name="normalizer"/>.
+    /// With <paramref name="linearProbe"/> (UniCxr only) the ResNet is frozen: no gradient, batch norm in eval mode.
+    /// </summary>
+    public FusionModel(FusionNetwork network, FusionLoss loss, IReadOnlyList<string> labels, JsonObject? normalizer, bool linearProbe = false)
     {
+        if (linearProbe && network.Config.Fusion != FusionType.UniCxr)
+            throw new ArgumentException("A linear probe trains the CXR encoder's head alone.", nameof(linearProbe));
         FusionNetwork = network;
         Loss = loss;
         this.labels = labels;
         this.normalizer = normalizer;
+        this.linearProbe = linearProbe;
+        if (linearProbe)
+            foreach (var parameter in network.CxrModel.VisionBackbone.parameters()) parameter.requires_grad = false;
     }
 
     /// <summary>The network.</summary>
@@ -48,6 +57,13 @@ public sealed class FusionModel : TrainableModel
 
     /// <inheritdoc/>
     public override optim.Optimizer CreateOptimizer(AdamSettings settings) => OptimizerFactory.Adam(TrainedModules(), Loss, settings);
+
+    /// <inheritdoc/>
+    public override void TrainMode()
+    {
+        FusionNetwork.train();
+        if (linearProbe) FusionNetwork.CxrModel.VisionBackbone.eval();
+    }
 
     /// <inheritdoc/>
     public override Tensor TrainingLoss(FusionBatch batch, Generator generator) => Loss.Compute(FusionNetwork.call(batch).Probabilities, batch.Labels!).Total;
@@ -91,6 +107,7 @@ public sealed class FusionModel : TrainableModel
         return n.Config.Fusion switch
         {
             FusionType.UniEhr => new ModuleView(("ehr_model", n.EhrModel)),
+            FusionType.UniCxr when linearProbe => new ModuleView(("classifier", n.CxrModel.Classifier)),
             FusionType.UniCxr => new ModuleView(("cxr_model", n.CxrModel)),
             FusionType.Early => new ModuleView(("ehr_model", n.EhrModel), ("cxr_model", n.CxrModel), ("projection", n.Projection), ("fused_cls", n.FusedCls)),
             FusionType.MedFuseLstm => new ModuleView(("ehr_model", n.EhrModel), ("cxr_model", n.CxrModel), ("projection", n.Projection),

@@ -37,7 +37,7 @@ public static class ModelFactory
         FusionType.Card => new CardModel(new CardNetwork(CardConfig(config, labels.Count, features)), phase, labels),
         FusionType.Mmtm or FusionType.Daft or FusionType.Tokens or FusionType.Late =>
             new PeerModel(PeerCheckpoint.Build(config.ToPeerConfig(labels.Count, features)), new FusionLoss(config.Loss, labels.Count), labels, normalizer),
-        _ => new FusionModel(new FusionNetwork(config.ToModelConfig(labels.Count, features)), new FusionLoss(config.Loss, labels.Count), labels, normalizer),
+        _ => new FusionModel(new FusionNetwork(config.ToModelConfig(labels.Count, features)), new FusionLoss(config.Loss, labels.Count), labels, normalizer, config.LinearProbe),
     };
 
     /// <summary>The model of a finished run's checkpoint (main phase, eval mode) on <paramref name="device"/> (default: the CPU).</summary>

@@ -119,6 +119,11 @@ public sealed record TrainingConfig
     /// is 0); by default validation uses the same mode as training.
     /// </summary>
     public bool ValidateOnPairedOnly { get; init; }
+    /// <summary>
+    /// Train only the CXR encoder's linear head on its frozen feature extractor (batch-norm statistics
+    /// included): a linear probe of a transferred encoder (UniCxr only).
+    /// </summary>
+    public bool LinearProbe { get; init; }
     /// <summary>Network learning rate.</summary>
     public double LearningRate { get; init; } = 1e-4;
     /// <summary>Learning rate of the uncertainty log-variances.</summary>
@@ -247,6 +252,7 @@ public sealed record TrainingConfig
         Require(Baseline.Samples is null or >= 1, $"CARD needs at least 1 sample per prediction, got {Baseline.Samples}", "Baseline.Samples");
         Require(Baseline.IntraTemperature > 0, $"the contrastive temperature must be positive, got {Baseline.IntraTemperature}", "Baseline.IntraTemperature");
         Require(Model != FusionType.Late || Loss == LossKind.Bce, $"late fusion trains its two unimodal heads with BCE and averages them, so it takes no {Loss} loss", "Loss (--loss bce)");
+        Require(!LinearProbe || Model == FusionType.UniCxr, $"a linear probe trains the CXR encoder's head alone, so it applies to the CXR pre-training only, not to {Model}", "LinearProbe (--linear-probe)");
         Require(Peer.LayerAfter is null or (>= -1 and <= 4), $"the layer after which the MMTM/DAFT block runs must be −1 (every stage) or 0–4, got {Peer.LayerAfter}", "Peer.LayerAfter (--layer-after)");
         Require(Peer.MmtmRatio >= 1, $"the MMTM ratio must be at least 1, got {Peer.MmtmRatio}", "Peer.MmtmRatio");
         Require(Model is not (FusionType.Mmtm or FusionType.Daft) || Architecture.EhrLayers >= 2, $"{Model} exchanges between the first and second EHR LSTM and needs at least 2 EHR layers, got {Architecture.EhrLayers}", "Architecture.EhrLayers");
