@@ -46,14 +46,7 @@ public sealed class InterruptTests
     {
         // A process started with SIGINT ignored (a background job of a script) passes the ignored
         // disposition on to its children, and .NET keeps an ignored SIGINT ignored: `env` restores the default.
-        var start = new ProcessStartInfo("env")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
-        };
-        start.ArgumentList.Add("--default-signal=INT");
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "clinfuse"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-
+        var start = CliProcess.StartInfo(["env", "--default-signal=INT"], args);
         var err = new List<string>();
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var process = new Process { StartInfo = start };

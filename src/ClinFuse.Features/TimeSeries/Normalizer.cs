@@ -154,22 +154,15 @@ public sealed class Normalizer
             "Such a value is no measurement: correct or delete it in the MIMIC-IV table it came from, then run `clinfuse extract` and `clinfuse prepare` again.");
     }
 
-    /// <summary>Writes the statistics as JSON (to a temporary file first, then renamed into place).</summary>
+    /// <summary>Writes the statistics as JSON through <see cref="AtomicFile"/> (a temporary file first, then renamed into place).</summary>
     public void Save(string path)
     {
         var file = new NormalizerFile(FormatName, null, standardizedColumns, SampleCount, means, stds);
-        string temp = path + ".tmp";
-        try
+        AtomicFile.Write(path, temp =>
         {
-            using (var stream = File.Create(temp))
-                JsonSerializer.Serialize(stream, file, NormalizerJson.Default.NormalizerFile);
-            File.Move(temp, path, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            File.Delete(temp);
-            throw new ClinFuseException($"Cannot write normalizer {path}: {e.Message}", inner: e);
-        }
+            using var stream = File.Create(temp);
+            JsonSerializer.Serialize(stream, file, NormalizerJson.Default.NormalizerFile);
+        });
     }
 
     /// <summary>Reads statistics written by <see cref="Save"/>.</summary>
