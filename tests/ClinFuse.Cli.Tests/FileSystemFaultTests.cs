@@ -13,45 +13,61 @@ namespace ClinFuse.Cli.Tests;
 /// root; elsewhere these tests are reported as skipped with the reason.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed class FileSystemFaultTests
+public sealed class FileSystemFaultTests(FileSystemFaultTests.Inputs inputs) : IClassFixture<FileSystemFaultTests.Inputs>
 {
     const UnixFileMode ReadableByAll = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
         | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
 
-    /// <summary>Inputs of the writing commands, made once per test in ordinary temporary folders.</summary>
-    sealed class Inputs : IDisposable
+    /// <summary>Inputs of the writing commands, made on first use (not where the tests are skipped) in an ordinary temporary folder.</summary>
+    public sealed class Inputs : IDisposable
     {
         readonly TempFolder folder = Fixtures.TempFolder();
+        readonly Lazy<Task> made;
+
+        public Inputs() => made = new(MakeAsync);
 
         public string Image => folder.Combine("x.png");
         public string Predictions => folder.Combine("p.csv");
         public string Cohort => folder.Combine("cohort");
         public string Prepared => folder.Combine("prepared");
+        public string Run => folder.Combine("run");
 
-        public static async Task<Inputs> CreateAsync()
+        async Task MakeAsync()
         {
-            var inputs = new Inputs();
             // Readable by every user (a temporary folder is private to its owner), for the run as nobody.
-            File.SetUnixFileMode(inputs.folder.Path, ReadableByAll);
+            File.SetUnixFileMode(folder.Path, ReadableByAll);
             var pixels = new byte[128 * 96];
             for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)(i * 7 % 251);
-            ImageWriter.WritePng(new GrayImage(128, 96, pixels), inputs.Image);
-            File.WriteAllText(inputs.Predictions, "sample_id,Shock_true,Shock_prob\n1,0,0.1\n2,1,0.9\n3,0,0.2\n4,1,0.7\n");
-            Assert.Equal(0, (await CliRunner.RunAsync("extract", "--mimic-iv", Fixtures.Path("mimic-iv-demo"), "-o", inputs.Cohort, "--threads", "2")).ExitCode);
-            Assert.Equal(0, (await CliRunner.RunAsync("prepare", "--cohort", inputs.Cohort, "--task", "ihm", "-o", inputs.Prepared, "--threads", "2")).ExitCode);
-            return inputs;
+            ImageWriter.WritePng(new GrayImage(128, 96, pixels), Image);
+            File.WriteAllText(Predictions, "sample_id,Shock_true,Shock_prob\n1,0,0.1\n2,1,0.9\n3,0,0.2\n4,1,0.7\n");
+            foreach (var args in new[]
+            {
+                new[] { "extract", "--mimic-iv", Fixtures.Path("mimic-iv-demo"), "-o", Cohort, "--threads", "2" },
+                ["prepare", "--cohort", Cohort, "--task", "ihm", "-o", Prepared, "--threads", "2"],
+                ["pretrain", "--data", Prepared, "--encoder", "ehr", "--epochs", "1", "-o", Run, "--threads", "2"],
+                ["evaluate", "--run", Run, "--bootstrap", "0", "--threads", "2"],
+            })
+            {
+                var r = await CliRunner.RunAsync(args);
+                Assert.True(r.ExitCode == 0, $"{args[0]}: {r.Err}");
+            }
         }
 
         /// <summary>Each writing command with its output inside <paramref name="disk"/>: (name, arguments, whether it writes less than a few kB).</summary>
-        public IEnumerable<(string Name, string[] Args, bool Small)> Commands(string disk) =>
-        [
-            ("synth", ["synth", "--patients", "20", "--images", "none", "-o", Path.Combine(disk, "synthetic"), "--threads", "1"], false),
-            ("extract", ["extract", "--mimic-iv", Fixtures.Path("mimic-iv-demo"), "-o", Path.Combine(disk, "cohort"), "--threads", "1"], false),
-            ("prepare", ["prepare", "--cohort", Cohort, "--task", "ihm", "-o", Path.Combine(disk, "prepared"), "--threads", "1"], false),
-            ("pretrain", ["pretrain", "--data", Prepared, "--encoder", "ehr", "--epochs", "1", "-o", Path.Combine(disk, "run"), "--threads", "1"], false),
-            ("image", ["image", Image, Path.Combine(disk, "x.png"), "--resize", "0"], true),
-            ("evaluate --json", ["evaluate", "--predictions", Predictions, "--bootstrap", "0", "--json", Path.Combine(disk, "metrics.json")], true),
-        ];
+        public async Task<IEnumerable<(string Name, string[] Args, bool Small)>> CommandsAsync(string disk)
+        {
+            await made.Value;
+            return
+            [
+                ("synth", ["synth", "--patients", "20", "--images", "none", "-o", Path.Combine(disk, "synthetic"), "--threads", "1"], false),
+                ("extract", ["extract", "--mimic-iv", Fixtures.Path("mimic-iv-demo"), "-o", Path.Combine(disk, "cohort"), "--threads", "1"], false),
+                ("prepare", ["prepare", "--cohort", Cohort, "--task", "ihm", "-o", Path.Combine(disk, "prepared"), "--threads", "1"], false),
+                ("pretrain", ["pretrain", "--data", Prepared, "--encoder", "ehr", "--epochs", "1", "-o", Path.Combine(disk, "run"), "--threads", "1"], false),
+                ("report", ["report", "--run", Run, "--out", Path.Combine(disk, "report")], false),
+                ("image", ["image", Image, Path.Combine(disk, "x.png"), "--resize", "0"], true),
+                ("evaluate --json", ["evaluate", "--predictions", Predictions, "--bootstrap", "0", "--json", Path.Combine(disk, "metrics.json")], true),
+            ];
+        }
 
         public void Dispose() => folder.Dispose();
     }
@@ -59,9 +75,8 @@ public sealed class FileSystemFaultTests
     [MountFact]
     public async Task A_full_disk_ends_every_writing_command_with_exit_4_and_leaves_no_temporary_or_unfinished_file()
     {
-        using var inputs = await Inputs.CreateAsync();
         using var scratch = Fixtures.TempFolder();
-        foreach (var (name, args, small) in inputs.Commands(scratch.Combine("disk")))
+        foreach (var (name, args, small) in await inputs.CommandsAsync(scratch.Combine("disk")))
         {
             using var disk = Mounts.Tmpfs(scratch.Combine("disk"), "256k");
             if (small) FillUp(Path.Combine(disk.Path, "filler"));
@@ -84,10 +99,9 @@ public sealed class FileSystemFaultTests
     [MountFact]
     public async Task A_read_only_file_system_ends_every_writing_command_with_exit_4_and_writes_nothing()
     {
-        using var inputs = await Inputs.CreateAsync();
         using var scratch = Fixtures.TempFolder();
         using var disk = Mounts.ReadOnlyBind(scratch.Combine("disk"));
-        foreach (var (name, args, _) in inputs.Commands(disk.Path))
+        foreach (var (name, args, _) in await inputs.CommandsAsync(disk.Path))
         {
             var r = await CliRunner.RunAsync(args);
 
@@ -102,13 +116,12 @@ public sealed class FileSystemFaultTests
     [NobodyFact]
     public async Task A_folder_without_write_permission_ends_every_writing_command_with_exit_1_and_writes_nothing()
     {
-        using var inputs = await Inputs.CreateAsync();
         using var scratch = Fixtures.TempFolder();
         var locked = scratch.Combine("locked"); // root's, readable by all, writable by root only
         Directory.CreateDirectory(locked);
         File.SetUnixFileMode(scratch.Path, ReadableByAll);
         File.SetUnixFileMode(locked, ReadableByAll);
-        foreach (var (name, args, _) in inputs.Commands(locked))
+        foreach (var (name, args, _) in await inputs.CommandsAsync(locked))
         {
             var r = await CliProcess.RunAsync(Users.Nobody, args);
 
