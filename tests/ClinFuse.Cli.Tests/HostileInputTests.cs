@@ -88,6 +88,19 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public async Task A_resize_of_a_narrow_image_beyond_the_pixel_limit_is_a_bad_image_and_writes_nothing()
+    {
+        using var folder = Fixtures.TempFolder();
+        var input = folder.Combine("narrow.png");
+        ImageWriter.WritePng(Xray(64, 4096), input); // width 8192 would make it 8192 × 524,288 pixels
+        var r = await CliRunner.RunAsync("image", input, folder.Combine("o.png"), "--resize", "8192");
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        Assert.StartsWith($"error: Resizing {input} (64×4096) to width 8192 would give more than 200,000,000 pixels.", r.Err);
+        NoStackTrace(r);
+        Assert.Equal([input], Directory.GetFiles(folder.Path));
+    }
+
+    [Fact]
     public async Task Output_paths_that_cannot_be_written_give_one_line_with_the_path()
     {
         using var folder = Fixtures.TempFolder();
