@@ -183,7 +183,7 @@ public sealed class Normalizer
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(ReferenceResource)
             ?? throw new InvalidOperationException($"Embedded resource {ReferenceResource} is missing from the build.");
-        return Parse(stream, "embedded reference normalizer");
+        return Parse(stream, "the reference normalizer (MedFuse's statistics)");
     }
 
     static Normalizer Parse(Stream stream, string source)
