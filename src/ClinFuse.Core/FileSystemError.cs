@@ -24,7 +24,7 @@ public static class FileSystemError
         {
             NoSpace or QuotaExceeded => new ClinFuseException($"The disk is full: {Describe(e)}",
                 "Free some space on that disk (or choose an output folder on another one) and run the command again; unfinished output was discarded.", ExitCodes.Environment, e),
-            ReadOnly => new ClinFuseException($"Read-only file system: {Describe(e)}",
+            ReadOnly => new ClinFuseException($"Read-only file system: {Describe(e, "Read-only file system")}",
                 "Choose an output path on a writable file system.", ExitCodes.Environment, e),
             InputOutput => new ClinFuseException($"The disk reported an I/O error: {Describe(e)}",
                 "Check the disk (dmesg) and run the command again.", ExitCodes.Environment, e),
@@ -35,6 +35,14 @@ public static class FileSystemError
         _ => null,
     };
 
-    /// <summary>.NET's message names the path (e.g. "Access to the path '/x' is denied."); it is kept as is.</summary>
-    static string Describe(Exception e) => e.Message.TrimEnd('.') + ".";
+    /// <summary>
+    /// .NET's message names the path (e.g. "Access to the path '/x' is denied."); it is kept as is,
+    /// less a leading <paramref name="repeated"/> (the system's text for the error, "X : '/path'") that the message already starts with.
+    /// </summary>
+    static string Describe(Exception e, string? repeated = null)
+    {
+        var message = e.Message;
+        if (repeated is not null && message.StartsWith(repeated + " : ", StringComparison.Ordinal)) message = message[(repeated.Length + 3)..];
+        return message.TrimEnd('.') + ".";
+    }
 }

@@ -88,6 +88,19 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public async Task A_resize_of_a_narrow_image_beyond_the_pixel_limit_is_a_bad_image_and_writes_nothing()
+    {
+        using var folder = Fixtures.TempFolder();
+        var input = folder.Combine("narrow.png");
+        ImageWriter.WritePng(Xray(64, 4096), input); // width 8192 would make it 8192 × 524,288 pixels
+        var r = await CliRunner.RunAsync("image", input, folder.Combine("o.png"), "--resize", "8192");
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        Assert.StartsWith($"error: Resizing {input} (64×4096) to width 8192 would give more than 200,000,000 pixels.", r.Err);
+        NoStackTrace(r);
+        Assert.Equal([input], Directory.GetFiles(folder.Path));
+    }
+
+    [Fact]
     public async Task Output_paths_that_cannot_be_written_give_one_line_with_the_path()
     {
         using var folder = Fixtures.TempFolder();
@@ -128,6 +141,26 @@ public sealed class HostileInputTests
         Assert.StartsWith("error: ", r.Err);
         Assert.Contains(folder.Combine("out", "sub"), r.Err);
         NoStackTrace(r);
+    }
+
+    [Fact]
+    public async Task A_value_too_large_to_standardise_stops_prepare_naming_the_variable_and_the_stay()
+    {
+        using var folder = Fixtures.TempFolder();
+        // Every heart rate of the demo becomes 1e200; `--compat medfuse` keeps outliers, as the reference does.
+        var mimic = HostileFiles.MimicDemoWithChartValue(folder.Combine("mimic"), 220045, "1e200");
+        var extract = await CliRunner.RunAsync("extract", "--mimic-iv", mimic, "--compat", "medfuse", "-o", folder.Combine("cohort"), "--threads", "2");
+        Assert.Equal(0, extract.ExitCode);
+
+        var r = await CliRunner.RunAsync("prepare", "--cohort", folder.Combine("cohort"), "--task", "ihm", "-o", folder.Combine("prepared"), "--threads", "2");
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        var match = System.Text.RegularExpressions.Regex.Match(r.Err,
+            @"error: Cannot fit the normalizer: the values of 'Heart Rate' in the training split are too large to standardise \(their sum of squares overflows\); the largest, 1E\+200, is in stay (\d+) at [0-9.]+ h\.\n  Such a value is no measurement");
+        Assert.True(match.Success, r.Err);
+        var stays = ClinFuse.Data.Cohort.CohortStore.Open(folder.Combine("cohort")).Samples(ClinFuse.Core.Tasks.ClinicalTask.InHospitalMortality, ClinFuse.Data.Extraction.Split.Train);
+        Assert.Contains(long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), stays.Select(s => s.StayId));
+        NoStackTrace(r);
+        Assert.Equal(["cohort", "mimic"], Directory.GetFileSystemEntries(folder.Path).Select(Path.GetFileName).Order()); // no output, no .partial folder
     }
 
     [Fact]

@@ -30,24 +30,9 @@ public static class ImageWriter
         }
     }
 
-    /// <summary>Writes <paramref name="image"/> to <paramref name="path"/>; a reader never sees a partial file.</summary>
-    public static void WritePng(GrayImage image, string path)
-    {
-        var bytes = EncodePng(image);
-        var full = Path.GetFullPath(path);
-        var temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllBytes(temporary, bytes);
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ClinFuseException($"Cannot write {path}: {e.Message}", "Check that the folder exists and is writable.", inner: e);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
-    }
+    /// <summary>
+    /// Writes <paramref name="image"/> to <paramref name="path"/> through <see cref="AtomicFile"/>: a reader
+    /// never sees a partial file, and a failed write (full disk, read-only file system) leaves no temporary file.
+    /// </summary>
+    public static void WritePng(GrayImage image, string path) => AtomicFile.WriteAllBytes(path, EncodePng(image));
 }

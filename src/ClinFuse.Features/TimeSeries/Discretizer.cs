@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Numerics;
 using ClinFuse.Core;
 
@@ -122,14 +123,14 @@ public sealed class Discretizer
             // normalised) only when its channel is observed, then copied into the following rows.
             Span<int> cellColumn = stackalloc int[channelCount];
             Span<T> cellValue = stackalloc T[channelCount];
-            for (int ch = 0; ch < channelCount; ch++) cellValue[ch] = EncodeCell<T>(ch, Config.NormalCode(ch), normalizer, out cellColumn[ch]);
+            for (int ch = 0; ch < channelCount; ch++) cellValue[ch] = EncodeCell<T>(ch, Config.NormalCode(ch), normalizer, out cellColumn[ch], episode, -1);
             for (int bin = 0; bin < steps; bin++)
             {
                 var row = matrix.Slice(bin * columns, columns);
                 var binObserved = observed.Slice(bin * channelCount, channelCount);
                 for (int ch = 0; ch < channelCount; ch++)
                 {
-                    if (row[maskStart + ch] != T.Zero) cellValue[ch] = EncodeCell<T>(ch, binObserved[ch], normalizer, out cellColumn[ch]);
+                    if (row[maskStart + ch] != T.Zero) cellValue[ch] = EncodeCell<T>(ch, binObserved[ch], normalizer, out cellColumn[ch], episode, bin);
                     row[cellColumn[ch]] = cellValue[ch];
                 }
             }
@@ -141,8 +142,12 @@ public sealed class Discretizer
         return steps;
     }
 
-    /// <summary>The output column and value of a channel's code: its one-hot column and 1, or its column and (normalised) value.</summary>
-    T EncodeCell<T>(int channel, double code, Normalizer? normalizer, out int column)
+    /// <summary>
+    /// The output column and value of a channel's code: its one-hot column and 1, or its column and
+    /// (normalised) value. A value that does not fit <typeparamref name="T"/> (a float32 beyond ±3.4e38)
+    /// stops with the episode, the variable and the hour (<paramref name="bin"/> −1: the normal value).
+    /// </summary>
+    T EncodeCell<T>(int channel, double code, Normalizer? normalizer, out int column, SeriesEpisode episode, int bin)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (isCategorical[channel])
@@ -151,17 +156,31 @@ public sealed class Discretizer
             return T.One;
         }
         column = beginColumn[channel];
-        return T.CreateTruncating(normalizer is null ? code : normalizer.Standardize(column, code));
+        var value = T.CreateTruncating(normalizer is null ? code : normalizer.Standardize(column, code));
+        return T.IsFinite(value) ? value : throw OutOfRange(channel, code, normalizer, episode, bin);
+    }
+
+    ClinFuseException OutOfRange(int channel, double code, Normalizer? normalizer, SeriesEpisode episode, int bin)
+    {
+        string value = code.ToString("R", CultureInfo.InvariantCulture);
+        string what = bin < 0 ? $"the normal value {value} of '{Config.Channels[channel]}'" : $"the value {value} of '{Config.Channels[channel]}' in hour {bin + 1}";
+        int column = beginColumn[channel];
+        string scale = normalizer is null
+            ? "is too large for the 32-bit features"
+            : $"is too large for the 32-bit features after standardisation by {normalizer.Source} (mean {normalizer.Means[column]:G6}, std {normalizer.Stds[column]:G6})";
+        return new ClinFuseException($"{episode.Source}: {what} {scale}.", bin < 0
+            ? $"The statistics of {normalizer?.Source} are damaged: run `clinfuse prepare` again to fit them anew."
+            : "Such a value is no measurement: correct or delete it where it came from (the MIMIC-IV table, then `clinfuse extract` and `clinfuse prepare` again; or the episode file).");
     }
 
     void CheckNormalizer(Normalizer normalizer)
     {
         if (normalizer.ColumnCount != ColumnCount)
-            throw new ClinFuseException($"The normalizer has {normalizer.ColumnCount} columns, the discretizer produces {ColumnCount}.",
+            throw new ClinFuseException($"{normalizer.Source} has {normalizer.ColumnCount} columns, the discretizer produces {ColumnCount}.",
                 "Use a normalizer fitted with the same discretizer configuration.");
         foreach (int column in normalizer.StandardizedColumnSpan)
             if (!isContinuousColumn[column])
-                throw new ClinFuseException($"The normalizer standardises column {column} ({Config.Header.Names[column]}), which is not a continuous value column.",
+                throw new ClinFuseException($"{normalizer.Source} standardises column {column} ({Config.Header.Names[column]}), which is not a continuous value column.",
                     "Only continuous channels can be standardised.");
     }
 }

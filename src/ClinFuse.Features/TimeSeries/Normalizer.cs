@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Numerics;
 using System.Reflection;
 using System.Text.Json;
@@ -26,8 +27,10 @@ public sealed class Normalizer
     readonly int[] standardizedColumns;
 
     /// <summary>Creates a normalizer from per-column statistics (arrays of the matrix width) and the columns to standardise.</summary>
-    public Normalizer(IReadOnlyList<double> means, IReadOnlyList<double> stds, IReadOnlyList<int> standardizedColumns, long sampleCount = 0)
+    public Normalizer(IReadOnlyList<double> means, IReadOnlyList<double> stds, IReadOnlyList<int> standardizedColumns, long sampleCount = 0,
+        string source = "the normalizer")
     {
+        Source = source;
         if (means.Count != stds.Count || means.Count == 0)
             throw new ClinFuseException($"Normalizer statistics need one mean and one std per column; got {means.Count} means and {stds.Count} stds.");
         this.means = [.. means];
@@ -38,7 +41,8 @@ public sealed class Normalizer
             if ((uint)c >= (uint)means.Count)
                 throw new ClinFuseException($"Normalizer column {c} is outside 0..{means.Count - 1}.");
             if (!double.IsFinite(this.means[c]) || !double.IsFinite(this.stds[c]) || !(this.stds[c] > 0))
-                throw new ClinFuseException($"Normalizer column {c}: mean {this.means[c]} and std {this.stds[c]} must be finite with std > 0.");
+                throw new ClinFuseException($"Normalizer {ColumnName(c, means.Count)}: mean {this.means[c]} and std {this.stds[c]} must be finite with std > 0.",
+                    "The statistics are damaged: run `clinfuse prepare` again to fit them anew.");
             isStandardized[c] = true;
         }
         this.standardizedColumns = [.. standardizedColumns.Distinct().Order()];
@@ -65,6 +69,13 @@ public sealed class Normalizer
     /// <summary>Number of time steps the statistics were computed from (0 when unknown).</summary>
     public long SampleCount { get; }
 
+    /// <summary>Where the statistics come from (a file, the training split, the reference), for error messages.</summary>
+    public string Source { get; }
+
+    /// <summary>"column 50 ('Heart Rate')" for matrices of the reference width, else "column 50".</summary>
+    internal static string ColumnName(int column, int width) =>
+        width == DiscretizerConfig.Reference.ColumnCount ? $"column {column} ('{DiscretizerConfig.Reference.Header.Names[column]}')" : $"column {column}";
+
     /// <summary>Standardises one value of <paramref name="column"/> (identity for columns that are not standardised).</summary>
     public double Standardize(int column, double value) => isStandardized[column] ? (value - means[column]) / stds[column] : value;
 
@@ -86,7 +97,8 @@ public sealed class Normalizer
     /// Fits statistics on the discretized training episodes: per column, over all time steps of all
     /// episodes, mean = Σx/N and std = sqrt((Σx² − 2·Σx·mean + N·mean²)/(N − 1)) floored at 1e-7 — the
     /// reference's formula. Episodes are processed in fixed chunks merged in order, so the result does
-    /// not depend on the thread count.
+    /// not depend on the thread count. Values too large for these sums (|x| above about 1e154) stop the
+    /// fit with the variable, the stay (<see cref="SeriesEpisode.Source"/>) and the value.
     /// </summary>
     public static Normalizer Fit(Discretizer discretizer, IReadOnlyList<(SeriesEpisode Episode, double EndHours)> training, ComputeSettings compute)
     {
@@ -112,25 +124,45 @@ public sealed class Normalizer
         });
         var total = new NormalizerAccumulator(discretizer.ColumnCount);
         foreach (var p in partial) total.Merge(p);
-        return total.ToNormalizer(discretizer.Config.Header.StandardizedColumns);
+        if (total.Count < 2)
+            throw new ClinFuseException($"Cannot fit the normalizer: the {training.Count} training stay(s) hold {total.Count} time step(s), at least 2 are needed.",
+                "The training split is too small: extract a larger cohort, or prepare with --normalizer reference.");
+        var standardized = discretizer.Config.Header.StandardizedColumns;
+        if (total.FirstUnrepresentableColumn(standardized) is int column)
+            throw TooLarge(discretizer, training, column);
+        return total.ToNormalizer(standardized, "the normalizer fitted on the training split");
     }
 
-    /// <summary>Writes the statistics as JSON (to a temporary file first, then renamed into place).</summary>
+    /// <summary>The error for a column whose sums overflow: its variable and the training stay holding its largest value.</summary>
+    static ClinFuseException TooLarge(Discretizer discretizer, IReadOnlyList<(SeriesEpisode Episode, double EndHours)> training, int column)
+    {
+        var config = discretizer.Config;
+        int channel = Enumerable.Range(0, config.ChannelCount).FirstOrDefault(ch => !config.IsCategorical(ch) && config.BeginColumn(ch) == column, -1);
+        string where = "";
+        if (channel >= 0)
+        {
+            (double Value, SeriesEpisode? Episode, double Hours) largest = (0, null, 0);
+            foreach (var (episode, endHours) in training)
+                for (int i = 0; i < episode.EventCount; i++)
+                    if (episode.Channels[i] == channel && episode.Hours[i] <= endHours + SeriesEpisode.TimeEpsilon && Math.Abs(episode.Codes[i]) > Math.Abs(largest.Value))
+                        largest = (episode.Codes[i], episode, episode.Hours[i]);
+            if (largest.Episode is not null)
+                where = $"; the largest, {largest.Value.ToString("R", CultureInfo.InvariantCulture)}, is in {largest.Episode.Source} at {largest.Hours.ToString("0.##", CultureInfo.InvariantCulture)} h";
+        }
+        return new ClinFuseException(
+            $"Cannot fit the normalizer: the values of '{config.Header.Names[column]}' in the training split are too large to standardise (their sum of squares overflows){where}.",
+            "Such a value is no measurement: correct or delete it in the MIMIC-IV table it came from, then run `clinfuse extract` and `clinfuse prepare` again.");
+    }
+
+    /// <summary>Writes the statistics as JSON through <see cref="AtomicFile"/> (a temporary file first, then renamed into place).</summary>
     public void Save(string path)
     {
         var file = new NormalizerFile(FormatName, null, standardizedColumns, SampleCount, means, stds);
-        string temp = path + ".tmp";
-        try
+        AtomicFile.Write(path, temp =>
         {
-            using (var stream = File.Create(temp))
-                JsonSerializer.Serialize(stream, file, NormalizerJson.Default.NormalizerFile);
-            File.Move(temp, path, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            File.Delete(temp);
-            throw new ClinFuseException($"Cannot write normalizer {path}: {e.Message}", inner: e);
-        }
+            using var stream = File.Create(temp);
+            JsonSerializer.Serialize(stream, file, NormalizerJson.Default.NormalizerFile);
+        });
     }
 
     /// <summary>Reads statistics written by <see cref="Save"/>.</summary>
@@ -151,7 +183,7 @@ public sealed class Normalizer
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(ReferenceResource)
             ?? throw new InvalidOperationException($"Embedded resource {ReferenceResource} is missing from the build.");
-        return Parse(stream, "embedded reference normalizer");
+        return Parse(stream, "the reference normalizer (MedFuse's statistics)");
     }
 
     static Normalizer Parse(Stream stream, string source)
@@ -169,7 +201,7 @@ public sealed class Normalizer
             throw new ClinFuseException($"{source} is not a normalizer file (expected format '{FormatName}' with means, stds and standardized_columns).");
         try
         {
-            return new Normalizer(file.Means, file.Stds, file.StandardizedColumns, file.SampleCount ?? 0);
+            return new Normalizer(file.Means, file.Stds, file.StandardizedColumns, file.SampleCount ?? 0, source);
         }
         catch (ClinFuseException e)
         {
@@ -217,10 +249,25 @@ public sealed class NormalizerAccumulator(int columnCount)
     }
 
     /// <summary>The statistics (reference formula; a variance that cancels below zero counts as zero).</summary>
-    public Normalizer ToNormalizer(IReadOnlyList<int> standardizedColumns)
+    public Normalizer ToNormalizer(IReadOnlyList<int> standardizedColumns, string source = "the normalizer")
     {
         if (Count < 2)
             throw new ClinFuseException($"A normalizer needs at least 2 time steps, got {Count}.", "The training split is too small.");
+        var (means, stds) = Statistics();
+        return new Normalizer(means, stds, standardizedColumns, Count, source);
+    }
+
+    /// <summary>The first of <paramref name="standardizedColumns"/> whose mean or std is not finite (values too large for the sums), or null.</summary>
+    internal int? FirstUnrepresentableColumn(IReadOnlyList<int> standardizedColumns)
+    {
+        var (means, stds) = Statistics();
+        foreach (int c in standardizedColumns)
+            if (!double.IsFinite(means[c]) || !double.IsFinite(stds[c])) return c;
+        return null;
+    }
+
+    (double[] Means, double[] Stds) Statistics()
+    {
         var means = new double[sum.Length];
         var stds = new double[sum.Length];
         double n = Count;
@@ -231,7 +278,7 @@ public sealed class NormalizerAccumulator(int columnCount)
             means[c] = mean;
             stds[c] = Math.Max(Math.Sqrt(Math.Max(variance, 0)), Normalizer.StdFloor);
         }
-        return new Normalizer(means, stds, standardizedColumns, Count);
+        return (means, stds);
     }
 }
 

@@ -108,6 +108,58 @@ public sealed class NormalizerTests
         }
     }
 
+    static SeriesEpisode Stay(long id, params string[] heartRates) =>
+        SeriesEpisode.FromObservations(heartRates.Select((v, i) => new SeriesObservation(i + 0.5, HeartRate, v)), source: $"stay {id}");
+
+    [Fact]
+    public void A_training_value_too_large_to_fit_names_the_variable_the_stay_and_the_value()
+    {
+        var training = new[] { (Stay(11, "80", "90"), 4.0), (Stay(12, "85", "1e200", "3e199"), 4.0), (Stay(13, "70", "2e180"), 4.0) };
+        foreach (int threads in new[] { 1, 3 })
+        {
+            var e = Assert.Throws<ClinFuseException>(() => Normalizer.Fit(Discretizer, training, new ComputeSettings(threads)));
+            Assert.Equal("Cannot fit the normalizer: the values of 'Heart Rate' in the training split are too large to standardise " +
+                "(their sum of squares overflows); the largest, 1E+200, is in stay 12 at 1.5 h.", e.Message);
+            Assert.Contains("correct or delete it", e.Hint);
+        }
+    }
+
+    [Fact]
+    public void A_training_split_of_one_time_step_is_refused_with_its_size()
+    {
+        var e = Assert.Throws<ClinFuseException>(() => Normalizer.Fit(Discretizer, [(Stay(5, "80"), 0.5)], new ComputeSettings(1)));
+        Assert.Equal("Cannot fit the normalizer: the 1 training stay(s) hold 1 time step(s), at least 2 are needed.", e.Message);
+    }
+
+    [Fact]
+    public void A_value_beyond_float32_after_standardisation_names_the_variable_the_stay_and_the_hour()
+    {
+        var normalizer = Normalizer.Fit(Discretizer, [(Stay(1, "60", "70", "80", "90"), 4.0)], new ComputeSettings(1));
+        var e = Assert.Throws<ClinFuseException>(() => Discretizer.Transform(Stay(44, "80", "1e50"), 4.0, normalizer));
+        Assert.StartsWith("stay 44: the value 1E+50 of 'Heart Rate' in hour 2 is too large for the 32-bit features after standardisation " +
+            "by the normalizer fitted on the training split (mean 75, std 12.9099).", e.Message);
+        // Without a normalizer the float32 range itself is the bound: 1e39 does not fit, 1e38 does.
+        Assert.StartsWith("stay 45: the value 1E+39 of 'Heart Rate' in hour 1 is too large for the 32-bit features.",
+            Assert.Throws<ClinFuseException>(() => Discretizer.Transform(Stay(45, "1e39"), 4.0)).Message);
+        Assert.True(float.IsFinite(Discretizer.Transform(Stay(46, "1e38"), 4.0).Values[HeartRateColumn]));
+    }
+
+    [Fact]
+    public void Damaged_statistics_in_a_file_name_the_file_and_the_variable()
+    {
+        using var folder = Fixtures.TempFolder();
+        string path = folder.Combine("normalizer.json");
+        var stds = Normalizer.Reference.Stds.ToArray();
+        stds[HeartRateColumn] = 0;
+        File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(new
+        {
+            format = "clinfuse-normalizer/1", standardized_columns = Normalizer.Reference.StandardizedColumns,
+            means = Normalizer.Reference.Means.ToArray(), stds,
+        }));
+        var e = Assert.Throws<ClinFuseException>(() => Normalizer.Load(path));
+        Assert.StartsWith($"{path}: Normalizer column {HeartRateColumn} ('Heart Rate'): mean ", e.Message);
+    }
+
     [Fact]
     public void A_normalizer_for_another_width_is_refused_by_the_discretizer()
     {

@@ -36,6 +36,28 @@ public sealed class PrepareReliabilityTests(DemoCohort demo) : IClassFixture<Dem
         Assert.True(reopened.Count > 0);
     }
 
+    [Fact]
+    public void A_cohort_store_damaged_after_extract_is_refused_naming_the_file_and_nothing_is_written()
+    {
+        var cohort = demo.Scratch("damaged-cohort");
+        Directory.CreateDirectory(cohort);
+        foreach (var file in Directory.GetFiles(demo.Folder)) File.Copy(file, Path.Combine(cohort, Path.GetFileName(file)));
+        var series = Path.Combine(cohort, "timeseries.parquet");
+        var bytes = File.ReadAllBytes(series);
+        bytes[bytes.Length / 2] ^= 0xFF; // same size, one byte changed
+        File.WriteAllBytes(series, bytes);
+
+        var output = demo.Scratch("from-damaged-cohort");
+        var e = Assert.Throws<ClinFuseException>(() => PrepareStage.Run(
+            new PrepareOptions(cohort, ClinicalTask.InHospitalMortality, output, null, new ImagePreprocessing()), new ComputeSettings(2), StageProgress.None));
+        Assert.Equal(ExitCodes.BadInput, e.ExitCode);
+        Assert.StartsWith($"The cohort store {cohort} is damaged: ", e.Message);
+        Assert.Contains(series, e.Message);
+        Assert.Contains("clinfuse extract", e.Hint);
+        Assert.False(Directory.Exists(output));
+        Assert.Empty(Directory.GetDirectories(demo.Scratch(""), ".from-damaged-cohort.partial-*"));
+    }
+
     sealed class RecordingProgress(List<string> messages) : IStageProgress
     {
         public IProgressStep Step(string name, long? total = null, string unit = "items") => StageProgress.None.Step(name, total, unit);
