@@ -13,7 +13,8 @@ namespace ClinFuse.Training.Tests.Evaluation;
 /// A tiny synthetic cohort (120 patients, chest X-rays included) extracted and prepared for
 /// in-hospital mortality, with two finished one-epoch runs on it: a series-only model and an
 /// attention fusion model, both with tiny network sizes. Built once per test process (the evaluation
-/// and robustness test classes share it) and deleted when the process exits.
+/// and robustness test classes share it) and deleted when the process exits, or by the next test
+/// process when this one ended without running its exit handlers.
 /// </summary>
 public sealed class TrainedRunsFixture
 {
@@ -32,7 +33,36 @@ public sealed class TrainedRunsFixture
           "Architecture": { "EhrHidden": 8, "EhrLayers": 1, "TransformerHeads": 2, "TransformerFeedForward": 16 } }
         """;
 
-    readonly TempFolder temp = Fixtures.TempFolder("clinfuse-evaluate-");
+    readonly TempFolder temp = CreateTemp();
+
+    const string TempPrefix = "clinfuse-evaluate-";
+
+    /// <summary>
+    /// A folder named after this process. The test host does not always run exit handlers, so folders
+    /// (about 1 GB each) left by test processes that are gone are deleted here.
+    /// </summary>
+    static TempFolder CreateTemp()
+    {
+        foreach (var folder in Directory.EnumerateDirectories(Path.GetTempPath(), TempPrefix + "*"))
+        {
+            var rest = Path.GetFileName(folder)[TempPrefix.Length..];
+            int dash = rest.IndexOf('-');
+            if (dash <= 0 || !int.TryParse(rest[..dash], out int pid) || IsAlive(pid)) continue;
+            try { Directory.Delete(folder, recursive: true); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+        return Fixtures.TempFolder($"{TempPrefix}{Environment.ProcessId}-");
+    }
+
+    static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException) { return false; }
+    }
 
     TrainedRunsFixture()
     {
