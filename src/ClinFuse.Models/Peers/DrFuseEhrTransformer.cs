@@ -1,4 +1,3 @@
-using ClinFuse.Core;
 using ClinFuse.Models.Networks;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -17,7 +16,7 @@ public sealed record DrFuseEhrEncoding(Tensor Shared, Tensor Distinct, Tensor Pr
 /// a learnable positional encoding <c>pos_encoder.pe</c> [1, 350, D] (U[−0.1, 0.1)), a feature Transformer
 /// <c>model_feat</c> and, on its output, a shared and a distinct Transformer (<c>model_shared</c>,
 /// <c>model_distinct</c>), each PyTorch's post-norm encoder layer (FF 2048, ReLU) with padding masked as keys;
-/// each representation is the mean over the stay's own steps; <c>fc_distinct</c> is the EHR-only head.
+/// each representation is the mean over the stay's own steps (the first 350 of a longer stay); <c>fc_distinct</c> is the EHR-only head.
 /// </summary>
 public sealed class DrFuseEhrTransformer : Module
 {
@@ -49,13 +48,19 @@ public sealed class DrFuseEhrTransformer : Module
         register_module(nameof(fc_distinct), fc_distinct);
     }
 
-    /// <summary>Encodes [B, T, F] series of the given lengths (steps after a length are padding).</summary>
+    /// <summary>
+    /// Encodes [B, T, F] series of the given lengths (steps after a length are padding). A series longer
+    /// than the positional encoding (<see cref="MaxLength"/> steps) is read up to that step, as the
+    /// reference reads only a stay's first 48 hours.
+    /// </summary>
     public DrFuseEhrEncoding Forward(Tensor ehr, Tensor lengths)
     {
+        if (ehr.shape[1] > MaxLength)
+        {
+            ehr = ehr.narrow(1, 0, MaxLength);
+            lengths = lengths.clamp_max(MaxLength);
+        }
         long steps = ehr.shape[1];
-        if (steps > MaxLength)
-            throw new ClinFuseException($"DrFuse's positional encoding covers {MaxLength} time steps, but the batch has series of {steps} steps.",
-                "Use series of at most 350 hours (the reference's limit) or another model.");
         var valid = arange(steps, device: ehr.device).unsqueeze(0) < lengths.to(ehr.device).unsqueeze(1);
         var padding = valid.logical_not();
         var x = pos_encoder.Add(emb.call(ehr));

@@ -113,4 +113,17 @@ public sealed class PeerBehaviourTests
         }
         Assert.Equal(0f, network.Forward(Row(batch, 2)).AttentionWeights.select(2, 2).abs().max().item<float>());
     }
+    [Fact]
+    public void Drfuse_reads_the_first_350_hours_of_a_longer_stay()
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        using var network = (DrFuseNetwork)PeerGolden.Network("drfuse", new PeerConfig(PeerKind.DrFuse, 25));
+        var batch = Row(PeerGolden.Batch(), 1);
+        int max = DrFuseEhrTransformer.MaxLength;
+        var first = randn(1, max, 76);
+        var longer = new FusionBatch(cat([first, randn(1, 100, 76)], 1), tensor(new long[] { max + 100 }), batch.Images, batch.HasImage, batch.Labels);
+        var truncated = new FusionBatch(first, tensor(new long[] { max }), batch.Images, batch.HasImage, batch.Labels);
+        Assert.True(PeerGolden.MaxDiff(network.Forward(longer).PredFinal, network.Forward(truncated).PredFinal) <= 1e-6);
+    }
 }
