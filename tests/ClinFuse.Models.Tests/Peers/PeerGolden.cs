@@ -71,4 +71,34 @@ static class PeerGolden
         double diff = MaxDiff(actual, Get(name));
         Assert.True(diff <= atol, $"{name}: max |diff| {diff:E3} > atol {atol:E1}");
     }
+    /// <summary>
+    /// The gradients of <paramref name="stored"/> parameters (relative Frobenius difference within
+    /// <paramref name="gradientTolerance"/> of each name) against <c>{model}.step.grad.*</c>.
+    /// </summary>
+    public static void MatchGradients(string model, IReadOnlyDictionary<string, TorchSharp.Modules.Parameter> parameters, IEnumerable<string> stored, Func<string, double> gradientTolerance)
+    {
+        foreach (var name in stored)
+        {
+            var expected = Get($"{model}.step.grad.{name}").to(ScalarType.Float64);
+            double relative = (parameters[name].grad!.to(ScalarType.Float64) - expected).norm().item<double>() / expected.norm().item<double>();
+            Assert.True(relative <= gradientTolerance(name), $"{model} grad {name}: relative Frobenius difference {relative:E2}");
+        }
+    }
+
+    /// <summary>
+    /// The values after one Adam step against <c>{model}.step.after.*</c>: Adam's first step is ±lr per element, so an
+    /// element whose near-zero gradient has the other sign lands 2·lr away, no further, and only a few elements may differ at all.
+    /// <paramref name="compared"/> picks the elements a parameter is compared on (default: all).
+    /// </summary>
+    public static void MatchAdamStep(string model, IReadOnlyDictionary<string, TorchSharp.Modules.Parameter> parameters, IEnumerable<string> stored, double lr,
+        Func<string, Tensor, Tensor>? compared = null)
+    {
+        foreach (var name in stored)
+        {
+            var diff = (parameters[name].detach() - Get($"{model}.step.after.{name}")).abs();
+            if (compared is not null) diff = compared(name, diff);
+            Assert.True(diff.max().item<float>() <= 2 * lr + 1e-6, $"{model} after {name}: max |diff| {diff.max().item<float>():E2}");
+            Assert.True(diff.gt(1e-6).to(ScalarType.Float32).mean().item<float>() <= 0.01, $"{model} after {name}: too many elements off");
+        }
+    }
 }
