@@ -209,6 +209,9 @@ public static class TrainingRun
         using var validation = radiology ? store.OpenRadiologySplit("val") : store.OpenSplit("val");
         var trainSelection = SampleSelection.Create(train, config.TrainData);
         var validationSelection = SampleSelection.Create(validation, config.ValidationData);
+        if (config.Model == FusionType.DrFuse && (request.EhrEncoderRun ?? request.CxrEncoderRun) is not null)
+            throw new ClinFuseException("DrFuse has encoders of its own (an EHR Transformer and ResNet-50 branches): the LSTM and ResNet-34 encoders of `clinfuse pretrain` do not fit it.",
+                "Train --model drfuse without --ehr-encoder and --cxr-encoder.");
         var encoders = new List<EncoderInit>();
         if (request.EhrEncoderRun is not null) encoders.Add(PretrainedEncoder(request.EhrEncoderRun, FusionType.UniEhr, store));
         if (request.CxrEncoderRun is not null) encoders.Add(PretrainedEncoder(request.CxrEncoderRun, FusionType.UniCxr, store));

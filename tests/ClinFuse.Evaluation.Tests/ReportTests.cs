@@ -103,11 +103,12 @@ public sealed class ReportTests(GeneratedRuns generated) : IClassFixture<Generat
     }
 
     [Fact]
-    public void Table_three_shows_medfuses_other_baselines_as_measured_rows_not_in_the_paper()
+    public void Table_three_shows_the_peer_models_as_measured_rows_not_in_the_paper()
     {
         var mmtm = GeneratedRuns.Run(_folder, "mmtm", "MMTM", "phenotyping", 13);
         var late = GeneratedRuns.Run(_folder, "late", "Late fusion + CLAHE", "phenotyping", 14);
-        var content = ReportBuilder.Run(new ReportRequest([mmtm, late], _folder.Combine("report-peers")));
+        var drfuse = GeneratedRuns.Run(_folder, "drfuse", "DrFuse", "phenotyping", 15);
+        var content = ReportBuilder.Run(new ReportRequest([mmtm, late, drfuse], _folder.Combine("report-peers")));
         var table3 = content.Tables.Single(t => t.FileName == "table3_ablation");
         var measured = MetricsJson.Read(Path.Combine(mmtm, "metrics.json")).Summary;
         var row = Row(table3, "MMTM (not in the paper)");
@@ -115,6 +116,7 @@ public sealed class ReportTests(GeneratedRuns generated) : IClassFixture<Generat
         Assert.Equal(ReportFormat.Paper(double.NaN), row[6]);
         Assert.Equal("mmtm", row[^1]);
         Assert.Equal("late", Row(table3, "Late fusion (not in the paper)")[^1]);
+        Assert.Equal("drfuse", Row(table3, "DrFuse (not in the paper)")[^1]);
         foreach (var name in new[] { "DAFT (not in the paper)", "Missing-modality tokens (not in the paper)" })
             Assert.Equal(ReportFormat.NotRun, Row(table3, name)[1]);
     }

@@ -80,6 +80,13 @@ public sealed class ProvenanceTests
         Assert.StartsWith($"--cxr-encoder: {ehr.Out} trained the UniEhr model, not the CXR encoder.", wrongKind.Message);
         Assert.Contains("pretrain --encoder cxr", wrongKind.Hint);
 
+        // DrFuse has encoders of its own: a pre-trained LSTM does not fit it, and nothing is written.
+        var drfuse = Assert.Throws<ClinFuseException>(() =>
+            TrainingRun.Train(Request(dir, store, "drfuse") with { EhrEncoderRun = ehr.Out }, FusionType.DrFuse, StageProgress.None));
+        Assert.StartsWith("DrFuse has encoders of its own", drfuse.Message);
+        Assert.Contains("without --ehr-encoder and --cxr-encoder", drfuse.Hint);
+        Assert.False(Directory.Exists(dir.Combine("drfuse")));
+
         // Another task's labels.
         var other = Store(dir, "other", labels: """["pneumonia", "shock"]""");
         var wrongTask = Assert.Throws<ClinFuseException>(() =>

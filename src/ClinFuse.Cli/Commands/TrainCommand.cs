@@ -16,9 +16,9 @@ public static class TrainCommand
         var model = new Option<string?>("--model")
         {
             Description = "Model: attention (default), medfuse, early, ehr-only, cxr-only, a paper baseline: contrastive-vit (ViT + LSTM, contrastive pre-training) or card (diffusion classifier), " +
-                          "or one of MedFuse's other baselines: mmtm, daft, tokens (learnable missing-modality tokens), late (per-class weighted average of the unimodal predictions).",
+                          "or one of MedFuse's other baselines: mmtm, daft, tokens (learnable missing-modality tokens), late (per-class weighted average of the unimodal predictions); or drfuse (DrFuse: shared and distinct representations, disease-wise attention).",
         };
-        model.AcceptOnlyFromAmong("attention", "medfuse", "early", "ehr-only", "cxr-only", "contrastive-vit", "card", "mmtm", "daft", "tokens", "late");
+        model.AcceptOnlyFromAmong("attention", "medfuse", "early", "ehr-only", "cxr-only", "contrastive-vit", "card", "mmtm", "daft", "tokens", "late", "drfuse");
         var layerAfter = new Option<int?>("--layer-after") { Description = "MMTM/DAFT: the ResNet stage after which the block runs: 0 (stem) to 4, or -1 for every stage. Default 4 (DAFT on phenotyping: 3)." };
         layerAfter.Validators.Add(result =>
         {
@@ -35,7 +35,7 @@ public static class TrainCommand
         var loss = new Option<string?>("--loss") { Description = "Loss: bce or uncertainty (per-label learned weights; the recipes' default)." };
         loss.AcceptOnlyFromAmong("bce", "uncertainty");
         var run = new RunOptions();
-        var command = new Command("train", "Fine-tune a fusion model (attention, MedFuse LSTM, early), a unimodal model, or train a paper baseline (Contrastive + ViT, CARD) or a MedFuse peer (MMTM, DAFT, tokens, late fusion).")
+        var command = new Command("train", "Fine-tune a fusion model (attention, MedFuse LSTM, early), a unimodal model, or train a paper baseline (Contrastive + ViT, CARD) or a peer model (MedFuse's MMTM, DAFT, tokens, late fusion; DrFuse).")
         {
             data, model, ehr, cxr, loss, baselineSize, pretrainEpochs, layerAfter, tokenHead,
         };
@@ -68,6 +68,7 @@ public static class TrainCommand
                 "daft" => FusionType.Daft,
                 "tokens" => FusionType.Tokens,
                 "late" => FusionType.Late,
+                "drfuse" => FusionType.DrFuse,
                 _ => null,
             };
             await Task.Run(() => TrainingRun.Train(request, fusion, ConsoleProgress.ForStderr(), cancellationToken: ct), ct);

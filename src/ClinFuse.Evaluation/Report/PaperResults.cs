@@ -80,6 +80,7 @@ public static class PaperResults
         new("DAFT (not in the paper)", PaperRow.NotReported, ["DAFT", "DAFT + CLAHE"]),
         new("Missing-modality tokens (not in the paper)", PaperRow.NotReported, ["Missing-modality tokens", "Missing-modality tokens + CLAHE"]),
         new("Late fusion (not in the paper)", PaperRow.NotReported, ["Late fusion", "Late fusion + CLAHE"]),
+        new("DrFuse (not in the paper)", PaperRow.NotReported, ["DrFuse", "DrFuse + CLAHE"]),
     ];
 
     /// <summary>Table IV — phenotyping, trained and tested on noisy data (paper order: AUROC, AUPRC, macro-F1, binary-F1).</summary>

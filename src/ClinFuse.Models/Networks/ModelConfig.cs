@@ -25,6 +25,8 @@ public enum FusionType
     Tokens,
     /// <summary>Late fusion of the unimodal predictions (<see cref="Peers.LateFusionNetwork"/>, not a <see cref="FusionNetwork"/> head).</summary>
     Late,
+    /// <summary>DrFuse (Yao et al., AAAI 2024; <see cref="Peers.DrFuseNetwork"/>, not a <see cref="FusionNetwork"/> head).</summary>
+    DrFuse,
 }
 
 /// <summary>How a sample without a chest X-ray is handled.</summary>
@@ -88,7 +90,7 @@ public sealed record ModelConfig(
             if (!ok) throw new Core.ClinFuseException($"Invalid model configuration: {what}.", "Fix the model settings (config file or options) and retry.");
         }
         Require(Fusion is not (FusionType.ContrastiveVit or FusionType.Card), $"{Fusion} is a baseline network of ClinFuse.Models.Baselines, not a FusionNetwork head");
-        Require(Fusion is not (FusionType.Mmtm or FusionType.Daft or FusionType.Tokens or FusionType.Late), $"{Fusion} is a peer network of ClinFuse.Models.Peers, not a FusionNetwork head");
+        Require(Fusion is not (FusionType.Mmtm or FusionType.Daft or FusionType.Tokens or FusionType.Late or FusionType.DrFuse), $"{Fusion} is a peer network of ClinFuse.Models.Peers, not a FusionNetwork head");
         Require(NumClasses >= 1, $"NumClasses must be at least 1, got {NumClasses}");
         Require(VisionNumClasses >= 1, $"VisionNumClasses must be at least 1, got {VisionNumClasses}");
         Require(EhrInputDim >= 1 && EhrHidden >= 1 && FusionLstmHidden >= 1, "dimensions must be positive");

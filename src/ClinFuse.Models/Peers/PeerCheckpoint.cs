@@ -30,6 +30,7 @@ public static class PeerCheckpoint
         PeerKind.Mmtm => new MmtmNetwork(config),
         PeerKind.Daft => new DaftNetwork(config),
         PeerKind.Tokens => new FusionTokensNetwork(config),
+        PeerKind.DrFuse => new DrFuseNetwork(config),
         _ => new LateFusionNetwork(config),
     };
 
@@ -52,7 +53,7 @@ public static class PeerCheckpoint
     {
         var info = Checkpoint.ReadSidecar<PeerCheckpointInfo>(weightsPath);
         if (info.Peer is null)
-            throw new Core.ClinFuseException($"{Checkpoint.SidecarPath(weightsPath)} does not describe a peer model (MMTM, DAFT, tokens, late fusion).", "Load it with the model it was trained as.");
+            throw new Core.ClinFuseException($"{Checkpoint.SidecarPath(weightsPath)} does not describe a peer model (MMTM, DAFT, tokens, late fusion, DrFuse).", "Load it with the model it was trained as.");
         var network = Build(info.Peer);
         var loss = new FusionLoss(info.Loss, info.Peer.NumClasses);
         Checkpoint.LoadWeights(weightsPath, network, loss);

@@ -14,6 +14,11 @@ public enum PeerKind
     Tokens,
     /// <summary>Per-class weighted average of the unimodal predictions, weights chosen on validation.</summary>
     Late,
+    /// <summary>
+    /// DrFuse (Yao et al., AAAI 2024): shared and distinct EHR and CXR representations (Transformer and
+    /// ResNet-50 encoders of its own), logit pooling of the shared ones, disease-wise attention.
+    /// </summary>
+    DrFuse,
 }
 
 /// <summary>How a stage-wise block summarises the EHR hidden sequence over time.</summary>
@@ -60,6 +65,8 @@ public enum TokenHead
 /// <param name="Squeeze">MMTM and DAFT: how the EHR sequence is summarised over time.</param>
 /// <param name="TokenHead">Tokens: which head predicts.</param>
 /// <param name="FusionLstmHidden">Tokens: width of the fusion LSTM (the reference's CXR feature width, 512).</param>
+/// <param name="EhrHeads">DrFuse: attention heads of its EHR Transformer (the reference's <c>--ehr_n_head</c>).</param>
+/// <param name="EhrTransformerLayers">DrFuse: layers of its shared and of its distinct EHR Transformer (<c>--ehr_n_layers</c>).</param>
 public sealed record PeerConfig(
     PeerKind Kind,
     int NumClasses,
@@ -72,7 +79,9 @@ public sealed record PeerConfig(
     int MmtmRatio = 4,
     TimeSqueeze Squeeze = TimeSqueeze.ValidSteps,
     TokenHead TokenHead = TokenHead.Joint,
-    int FusionLstmHidden = 512)
+    int FusionLstmHidden = 512,
+    int EhrHeads = 4,
+    int EhrTransformerLayers = 1)
 {
     /// <summary>Whether the model runs blocks between the ResNet stages and the EHR LSTMs.</summary>
     public bool IsStagewise => Kind is PeerKind.Mmtm or PeerKind.Daft;
@@ -93,5 +102,7 @@ public sealed record PeerConfig(
         Require(EhrDropout is >= 0 and < 1, "dropout must lie in [0, 1)");
         Require(LayerAfter is >= -1 and <= ResNet34Backbone.StageCount, $"the layer after which the block runs must be −1 (every stage) or 0–{ResNet34Backbone.StageCount}, got {LayerAfter}");
         Require(MmtmRatio >= 1, $"the MMTM ratio must be at least 1, got {MmtmRatio}");
+        Require(EhrHeads >= 1 && EhrHidden % EhrHeads == 0, $"the EHR width {EhrHidden} must be a multiple of the attention heads ({EhrHeads})");
+        Require(EhrTransformerLayers >= 1, $"the EHR Transformer needs at least 1 layer, got {EhrTransformerLayers}");
     }
 }

@@ -31,19 +31,26 @@ public abstract class PeerNetwork : Module<FusionBatch, PeerOutput>
     /// <summary>The configuration this network was built from.</summary>
     public PeerConfig Config { get; }
 
-    /// <summary>The EHR LSTM encoder and its uni-EHR head.</summary>
-    public EhrLstmEncoder EhrModel => ehr_model;
-    readonly EhrLstmEncoder ehr_model;
+    /// <summary>The EHR LSTM encoder and its uni-EHR head (MedFuse's peers; DrFuse has its own encoders).</summary>
+    public EhrLstmEncoder EhrModel => ehr_model ?? throw new InvalidOperationException($"The {Config.Kind} model has no LSTM EHR encoder.");
+    readonly EhrLstmEncoder? ehr_model;
 
-    /// <summary>The ResNet-34 encoder and its uni-CXR head.</summary>
-    public CxrEncoder CxrModel => cxr_model;
-    readonly CxrEncoder cxr_model;
+    /// <summary>The ResNet-34 encoder and its uni-CXR head (MedFuse's peers; DrFuse has its own encoders).</summary>
+    public CxrEncoder CxrModel => cxr_model ?? throw new InvalidOperationException($"The {Config.Kind} model has no ResNet-34 CXR encoder.");
+    readonly CxrEncoder? cxr_model;
 
-    /// <summary>Builds and registers the two encoders (the subclass registers its own modules after them).</summary>
-    protected PeerNetwork(string name, PeerConfig config) : base(name)
+    /// <summary>Builds and registers the two reference encoders (the subclass registers its own modules after them).</summary>
+    protected PeerNetwork(string name, PeerConfig config) : this(name, config, referenceEncoders: true) { }
+
+    /// <summary>
+    /// Validates the configuration and, when <paramref name="referenceEncoders"/> is set, builds and
+    /// registers MedFuse's two encoders; otherwise the subclass registers encoders of its own.
+    /// </summary>
+    protected PeerNetwork(string name, PeerConfig config, bool referenceEncoders) : base(name)
     {
         config.Validate();
         Config = config;
+        if (!referenceEncoders) return;
         ehr_model = new EhrLstmEncoder(config.EhrInputDim, config.EhrHidden, config.EhrLayers, config.EhrDropout, config.NumClasses);
         cxr_model = new CxrEncoder(config.NumClasses);
         register_module(nameof(ehr_model), ehr_model);

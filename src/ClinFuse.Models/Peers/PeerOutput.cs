@@ -15,11 +15,12 @@ public sealed record AuxiliaryHead(string Name, Tensor Probabilities, Tensor? Ro
 /// <param name="Main">The model's prediction (what evaluation scores).</param>
 /// <param name="Auxiliary">Unimodal heads trained with plain BCE next to the main prediction.</param>
 /// <param name="TrainMain">Whether the training loss includes the main prediction (late fusion's average has no weights to train).</param>
-public sealed record PeerOutput(FusionOutput Main, IReadOnlyList<AuxiliaryHead> Auxiliary, bool TrainMain = true)
+/// <param name="Penalty">Terms of the objective beyond the predictions' losses, given the labels (DrFuse's disentanglement and attention ranking), or null.</param>
+public sealed record PeerOutput(FusionOutput Main, IReadOnlyList<AuxiliaryHead> Auxiliary, bool TrainMain = true, Func<Tensor, Tensor>? Penalty = null)
 {
     /// <summary>
     /// The training objective: <paramref name="criterion"/> on the main prediction (when it is trained)
-    /// plus plain BCE of each auxiliary head on its rows' labels.
+    /// plus plain BCE of each auxiliary head on its rows' labels, plus the <see cref="Penalty"/>.
     /// </summary>
     public Tensor Objective(FusionLoss criterion, Tensor labels)
     {
@@ -31,6 +32,7 @@ public sealed record PeerOutput(FusionOutput Main, IReadOnlyList<AuxiliaryHead> 
             var bce = nn.functional.binary_cross_entropy(head.Probabilities, target);
             total = total is null ? bce : total + bce;
         }
+        if (Penalty is not null && total is not null) total += Penalty(labels);
         return total ?? throw new ClinFuseException("The model produced no trainable output for this batch.", "Train late fusion on batches with images or in the zero-image mode.");
     }
 }

@@ -137,6 +137,7 @@ public static class ModelNames
             FusionType.Daft => "DAFT",
             FusionType.Tokens => "Missing-modality tokens",
             FusionType.Late => "Late fusion",
+            FusionType.DrFuse => "DrFuse",
             _ => "Attention",
         };
         if (config.IsBaseline) return name;

@@ -35,7 +35,7 @@ public static class ModelFactory
     {
         FusionType.ContrastiveVit => new ContrastiveVitModel(new ContrastiveVitNetwork(ContrastiveConfig(config, labels.Count, features, imageSize)), phase, labels),
         FusionType.Card => new CardModel(new CardNetwork(CardConfig(config, labels.Count, features)), phase, labels),
-        FusionType.Mmtm or FusionType.Daft or FusionType.Tokens or FusionType.Late =>
+        FusionType.Mmtm or FusionType.Daft or FusionType.Tokens or FusionType.Late or FusionType.DrFuse =>
             new PeerModel(PeerCheckpoint.Build(config.ToPeerConfig(labels.Count, features)), new FusionLoss(config.Loss, labels.Count), labels, normalizer),
         _ => new FusionModel(new FusionNetwork(config.ToModelConfig(labels.Count, features)), new FusionLoss(config.Loss, labels.Count), labels, normalizer, config.LinearProbe),
     };
@@ -62,7 +62,7 @@ public static class ModelFactory
                 var (network, info) = BaselineCheckpoint.LoadCard(checkpoint);
                 return new CardModel(network, TrainingPhase.Main, info.LabelNames);
             }
-            case FusionType.Mmtm or FusionType.Daft or FusionType.Tokens or FusionType.Late:
+            case FusionType.Mmtm or FusionType.Daft or FusionType.Tokens or FusionType.Late or FusionType.DrFuse:
             {
                 var (network, loss, info) = PeerCheckpoint.Load(checkpoint);
                 return new PeerModel(network, loss, info.LabelNames, info.Normalizer);

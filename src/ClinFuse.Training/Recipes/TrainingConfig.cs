@@ -61,7 +61,7 @@ public sealed record BaselineSettings
     public double IntraTemperature { get; init; } = 0.1;
 }
 
-/// <summary>Settings of the peer models (<see cref="FusionType.Mmtm"/>, <see cref="FusionType.Daft"/>, <see cref="FusionType.Tokens"/>, <see cref="FusionType.Late"/>); ignored by the other models.</summary>
+/// <summary>Settings of the peer models (<see cref="FusionType.Mmtm"/>, <see cref="FusionType.Daft"/>, <see cref="FusionType.Tokens"/>, <see cref="FusionType.Late"/>, <see cref="FusionType.DrFuse"/>); ignored by the other models.</summary>
 public sealed record PeerSettings
 {
     /// <summary>
@@ -73,6 +73,10 @@ public sealed record PeerSettings
     public int MmtmRatio { get; init; } = 4;
     /// <summary>Tokens: which head predicts.</summary>
     public TokenHead TokenHead { get; init; } = TokenHead.Joint;
+    /// <summary>DrFuse: attention heads of its EHR Transformer (the reference's default 4; its width is <c>Architecture.EhrHidden</c>).</summary>
+    public int DrFuseHeads { get; init; } = 4;
+    /// <summary>DrFuse: layers of its shared and of its distinct EHR Transformer (the reference's default 1).</summary>
+    public int DrFuseLayers { get; init; } = 1;
 }
 
 /// <summary>Network sizes (defaults are the paper's); the task decides the number of outputs.</summary>
@@ -158,8 +162,8 @@ public sealed record TrainingConfig
     /// <summary>Settings of the peer models (MMTM, DAFT, tokens, late fusion).</summary>
     public PeerSettings Peer { get; init; } = new();
 
-    /// <summary>Whether the model is one of the peer models of <see cref="ClinFuse.Models.Peers"/> (MMTM, DAFT, tokens, late fusion).</summary>
-    public bool IsPeer => Model is FusionType.Mmtm or FusionType.Daft or FusionType.Tokens or FusionType.Late;
+    /// <summary>Whether the model is one of the peer models of <see cref="ClinFuse.Models.Peers"/> (MMTM, DAFT, tokens, late fusion, DrFuse).</summary>
+    public bool IsPeer => Model is FusionType.Mmtm or FusionType.Daft or FusionType.Tokens or FusionType.Late or FusionType.DrFuse;
 
     /// <summary>Whether the model is one of the paper baselines (two training phases, their own checkpoints).</summary>
     public bool IsBaseline => Model is FusionType.ContrastiveVit or FusionType.Card;
@@ -217,6 +221,7 @@ public sealed record TrainingConfig
             FusionType.Daft => PeerKind.Daft,
             FusionType.Tokens => PeerKind.Tokens,
             FusionType.Late => PeerKind.Late,
+            FusionType.DrFuse => PeerKind.DrFuse,
             _ => throw new InvalidOperationException($"{Model} is not a peer model."),
         };
         var config = new PeerConfig(kind, labels, MissingImage, features, a.EhrHidden, a.EhrLayers, a.EhrDropout,
@@ -224,7 +229,9 @@ public sealed record TrainingConfig
             MmtmRatio: Peer.MmtmRatio,
             Squeeze: Compat == CompatMode.MedFuse ? TimeSqueeze.IncludingPadding : TimeSqueeze.ValidSteps,
             TokenHead: Peer.TokenHead,
-            FusionLstmHidden: a.FusionLstmHidden);
+            FusionLstmHidden: a.FusionLstmHidden,
+            EhrHeads: Peer.DrFuseHeads,
+            EhrTransformerLayers: Peer.DrFuseLayers);
         config.Validate();
         return config;
     }
@@ -254,6 +261,10 @@ public sealed record TrainingConfig
         Require(Model != FusionType.Late || Loss == LossKind.Bce, $"late fusion trains its two unimodal heads with BCE and averages them, so it takes no {Loss} loss", "Loss (--loss bce)");
         Require(!LinearProbe || Model == FusionType.UniCxr, $"a linear probe trains the CXR encoder's head alone, so it applies to the CXR pre-training only, not to {Model}", "LinearProbe (--linear-probe)");
         Require(Peer.LayerAfter is null or (>= -1 and <= 4), $"the layer after which the MMTM/DAFT block runs must be −1 (every stage) or 0–4, got {Peer.LayerAfter}", "Peer.LayerAfter (--layer-after)");
+        Require(Model != FusionType.DrFuse || Compat == CompatMode.None, "DrFuse has no MedFuse-compatible form (its reference trainer is its own)", "Compat (--compat)");
+        Require(Model != FusionType.DrFuse || (Peer.DrFuseHeads >= 1 && Architecture.EhrHidden % Peer.DrFuseHeads == 0),
+            $"DrFuse's EHR width {Architecture.EhrHidden} must be a multiple of its attention heads ({Peer.DrFuseHeads})", "Peer.DrFuseHeads or Architecture.EhrHidden");
+        Require(Peer.DrFuseLayers >= 1, $"DrFuse's EHR Transformer needs at least 1 layer, got {Peer.DrFuseLayers}", "Peer.DrFuseLayers");
         Require(Peer.MmtmRatio >= 1, $"the MMTM ratio must be at least 1, got {Peer.MmtmRatio}", "Peer.MmtmRatio");
         Require(Model is not (FusionType.Mmtm or FusionType.Daft) || Architecture.EhrLayers >= 2, $"{Model} exchanges between the first and second EHR LSTM and needs at least 2 EHR layers, got {Architecture.EhrLayers}", "Architecture.EhrLayers");
         Require(Model != FusionType.UniCxr || TrainData == DatasetMode.Paired, $"the CXR-only model needs the Paired dataset mode, not {TrainData}", "TrainData");

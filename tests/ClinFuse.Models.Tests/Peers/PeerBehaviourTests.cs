@@ -96,4 +96,34 @@ public sealed class PeerBehaviourTests
         Assert.Throws<ClinFuseException>(() => new PeerConfig(PeerKind.Daft, 25, LayerAfter: 5).Validate());
         new PeerConfig(PeerKind.Tokens, 25, EhrLayers: 1).Validate();
     }
+    [Fact]
+    public void Drfuse_predicts_a_stay_the_same_alone_as_in_a_batch_and_a_single_stay_without_an_image_is_no_special_case()
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var batch = PeerGolden.Batch();
+        using var network = (DrFuseNetwork)PeerGolden.Network("drfuse", new PeerConfig(PeerKind.DrFuse, 25));
+        var together = network.Forward(batch);
+        for (long row = 0; row < 4; row++)
+        {
+            // Row 2 has no image (the reference's squeeze() of a batch of one masks the wrong axis and gives NaN there); row 3 has length 1.
+            var alone = network.Forward(Row(batch, row));
+            Assert.True(PeerGolden.MaxDiff(alone.PredFinal, together.PredFinal.narrow(0, row, 1)) <= 1e-5, $"stay {row}: the batch changed its prediction");
+            Assert.True(PeerGolden.MaxDiff(alone.AttentionWeights, together.AttentionWeights.narrow(0, row, 1)) <= 1e-5, $"stay {row}: the batch changed its attention");
+        }
+        Assert.Equal(0f, network.Forward(Row(batch, 2)).AttentionWeights.select(2, 2).abs().max().item<float>());
+    }
+    [Fact]
+    public void Drfuse_reads_the_first_350_hours_of_a_longer_stay()
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        using var network = (DrFuseNetwork)PeerGolden.Network("drfuse", new PeerConfig(PeerKind.DrFuse, 25));
+        var batch = Row(PeerGolden.Batch(), 1);
+        int max = DrFuseEhrTransformer.MaxLength;
+        var first = randn(1, max, 76);
+        var longer = new FusionBatch(cat([first, randn(1, 100, 76)], 1), tensor(new long[] { max + 100 }), batch.Images, batch.HasImage, batch.Labels);
+        var truncated = new FusionBatch(first, tensor(new long[] { max }), batch.Images, batch.HasImage, batch.Labels);
+        Assert.True(PeerGolden.MaxDiff(network.Forward(longer).PredFinal, network.Forward(truncated).PredFinal) <= 1e-6);
+    }
 }

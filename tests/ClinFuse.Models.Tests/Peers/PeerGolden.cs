@@ -12,8 +12,13 @@ namespace ClinFuse.Models.Tests.Peers;
 /// </summary>
 static class PeerGolden
 {
-    static readonly Lazy<Dictionary<string, Tensor>> Tensors = new(() =>
-        Task.Run(() => SafeTensors.Read(Fixtures.Path("peers", "peers.safetensors")).Tensors.ToDictionary(p => p.Key, p => p.Value.DetachFromDisposeScope())).GetAwaiter().GetResult());
+    static readonly Lazy<Dictionary<string, Tensor>> Tensors = new(() => Read("peers.safetensors"));
+
+    /// <summary>DrFuse's goldens (its own file; inputs shared with the MedFuse peers).</summary>
+    static readonly Lazy<Dictionary<string, Tensor>> DrFuseTensors = new(() => Read("drfuse.safetensors"));
+
+    static Dictionary<string, Tensor> Read(string file) =>
+        Task.Run(() => SafeTensors.Read(Fixtures.Path("peers", file)).Tensors.ToDictionary(p => p.Key, p => p.Value.DetachFromDisposeScope())).GetAwaiter().GetResult();
 
     /// <summary>Forward probabilities (eval mode): the elementwise tolerance of the model goldens' probabilities.</summary>
     public const double ProbabilityAtol = 5e-6;
@@ -21,7 +26,7 @@ static class PeerGolden
     /// <summary>Losses (sums of BCE means).</summary>
     public const double LossAtol = 5e-6;
 
-    public static Tensor Get(string name) => Tensors.Value[name];
+    public static Tensor Get(string name) => name.StartsWith("drfuse.", StringComparison.Ordinal) ? DrFuseTensors.Value[name] : Tensors.Value[name];
 
     /// <summary>Names and shapes of the reference state dict (keys_{model}.txt, in its order).</summary>
     public static IReadOnlyList<(long K, string Name, string Shape)> Keys(string model) =>
@@ -31,12 +36,15 @@ static class PeerGolden
             return (long.Parse(c[0]), c[1], c[2]);
         }).ToList();
 
-    /// <summary>A network of <paramref name="config"/> with the formula weights of the reference's entry numbers, in eval mode.</summary>
-    public static PeerNetwork Network(string model, PeerConfig config)
+    /// <summary>
+    /// A network of <paramref name="config"/> with the formula weights of the reference's entry numbers, in eval mode;
+    /// <paramref name="referenceName"/> maps an entry to the reference entry whose weights it gets (default: the same name).
+    /// </summary>
+    public static PeerNetwork Network(string model, PeerConfig config, Func<string, string>? referenceName = null)
     {
         var network = PeerCheckpoint.Build(config);
         var k = Keys(model).ToDictionary(e => e.Name, e => e.K);
-        GoldenWeights.Apply(network, name => k[name]);
+        GoldenWeights.Apply(network, name => k[referenceName is null ? name : referenceName(name)]);
         network.eval();
         return network;
     }
@@ -62,5 +70,35 @@ static class PeerGolden
     {
         double diff = MaxDiff(actual, Get(name));
         Assert.True(diff <= atol, $"{name}: max |diff| {diff:E3} > atol {atol:E1}");
+    }
+    /// <summary>
+    /// The gradients of <paramref name="stored"/> parameters (relative Frobenius difference within
+    /// <paramref name="gradientTolerance"/> of each name) against <c>{model}.step.grad.*</c>.
+    /// </summary>
+    public static void MatchGradients(string model, IReadOnlyDictionary<string, TorchSharp.Modules.Parameter> parameters, IEnumerable<string> stored, Func<string, double> gradientTolerance)
+    {
+        foreach (var name in stored)
+        {
+            var expected = Get($"{model}.step.grad.{name}").to(ScalarType.Float64);
+            double relative = (parameters[name].grad!.to(ScalarType.Float64) - expected).norm().item<double>() / expected.norm().item<double>();
+            Assert.True(relative <= gradientTolerance(name), $"{model} grad {name}: relative Frobenius difference {relative:E2}");
+        }
+    }
+
+    /// <summary>
+    /// The values after one Adam step against <c>{model}.step.after.*</c>: Adam's first step is ±lr per element, so an
+    /// element whose near-zero gradient has the other sign lands 2·lr away, no further, and only a few elements may differ at all.
+    /// <paramref name="compared"/> picks the elements a parameter is compared on (default: all).
+    /// </summary>
+    public static void MatchAdamStep(string model, IReadOnlyDictionary<string, TorchSharp.Modules.Parameter> parameters, IEnumerable<string> stored, double lr,
+        Func<string, Tensor, Tensor>? compared = null)
+    {
+        foreach (var name in stored)
+        {
+            var diff = (parameters[name].detach() - Get($"{model}.step.after.{name}")).abs();
+            if (compared is not null) diff = compared(name, diff);
+            Assert.True(diff.max().item<float>() <= 2 * lr + 1e-6, $"{model} after {name}: max |diff| {diff.max().item<float>():E2}");
+            Assert.True(diff.gt(1e-6).to(ScalarType.Float32).mean().item<float>() <= 0.01, $"{model} after {name}: too many elements off");
+        }
     }
 }

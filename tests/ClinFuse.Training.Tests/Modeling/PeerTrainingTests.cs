@@ -37,6 +37,7 @@ public sealed class PeerTrainingTests
     [InlineData(FusionType.Daft)]
     [InlineData(FusionType.Tokens)]
     [InlineData(FusionType.Late)]
+    [InlineData(FusionType.DrFuse)]
     public void A_peer_model_trains_and_its_checkpoint_restores_the_same_weights_and_validation_score(FusionType model)
     {
         using var dir = Fixtures.TempFolder();
@@ -55,12 +56,14 @@ public sealed class PeerTrainingTests
             Assert.All(late.Weights, w => Assert.Contains(LateWeightSearch.Grid, g => Math.Abs(g - w) < 1e-6));
     }
 
-    [Fact]
-    public void An_interrupted_mmtm_run_resumes_to_the_uninterrupted_result()
+    [Theory]
+    [InlineData(FusionType.Mmtm)]
+    [InlineData(FusionType.DrFuse)]
+    public void An_interrupted_run_resumes_to_the_uninterrupted_result(FusionType model)
     {
         using var dir = Fixtures.TempFolder();
         using var data = new SyntheticData.Set(dir.Path, train: 32, validation: 16);
-        var config = Peer(FusionType.Mmtm);
+        var config = Peer(model);
         var whole = Trainer.Run(data.Job(config, "whole"), StageProgress.None);
         using var cancel = new CancellationTokenSource();
         Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Run(data.Job(config, "split"), new CancelAfterEpoch(1, cancel), cancel.Token));
@@ -110,6 +113,12 @@ public sealed class PeerTrainingTests
         Assert.Equal(3, scripts.ToPeerConfig(25, 76).LayerAfter);
         Assert.Equal(4, scripts.ToPeerConfig(1, 76).LayerAfter);
         Assert.Equal(4, (scripts with { Model = FusionType.Mmtm }).ToPeerConfig(25, 76).LayerAfter);
+
+        var drfuse = Peer(FusionType.DrFuse) with { Peer = new PeerSettings { DrFuseHeads = 8, DrFuseLayers = 2 } };
+        Assert.Equal((8, 2), (drfuse.ToPeerConfig(25, 76).EhrHeads, drfuse.ToPeerConfig(25, 76).EhrTransformerLayers));
+        Assert.Contains("no MedFuse-compatible form", Assert.Throws<ClinFuseException>(() => (drfuse with { Compat = CompatMode.MedFuse }).Validate()).Message);
+        Assert.Contains("multiple of its attention heads (7)", Assert.Throws<ClinFuseException>(() => (drfuse with { Peer = new PeerSettings { DrFuseHeads = 7 } }).Validate()).Message);
+        Assert.Equal("DrFuse", ModelNames.For(drfuse, clahe: false));
 
         Assert.Equal("MMTM", ModelNames.For(Peer(FusionType.Mmtm), clahe: false));
         Assert.Equal("Late fusion + CLAHE", ModelNames.For(late, clahe: true));
