@@ -10,7 +10,7 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 4
 fi
 
-build/system-packages.sh   # optional system libraries (best effort; see the script)
+build/system-packages.sh --tests   # optional system packages and the test browser (best effort; see the script)
 
 results=TestResults
 rm -rf "$results"

@@ -27,14 +27,18 @@ public sealed class PredictTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void Predicting_the_cohort_test_split_from_raw_data_equals_evaluate(bool attention)
+    [InlineData(true, PredictSourceKind.Cohort)]
+    [InlineData(false, PredictSourceKind.Cohort)]
+    [InlineData(true, PredictSourceKind.Mimic)]
+    public void Predicting_the_cohort_test_split_from_raw_data_equals_evaluate(bool attention, PredictSourceKind kind)
     {
         var run = attention ? Runs.AttentionRun : Runs.EhrRun;
-        var expected = Evaluated(run, $"eval-{attention}");
-        var output = Runs.Scratch($"predict-cohort-{attention}");
-        var result = PredictStage.Run(new PredictRequest(run, PredictSourceKind.Cohort, Runs.CohortFolder, output, Compute, Split: "test"), StageProgress.None);
+        var expected = Evaluated(run, $"eval-{attention}-{kind}");
+        var output = Runs.Scratch($"predict-{kind}-{attention}");
+        var request = kind == PredictSourceKind.Cohort
+            ? new PredictRequest(run, kind, Runs.CohortFolder, output, Compute, Split: "test")
+            : new PredictRequest(run, kind, Runs.MimicIvFolder, output, Compute, Split: "test", CxrRoot: Runs.MimicCxrFolder);
+        var result = PredictStage.Run(request, StageProgress.None);
 
         Assert.Equal(expected.Count, result.Predictions.Count);
         Assert.Empty(result.ImageProblems);
@@ -51,6 +55,37 @@ public sealed class PredictTests
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(output, PredictionsOutput.JsonFile)))!;
         Assert.Equal(result.Predictions.Count, json["stays"]!.AsArray().Count);
         Assert.Equal(result.Predictions[0].Probabilities[0], json["stays"]![0]!["probabilities"]!["y_true"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public async Task A_real_mimic_iv_folder_is_predicted_as_its_extracted_cohort_store()
+    {
+        // The MIMIC-IV demo (tests/fixtures/mimic-iv-demo) has no chest X-rays: the series-only run.
+        var demo = Fixtures.Path("mimic-iv-demo");
+        var cohort = (await Extractor.RunAsync(new ExtractionOptions { MimicIv = demo, Out = Runs.Scratch("demo-cohort"), Seed = 7 }, Compute, StageProgress.None)).Folder;
+        var fromStore = PredictStage.Run(new PredictRequest(Runs.EhrRun, PredictSourceKind.Cohort, cohort, Runs.Scratch("predict-demo-store"), Compute), StageProgress.None);
+        var output = Runs.Scratch("predict-demo-mimic");
+        var fromFolder = PredictStage.Run(new PredictRequest(Runs.EhrRun, PredictSourceKind.Mimic, demo, output, Compute), StageProgress.None);
+
+        Assert.Equal(CohortStore.Open(cohort).Samples(ClinicalTask.InHospitalMortality, null).Count, fromFolder.Predictions.Count);
+        Assert.Equal(fromStore.Predictions.Select(p => p.Id), fromFolder.Predictions.Select(p => p.Id));
+        for (int i = 0; i < fromStore.Predictions.Count; i++)
+            Assert.Equal(fromStore.Predictions[i].Probabilities[0], fromFolder.Predictions[i].Probabilities[0], 1e-9);
+        Assert.StartsWith("mimic:", JsonNode.Parse(File.ReadAllText(Path.Combine(output, PredictionsOutput.JsonFile)))!["source"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_folder_that_is_not_mimic_iv_is_refused_with_one_message_and_no_output()
+    {
+        var notMimic = Runs.Scratch("not-mimic");
+        Directory.CreateDirectory(Path.Combine(notMimic, "icu"));
+        var output = Runs.Scratch("predict-not-mimic");
+        var error = Assert.Throws<ClinFuseException>(() => PredictStage.Run(new PredictRequest(Runs.EhrRun, PredictSourceKind.Mimic, notMimic, output, Compute), StageProgress.None));
+        Assert.Contains("--mimic-iv", error.Message);
+        Assert.Contains("is not a MIMIC-IV folder", error.Message);
+        Assert.False(Directory.Exists(output));
+        Assert.Contains("--mimic-iv", Assert.Throws<ClinFuseException>(() =>
+            PredictStage.Run(new PredictRequest(Runs.EhrRun, PredictSourceKind.Mimic, Runs.Scratch("no-such-folder"), output, Compute), StageProgress.None)).Message);
     }
 
     [Fact]

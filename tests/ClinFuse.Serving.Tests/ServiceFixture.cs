@@ -34,11 +34,7 @@ public sealed class ServiceFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var cohort = CohortStore.Open(Runs.CohortFolder);
-        var sample = cohort.Samples(ClinicalTask.InHospitalMortality, Split.Test).First(s => s.HasImage);
-        StayId = sample.StayId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        SeriesCsv = EpisodeFiles.Csv(cohort, sample);
-        Jpeg = File.ReadAllBytes(Path.Combine(cohort.Manifest.Config["mimic_cxr"]!.GetValue<string>(), sample.CxrPath!));
+        (StayId, SeriesCsv, Jpeg) = TestStay();
 
         attention = RunPredictor.Open(Runs.AttentionRun, new ComputeSettings(1));
         attentionApp = ServeApp.Create(new ServeOptions(Port: 0, MaxRequestBytes: MaxRequestBytes, MaxSeriesBytes: MaxSeriesBytes, MaxImagePixels: MaxImagePixels), attention, Log.Enqueue);
@@ -59,6 +55,15 @@ public sealed class ServiceFixture : IAsyncLifetime
         if (ehrApp is not null) await ehrApp.DisposeAsync();
         attention?.Dispose();
         ehr?.Dispose();
+    }
+
+    /// <summary>The first test stay of the fixture cohort that has a chest X-ray: its id, episode CSV and JPEG.</summary>
+    public static (string Id, string SeriesCsv, byte[] Jpeg) TestStay()
+    {
+        var cohort = CohortStore.Open(Runs.CohortFolder);
+        var sample = cohort.Samples(ClinicalTask.InHospitalMortality, Split.Test).First(s => s.HasImage);
+        return (sample.StayId.ToString(System.Globalization.CultureInfo.InvariantCulture), EpisodeFiles.Csv(cohort, sample),
+            File.ReadAllBytes(Path.Combine(cohort.Manifest.Config["mimic_cxr"]!.GetValue<string>(), sample.CxrPath!)));
     }
 
     /// <summary>A multipart form with the given parts (text fields or files).</summary>

@@ -13,33 +13,36 @@ public static class PredictCommand
     {
         var run = new Option<DirectoryInfo>("--run") { Description = "Finished run folder (train or pretrain --out).", Required = true };
         var cohort = new Option<DirectoryInfo?>("--cohort") { Description = "Cohort store written by `clinfuse extract` (new stays, raw series and image paths)." };
+        var mimic = new Option<DirectoryInfo?>("--mimic-iv") { Description = "MIMIC-IV folder (any version `extract` reads): extracted into a temporary cohort store with the run's cohort recipe, then predicted." };
         var data = new Option<DirectoryInfo?>("--data") { Description = "Prepared store written by `clinfuse prepare` (needs --split)." };
         var series = new Option<FileInfo?>("--series") { Description = "One stay: an episode time-series CSV (Hours + the 17 channels)." };
         var image = new Option<FileInfo?>("--image") { Description = "With --series: the stay's chest X-ray (JPEG or PNG)." };
         var hours = new Option<double?>("--hours") { Description = "With --series, phenotyping: the length of stay in hours (default: the last observation time)." };
         var id = new Option<string?>("--id") { Description = "With --series: the sample id written to the outputs (default: the file name)." };
-        var split = new Option<string?>("--split") { Description = "With --cohort or --data: predict one split (test, val, train); a cohort store is predicted whole by default." };
+        var split = new Option<string?>("--split") { Description = "With --cohort, --mimic-iv or --data: predict one split (test, val, train); a cohort is predicted whole by default." };
         split.AcceptOnlyFromAmong("test", "val", "train");
-        var cxr = new Option<DirectoryInfo?>("--mimic-cxr") { Description = "With --cohort: the MIMIC-CXR-JPG folder (default: the folder the extraction read)." };
+        var cxr = new Option<DirectoryInfo?>("--mimic-cxr") { Description = "With --cohort: the MIMIC-CXR-JPG folder (default: the folder the extraction read); with --mimic-iv: the MIMIC-CXR-JPG folder to link (default: none)." };
         var output = CommonOptions.OutDir("Output folder: predictions.csv (clinfuse-predictions/1) and predictions.json.");
         var force = CommonOptions.Force();
         var command = new Command("predict", "Predict new stays with a trained run, applying the run's own preprocessing (normaliser, CLAHE, image size, task window).")
         {
-            run, cohort, data, series, image, hours, id, split, cxr, output, force,
+            run, cohort, mimic, data, series, image, hours, id, split, cxr, output, force,
         };
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
             var sources = new (PredictSourceKind Kind, FileSystemInfo? Path)[]
             {
-                (PredictSourceKind.Cohort, r.GetValue(cohort)), (PredictSourceKind.Prepared, r.GetValue(data)), (PredictSourceKind.Episode, r.GetValue(series)),
+                (PredictSourceKind.Cohort, r.GetValue(cohort)), (PredictSourceKind.Mimic, r.GetValue(mimic)), (PredictSourceKind.Prepared, r.GetValue(data)), (PredictSourceKind.Episode, r.GetValue(series)),
             }.Where(s => s.Path is not null).ToList();
             if (sources.Count != 1)
-                throw new ClinFuseException("Give exactly one of --cohort, --data or --series.", "`clinfuse predict --help` describes the sources.", ExitCodes.Usage);
+                throw new ClinFuseException("Give exactly one of --cohort, --mimic-iv, --data or --series.", "`clinfuse predict --help` describes the sources.", ExitCodes.Usage);
             var (kind, path) = sources[0];
             if (kind != PredictSourceKind.Episode && (r.GetValue(image) is not null || r.GetValue(hours) is not null || r.GetValue(id) is not null))
                 throw new ClinFuseException("--image, --hours and --id go with --series.", "For stores, images come from the store.", ExitCodes.Usage);
             if (kind == PredictSourceKind.Episode && r.GetValue(split) is not null)
-                throw new ClinFuseException("--split goes with --cohort or --data.", "Leave it out for one stay.", ExitCodes.Usage);
+                throw new ClinFuseException("--split goes with --cohort, --mimic-iv or --data.", "Leave it out for one stay.", ExitCodes.Usage);
+            if (kind is PredictSourceKind.Episode or PredictSourceKind.Prepared && r.GetValue(cxr) is not null)
+                throw new ClinFuseException("--mimic-cxr goes with --cohort or --mimic-iv.", "Give a stay's image with --image; a prepared store has its images.", ExitCodes.Usage);
             var request = new PredictRequest(r.GetValue(run)!.FullName, kind, path!.FullName, r.GetValue(output)!.FullName, CommonOptions.Compute(r),
                 r.GetValue(split), r.GetValue(cxr)?.FullName, r.GetValue(image)?.FullName, r.GetValue(hours), r.GetValue(id), r.GetValue(force));
             var result = await Task.Run(() => PredictStage.Run(request, ConsoleProgress.ForStderr(), ct), ct);

@@ -38,7 +38,7 @@ public sealed record GradCamMap(int Label, int Size, float[] Map, float[] Coarse
 public static class Explainer
 {
     /// <summary>
-    /// Default integration steps of <see cref="IntegratedGradients"/> (trapezoid rule). 512 keeps the
+    /// Default integration steps of <see cref="IntegratedGradients(RunPredictor, ModelInput, int, int)"/> (trapezoid rule). 512 keeps the
     /// completeness error under 1 % of the output change even on stays whose attributions cancel
     /// heavily (sum of magnitudes 70× the change); 128 left 2 % on such a stay.
     /// </summary>
@@ -54,31 +54,44 @@ public static class Explainer
         CheckLabel(predictor, label);
         if (steps < 2) throw new ArgumentOutOfRangeException(nameof(steps), "At least 2 integration steps are needed.");
         var loaded = predictor.ToLoadedBatch([input]);
-        int rows = loaded.Host.MaxSteps, columns = loaded.Host.Features;
-        int points = steps + 1;
         return predictor.Exclusive(model =>
         {
             using var scope = NewDisposeScope();
             using var generator = new Generator(0);
             var single = BatchTensors.ToFusionBatch(loaded, model.Device, withLabels: false);
-            var x = single.Ehr; // [1, T, C]
-            var alphas = linspace(0, 1, points, dtype: ScalarType.Float32, device: x.device).reshape(points, 1, 1);
-            var path = (alphas * x).detach().requires_grad_(true); // baseline 0
-            var batch = new FusionBatch(path, single.Lengths.expand(points).contiguous(),
-                single.Images, single.HasImage.expand(points).contiguous(), null);
-            if (single.Images is not null) batch = batch with { Images = single.Images.expand(points, -1, -1, -1) };
-            using var once = SharedImageFeature(model, points, single.Images is not null);
-            var output = model.Predict(batch, generator).Probabilities.select(1, label); // [points]
-            output.sum().backward();
-            var gradients = path.grad!.detach(); // [points, T, C]
-            // Trapezoid rule: the end points count half.
-            var average = (gradients.sum([0]) - 0.5 * (gradients[0] + gradients[points - 1])) / steps;
-            var attributions = (average * x.squeeze(0)).to(ScalarType.Float64).cpu().contiguous().data<double>().ToArray();
-            var probabilities = output.detach().cpu().data<float>().ToArray();
-            var config = predictor.Preprocessing.Discretizer.Config;
-            return new SeriesAttribution(label, rows, columns, attributions, config.Channels, ByChannel(attributions, rows, config),
-                probabilities[points - 1], probabilities[0], attributions.Sum());
+            using var once = SharedImageFeature(model, steps + 1, single.Images is not null);
+            return IntegratedGradients(batch => model.Predict(batch, generator).Probabilities, single, label, steps, predictor.Preprocessing.Discretizer.Config);
         });
+    }
+
+    /// <summary>
+    /// Integrated gradients of label <paramref name="label"/> of <paramref name="probabilities"/> (a
+    /// model's [B, labels] output) for the one stay of <paramref name="single"/>, from the zero series
+    /// to the stay's, the image (if any) held fixed, by the trapezoid rule over <paramref name="steps"/>
+    /// intervals in one batch. The caller holds the model exclusively.
+    /// </summary>
+    public static SeriesAttribution IntegratedGradients(Func<FusionBatch, Tensor> probabilities, FusionBatch single, int label, int steps, DiscretizerConfig config)
+    {
+        if (steps < 2) throw new ArgumentOutOfRangeException(nameof(steps), "At least 2 integration steps are needed.");
+        if (single.Size != 1) throw new ArgumentException("Integrated gradients explain one stay.", nameof(single));
+        using var scope = NewDisposeScope();
+        int points = steps + 1;
+        var x = single.Ehr; // [1, T, C]
+        int rows = (int)x.shape[1], columns = (int)x.shape[2];
+        var alphas = linspace(0, 1, points, dtype: ScalarType.Float32, device: x.device).reshape(points, 1, 1);
+        var path = (alphas * x).detach().requires_grad_(true); // baseline 0
+        var batch = new FusionBatch(path, single.Lengths.expand(points).contiguous(),
+            single.Images, single.HasImage.expand(points).contiguous(), null);
+        if (single.Images is not null) batch = batch with { Images = single.Images.expand(points, -1, -1, -1) };
+        var output = probabilities(batch).select(1, label); // [points]
+        output.sum().backward();
+        var gradients = path.grad!.detach(); // [points, T, C]
+        // Trapezoid rule: the end points count half.
+        var average = (gradients.sum([0]) - 0.5 * (gradients[0] + gradients[points - 1])) / steps;
+        var attributions = (average * x.squeeze(0)).to(ScalarType.Float64).cpu().contiguous().data<double>().ToArray();
+        var outputs = output.detach().cpu().data<float>().ToArray();
+        return new SeriesAttribution(label, rows, columns, attributions, config.Channels, ByChannel(attributions, rows, config),
+            outputs[points - 1], outputs[0], attributions.Sum());
     }
 
     /// <summary>
@@ -94,36 +107,46 @@ public static class Explainer
         var loaded = predictor.ToLoadedBatch([input]);
         return predictor.Exclusive(model =>
         {
-            var network = Network(model);
-            var layer4 = (nn.Module<Tensor, Tensor>)network.CxrModel.VisionBackbone.named_children().Single(c => c.name == "layer4").module;
             using var scope = NewDisposeScope();
-            using var generator = new Generator(0);
-            Tensor? activation = null;
-            var remover = layer4.register_forward_hook((_, _, output) =>
-            {
-                output.retain_grad();
-                activation = output;
-                return output;
-            });
-            try
-            {
-                var batch = BatchTensors.ToFusionBatch(loaded, model.Device, withLabels: false);
-                model.Predict(batch, generator).Logits.select(1, label).sum().backward();
-            }
-            finally
-            {
-                remover.remove();
-            }
-            var a = activation ?? throw new InvalidOperationException("The CXR encoder's last stage did not run.");
-            var weights = a.grad!.mean([2, 3], keepdim: true); // [1, K, 1, 1]
-            var cam = nn.functional.relu((weights * a.detach()).sum(1, keepdim: true)); // [1, 1, h, w]
-            int size = predictor.Preprocessing.CropSize;
-            var coarse = cam.squeeze().cpu().contiguous().data<float>().ToArray();
-            var up = nn.functional.interpolate(cam, [size, size], mode: InterpolationMode.Bilinear, align_corners: false).squeeze();
-            var max = up.max().item<float>();
-            var map = (max > 0 ? up / max : up).clamp(0, 1).cpu().contiguous().data<float>().ToArray();
-            return new GradCamMap(label, size, map, coarse, (int)cam.shape[2]);
+            return GradCam(Network(model), BatchTensors.ToFusionBatch(loaded, model.Device, withLabels: false), label);
         });
+    }
+
+    /// <summary>
+    /// Grad-CAM of label <paramref name="label"/>'s logit for the one stay of <paramref name="batch"/>
+    /// (with its image), on <paramref name="network"/>'s ResNet <c>layer4</c>, upsampled to the image's side.
+    /// The caller holds the network exclusively; its mode (eval for a trained model) is left as it is.
+    /// </summary>
+    public static GradCamMap GradCam(FusionNetwork network, FusionBatch batch, int label)
+    {
+        if (batch.Size != 1 || batch.Images is null || batch.ImageCount != 1)
+            throw new ArgumentException("Grad-CAM explains one stay with its image.", nameof(batch));
+        var layer4 = (nn.Module<Tensor, Tensor>)network.CxrModel.VisionBackbone.named_children().Single(c => c.name == "layer4").module;
+        using var scope = NewDisposeScope();
+        Tensor? activation = null;
+        var remover = layer4.register_forward_hook((_, _, output) =>
+        {
+            output.retain_grad();
+            activation = output;
+            return output;
+        });
+        try
+        {
+            network.call(batch).Logits.select(1, label).sum().backward();
+        }
+        finally
+        {
+            remover.remove();
+        }
+        var a = activation ?? throw new InvalidOperationException("The CXR encoder's last stage did not run.");
+        var weights = a.grad!.mean([2, 3], keepdim: true); // [1, K, 1, 1]
+        var cam = nn.functional.relu((weights * a.detach()).sum(1, keepdim: true)); // [1, 1, h, w]
+        int size = (int)batch.Images.shape[3];
+        var coarse = cam.squeeze().cpu().contiguous().data<float>().ToArray();
+        var up = nn.functional.interpolate(cam, [size, size], mode: InterpolationMode.Bilinear, align_corners: false).squeeze();
+        var max = up.max().item<float>();
+        var map = (max > 0 ? up / max : up).clamp(0, 1).cpu().contiguous().data<float>().ToArray();
+        return new GradCamMap(label, size, map, coarse, (int)cam.shape[2]);
     }
 
     static FusionNetwork Network(TrainableModel model) => (model as FusionModel)?.FusionNetwork

@@ -1,5 +1,6 @@
 using ClinFuse.Core;
 using ClinFuse.Core.Stages;
+using ClinFuse.Data.Extraction;
 
 namespace ClinFuse.Inference.Prediction;
 
@@ -8,6 +9,8 @@ public enum PredictSourceKind
 {
     /// <summary>A cohort store written by <c>clinfuse extract</c> (raw series and image paths).</summary>
     Cohort,
+    /// <summary>A MIMIC-IV folder (any layout <c>extract</c> reads), extracted into a temporary cohort store first.</summary>
+    Mimic,
     /// <summary>A prepared store written by <c>clinfuse prepare</c> (model-ready samples).</summary>
     Prepared,
     /// <summary>One episode time-series CSV with an optional image.</summary>
@@ -17,11 +20,11 @@ public enum PredictSourceKind
 /// <summary>What <c>clinfuse predict</c> asks for.</summary>
 /// <param name="RunFolder">The finished run.</param>
 /// <param name="Kind">Which source.</param>
-/// <param name="Path">The cohort store, prepared store or episode CSV.</param>
+/// <param name="Path">The cohort store, MIMIC-IV folder, prepared store or episode CSV.</param>
 /// <param name="OutputFolder">Where predictions.csv and predictions.json go (written atomically).</param>
 /// <param name="Compute">Threads and device.</param>
-/// <param name="Split">For stores: one split (null: every split of a cohort store; prepared stores need one).</param>
-/// <param name="CxrRoot">For cohort stores: the MIMIC-CXR-JPG folder (null: where the extraction read).</param>
+/// <param name="Split">For stores and MIMIC-IV folders: one split (null: every split of a cohort; prepared stores need one).</param>
+/// <param name="CxrRoot">For cohort stores: the MIMIC-CXR-JPG folder (null: where the extraction read); for a MIMIC-IV folder: the MIMIC-CXR-JPG folder to link (null: no images).</param>
 /// <param name="Image">For an episode: its chest X-ray.</param>
 /// <param name="Hours">For an episode: the length of stay in hours (phenotyping window; default the last observation).</param>
 /// <param name="Id">For an episode: the sample id (default the file name).</param>
@@ -45,11 +48,13 @@ public static class PredictStage
         if (request.Kind == PredictSourceKind.Prepared && request.Split is null)
             throw new ClinFuseException("--split is required with --data (a prepared store).", "Name the split to predict: test, val or train.", ExitCodes.Usage);
         using var predictor = RunPredictor.Open(request.RunFolder, request.Compute);
+        using var extracted = request.Kind == PredictSourceKind.Mimic ? Extract(request, predictor, progress, cancellationToken) : null;
         var problems = new List<string>();
         var parallel = request.Compute.ParallelOptions(cancellationToken);
         IEnumerable<StayPrediction> predictions = request.Kind switch
         {
             PredictSourceKind.Cohort => predictor.Predict(StaySources.FromCohort(request.Path, predictor.Preprocessing, request.Split, request.CxrRoot, problems.Add), parallel),
+            PredictSourceKind.Mimic => predictor.Predict(StaySources.FromCohort(extracted!.Cohort, predictor.Preprocessing, request.Split, null, problems.Add), parallel),
             PredictSourceKind.Prepared => predictor.Predict(StaySources.FromPreparedStore(request.Path, request.Split!, predictor.Preprocessing)),
             _ => predictor.Predict([ReadEpisode(request, predictor)], parallel),
         };
@@ -69,6 +74,49 @@ public static class PredictStage
         PredictionsOutput.Write(output.Path, list, predictor, $"{request.Kind.ToString().ToLowerInvariant()}:{System.IO.Path.GetFullPath(request.Path)}");
         output.Commit();
         return new PredictResult(output.FinalPath, list, predictor.Preprocessing.Labels, problems);
+    }
+
+    /// <summary>
+    /// Extracts a MIMIC-IV folder (with its MIMIC-CXR-JPG folder, if given) into a temporary cohort
+    /// store, as <c>clinfuse extract</c> does, with the recipe of the cohort the run's store was
+    /// prepared from (compat mode, split mode, seed), so that the run's own stays keep their split.
+    /// </summary>
+    static TemporaryCohort Extract(PredictRequest request, RunPredictor predictor, IStageProgress progress, CancellationToken cancellationToken)
+    {
+        var options = new ExtractionOptions { MimicIv = request.Path, MimicCxr = request.CxrRoot, Out = "" };
+        var cohortFolder = StageManifest.TryRead(predictor.Store.Folder)?.Config["cohort"]?.GetValue<string>();
+        if ((cohortFolder is null ? null : StageManifest.TryRead(cohortFolder)?.Config) is { } recipe)
+            options = options with
+            {
+                Compat = recipe["compat"]?.GetValue<string>() == "medfuse" ? CompatMode.MedFuse : CompatMode.None,
+                Split = recipe["split"]?.GetValue<string>() == "medfuse" ? SplitMode.MedFuse : SplitMode.Seeded,
+                Seed = recipe["seed"]?.GetValue<int>() ?? options.Seed,
+            };
+        else
+            progress.Info($"The cohort the run's store was prepared from is not readable; splitting {request.Path} with the default seed {options.Seed}.");
+        var temporary = new TemporaryCohort(Directory.CreateTempSubdirectory("clinfuse-predict-").FullName);
+        try
+        {
+            Extractor.RunAsync(options with { Out = temporary.Cohort }, request.Compute, progress, cancellationToken).GetAwaiter().GetResult();
+            return temporary;
+        }
+        catch
+        {
+            temporary.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A cohort store in a temporary folder, deleted when disposed.</summary>
+    sealed class TemporaryCohort(string folder) : IDisposable
+    {
+        public string Cohort { get; } = System.IO.Path.Combine(folder, "cohort");
+
+        public void Dispose()
+        {
+            try { Directory.Delete(folder, recursive: true); }
+            catch (IOException) { }
+        }
     }
 
     static StayInput ReadEpisode(PredictRequest request, RunPredictor predictor)

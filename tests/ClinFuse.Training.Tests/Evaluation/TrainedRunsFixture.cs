@@ -69,10 +69,12 @@ public sealed class TrainedRunsFixture
         var compute = new ComputeSettings(1);
         var synth = temp.Combine("synth");
         SyntheticCohortGenerator.Generate(new SynthOptions(120, 1), synth, force: false, compute, StageProgress.None);
+        MimicIvFolder = Path.Combine(synth, "mimic-iv");
+        MimicCxrFolder = Path.Combine(synth, "mimic-cxr-jpg");
         var cohort = Extractor.RunAsync(new ExtractionOptions
         {
-            MimicIv = Path.Combine(synth, "mimic-iv"),
-            MimicCxr = Path.Combine(synth, "mimic-cxr-jpg"),
+            MimicIv = MimicIvFolder,
+            MimicCxr = MimicCxrFolder,
             Out = temp.Combine("cohort"),
             Seed = 7,
         }, compute, StageProgress.None).GetAwaiter().GetResult().Folder;
@@ -86,6 +88,12 @@ public sealed class TrainedRunsFixture
         AttentionRun = temp.Combine("attention-run");
         TrainingRun.Train(new TrainingRequest(StoreFolder, AttentionRun, 5, compute) { ConfigFile = config }, FusionType.Attention, StageProgress.None).Network.Dispose();
     }
+
+    /// <summary>The synthetic MIMIC-IV folder the cohort was extracted from (seed 7).</summary>
+    public string MimicIvFolder { get; }
+
+    /// <summary>The synthetic MIMIC-CXR-JPG folder linked by the extraction.</summary>
+    public string MimicCxrFolder { get; }
 
     /// <summary>The cohort store the prepared store was made from.</summary>
     public string CohortFolder { get; }
