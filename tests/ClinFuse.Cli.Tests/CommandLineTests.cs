@@ -118,14 +118,4 @@ public sealed class CommandLineTests
         Assert.Equal(ExitCodes.Usage, r.ExitCode);
         Assert.Contains("--mimic-iv", r.Err);
     }
-
-    [Fact]
-    public async Task A_command_whose_stage_is_not_built_says_so_and_fails()
-    {
-        var command = Commands.NotAvailable.Mark(new System.CommandLine.Command("future", "A stage that is not built yet."));
-        var invocation = new System.CommandLine.InvocationConfiguration { EnableDefaultExceptionHandler = false };
-        var e = await Assert.ThrowsAsync<ClinFuseException>(() => command.Parse([]).InvokeAsync(invocation));
-        Assert.Equal(ExitCodes.NotImplemented, e.ExitCode);
-        Assert.Contains("`clinfuse future` is not available", e.Message);
-    }
 }

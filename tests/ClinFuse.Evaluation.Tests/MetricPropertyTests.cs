@@ -1,3 +1,4 @@
+using ClinFuse.Core.Metrics;
 using ClinFuse.Evaluation.Metrics;
 
 namespace ClinFuse.Evaluation.Tests;

@@ -78,7 +78,7 @@ public sealed class ReportTests(GeneratedRuns generated) : IClassFixture<Generat
             Assert.Equal(40 + 3 * 420, bitmap.Height); // six runs, two panels per row
         Assert.Contains(Convert.ToBase64String(reliability), html);
         Assert.DoesNotContain("src=\"http", html);
-        Assert.DoesNotContain(Directory.GetDirectories(generated.Folder.Path), d => Path.GetFileName(d).Contains(".tmp-"));
+        Assert.DoesNotContain(Directory.GetDirectories(generated.Folder.Path), d => Path.GetFileName(d).Contains(".partial-") || Path.GetFileName(d).Contains(".old-"));
     }
 
     [Fact]

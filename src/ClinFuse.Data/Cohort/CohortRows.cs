@@ -75,16 +75,6 @@ public sealed class SeriesRow
         GcsVerbalResponse, Glucose, HeartRate, Height, MeanBloodPressure, OxygenSaturation, RespiratoryRate,
         SystolicBloodPressure, Temperature, Weight, PH,
     ];
-
-    /// <summary>A row from 17 cells in variable order.</summary>
-    public static SeriesRow From(long stayId, double hours, IReadOnlyList<string?> c) => new()
-    {
-        StayId = stayId, Hours = hours,
-        CapillaryRefillRate = c[0], DiastolicBloodPressure = c[1], FractionInspiredOxygen = c[2], GcsEyeOpening = c[3],
-        GcsMotorResponse = c[4], GcsTotal = c[5], GcsVerbalResponse = c[6], Glucose = c[7], HeartRate = c[8], Height = c[9],
-        MeanBloodPressure = c[10], OxygenSaturation = c[11], RespiratoryRate = c[12], SystolicBloodPressure = c[13],
-        Temperature = c[14], Weight = c[15], PH = c[16],
-    };
 }
 
 /// <summary>A row of timeseries_index.parquet: where a stay's rows are in timeseries.parquet.</summary>

@@ -1,3 +1,5 @@
+using ClinFuse.Core.Randomness;
+
 namespace ClinFuse.Data.Extraction;
 
 /// <summary>Subject-level train/validation/test assignment; a subject is in exactly one split.</summary>
@@ -23,7 +25,7 @@ public static class SubjectSplit
             return result;
         }
         var shuffled = (long[])ids.Clone();
-        new Random(seed).Shuffle(shuffled);
+        Seeds.SystemRandom(seed).Shuffle(shuffled);
         var test = (int)Math.Round(shuffled.Length * TestFraction, MidpointRounding.AwayFromZero);
         var validation = (int)Math.Round((shuffled.Length - test) * ValidationFraction, MidpointRounding.AwayFromZero);
         for (int i = 0; i < shuffled.Length; i++)

@@ -1,9 +1,11 @@
+using ClinFuse.Core.Randomness;
+
 namespace ClinFuse.Data.Synthetic;
 
 /// <summary>
-/// xoshiro256** generator seeded through SplitMix64. Own implementation rather than
-/// <see cref="System.Random"/> so that the byte stream of a synthetic cohort is fixed by this code
-/// alone, not by the runtime's choice of algorithm.
+/// The synthetic cohort's generator: xoshiro256** seeded through SplitMix64 from (seed, stream,
+/// substream). A seed names the same cohort, byte for byte, on every machine and release, so this
+/// generator keeps its algorithm and seeding rather than <see cref="SeededRandom"/>'s; see <see cref="Seeds"/>.
 /// </summary>
 public sealed class SynthRandom
 {
@@ -19,12 +21,7 @@ public sealed class SynthRandom
         s0 = SplitMix(ref x); s1 = SplitMix(ref x); s2 = SplitMix(ref x); s3 = SplitMix(ref x);
     }
 
-    static ulong Mix(ulong z)
-    {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+    static ulong Mix(ulong z) => Seeds.Mix(z);
 
     static ulong SplitMix(ref ulong x) => Mix(x += 0x9E3779B97F4A7C15UL);
 

@@ -1,8 +1,10 @@
+using ClinFuse.Core.Randomness;
+
 namespace ClinFuse.Evaluation.Metrics;
 
 /// <summary>
 /// The resamples of a bootstrap: each is n row numbers drawn with replacement. Either drawn from
-/// a seed (System.Random with that seed, so a seed always gives the same resamples) or given
+/// a seed (<see cref="Seeds.SystemRandom(int)"/>: a seed gives the same resamples) or given
 /// explicitly (to reproduce another implementation's intervals from its own draws).
 /// </summary>
 public sealed class BootstrapResamples
@@ -26,7 +28,7 @@ public sealed class BootstrapResamples
     {
         if (rows <= 0) throw new ArgumentOutOfRangeException(nameof(rows), "The evaluation set is empty.");
         if (count < 0) throw new ArgumentOutOfRangeException(nameof(count));
-        var random = new Random(seed);
+        var random = Seeds.SystemRandom(seed);
         var indices = new int[count][];
         for (int b = 0; b < count; b++)
         {

@@ -1,3 +1,5 @@
+using ClinFuse.Core.Metrics;
+
 namespace ClinFuse.Evaluation.Metrics;
 
 /// <summary>The resampled statistics of a prediction set on one (re)sample; NaN where undefined.</summary>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using ClinFuse.Core;
+using ClinFuse.Core.Stages;
 using ClinFuse.Evaluation.Metrics;
 
 namespace ClinFuse.Evaluation.Report;
@@ -339,28 +340,21 @@ public static class ReportBuilder
 
     static string Slug(string key) => new([.. key.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_')]);
 
-    /// <summary>Writes report.html, tables/*.md and figures/*.png into a temporary sibling folder, then moves it to <paramref name="outFolder"/>.</summary>
+    /// <summary>
+    /// Writes report.html, tables/*.md and figures/*.png through a <see cref="StageOutput"/>: into a
+    /// temporary sibling folder that replaces <paramref name="outFolder"/> only when complete.
+    /// </summary>
     static void Write(ReportContent content, string outFolder)
     {
-        var parent = Path.GetDirectoryName(outFolder)!;
-        Directory.CreateDirectory(parent);
-        var temp = Path.Combine(parent, $".{Path.GetFileName(outFolder)}.tmp-{Guid.NewGuid():N}");
-        try
-        {
-            Directory.CreateDirectory(Path.Combine(temp, "tables"));
-            Directory.CreateDirectory(Path.Combine(temp, "figures"));
-            foreach (var table in content.Tables.Concat(content.Provenance))
-                File.WriteAllText(Path.Combine(temp, "tables", table.FileName + ".md"), table.ToMarkdown());
-            foreach (var figure in content.Figures)
-                File.WriteAllBytes(Path.Combine(temp, "figures", figure.FileName + ".png"), figure.Png);
-            File.WriteAllText(Path.Combine(temp, "report.html"), Html(content));
-            if (Directory.Exists(outFolder)) Directory.Delete(outFolder, recursive: true);
-            Directory.Move(temp, outFolder);
-        }
-        finally
-        {
-            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
-        }
+        using var output = StageOutput.Begin(outFolder, force: true);
+        Directory.CreateDirectory(Path.Combine(output.Path, "tables"));
+        Directory.CreateDirectory(Path.Combine(output.Path, "figures"));
+        foreach (var table in content.Tables.Concat(content.Provenance))
+            File.WriteAllText(output.PathFor("tables", table.FileName + ".md"), table.ToMarkdown());
+        foreach (var figure in content.Figures)
+            File.WriteAllBytes(output.PathFor("figures", figure.FileName + ".png"), figure.Png);
+        File.WriteAllText(output.PathFor("report.html"), Html(content));
+        output.Commit();
     }
 
     /// <summary>The self-contained HTML page (figures embedded as base64 PNG).</summary>

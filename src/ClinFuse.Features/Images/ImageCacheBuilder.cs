@@ -12,7 +12,7 @@ public static class ImageCacheBuilder
 
     /// <summary>
     /// Preprocesses every source into its slot (in the given order) and writes the cache to
-    /// <paramref name="cachePath"/> via a temporary file and a rename. Missing and undecodable files
+    /// <paramref name="cachePath"/> through <see cref="AtomicFile"/> (a temporary file, then a rename). Missing and undecodable files
     /// become zero slots flagged <see cref="ImageSlotStatus.Missing"/>/<see cref="ImageSlotStatus.Corrupt"/>
     /// and are listed in the summary; they never stop the build. <paramref name="progress"/> receives
     /// the number of sources done so far.
@@ -27,39 +27,29 @@ public static class ImageCacheBuilder
         long dataOffset = DataAlignment;
         long indexOffset = dataOffset + slotBytes * sources.Count;
 
-        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(cachePath))!;
-        Directory.CreateDirectory(directory);
-        var temporary = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(cachePath)}.{Guid.NewGuid():N}.tmp");
         var statuses = new ImageSlotStatus[sources.Count];
         var messages = new string[sources.Count];
-        try
+        long fileBytes = 0;
+        AtomicFile.Write(cachePath, temporary =>
         {
-            long fileBytes;
-            using (var handle = File.OpenHandle(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None, indexOffset))
+            using var handle = File.OpenHandle(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None, indexOffset);
+            long done = 0;
+            Parallel.For(0, sources.Count, compute.ParallelOptions(cancellationToken), i =>
             {
-                long done = 0;
-                Parallel.For(0, sources.Count, compute.ParallelOptions(cancellationToken), i =>
-                {
-                    var (status, message, pixels) = Preprocess(sources[i], preprocessing);
-                    statuses[i] = status;
-                    messages[i] = message;
-                    if (pixels is not null) RandomAccess.Write(handle, pixels, dataOffset + i * slotBytes);
-                    progress?.Report(Interlocked.Increment(ref done));
-                });
+                var (status, message, pixels) = Preprocess(sources[i], preprocessing);
+                statuses[i] = status;
+                messages[i] = message;
+                if (pixels is not null) RandomAccess.Write(handle, pixels, dataOffset + i * slotBytes);
+                progress?.Report(Interlocked.Increment(ref done));
+            });
 
-                var index = EncodeIndex(sources, statuses, messages, JsonSerializer.Serialize(preprocessing));
-                RandomAccess.Write(handle, index, indexOffset);
-                RandomAccess.Write(handle, EncodeHeader(side, sources.Count, dataOffset, indexOffset, index.Length), 0);
-                RandomAccess.FlushToDisk(handle);
-                fileBytes = indexOffset + index.Length;
-            }
-            File.Move(temporary, cachePath, overwrite: true);
-            return Summarise(sources, statuses, messages, fileBytes);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+            var index = EncodeIndex(sources, statuses, messages, JsonSerializer.Serialize(preprocessing));
+            RandomAccess.Write(handle, index, indexOffset);
+            RandomAccess.Write(handle, EncodeHeader(side, sources.Count, dataOffset, indexOffset, index.Length), 0);
+            RandomAccess.FlushToDisk(handle);
+            fileBytes = indexOffset + index.Length;
+        });
+        return Summarise(sources, statuses, messages, fileBytes);
     }
 
     static (ImageSlotStatus Status, string Message, byte[]? Pixels) Preprocess(ImageSource source, ImagePreprocessing preprocessing)

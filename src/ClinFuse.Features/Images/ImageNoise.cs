@@ -1,4 +1,4 @@
-using System.Text;
+using ClinFuse.Core.Randomness;
 
 namespace ClinFuse.Features.Images;
 
@@ -35,9 +35,9 @@ public static class ImageNoise
         if (present.Count == 0) throw new ArgumentException("No candidate slot holds an image; image-noise statistics need at least one.", nameof(candidateSlots));
 
         var chosen = present.ToArray();
-        var random = new SplitMix64(DeriveSeed(seed, "image-noise-statistics"));
+        var random = new SeededRandom(Seeds.ForId(seed, "image-noise-statistics"));
         int count = Math.Min(sampleCount, chosen.Length);
-        PartialShuffle(chosen, count, ref random);
+        random.ChooseFront(chosen, count);
 
         int size = cache.SlotBytes;
         var sum = new long[size];
@@ -79,68 +79,28 @@ public static class ImageNoise
         int perturbed = (int)Math.Floor(fraction * size);
         if (perturbed == 0) return;
 
-        var random = new SplitMix64(DeriveSeed(seed, sampleId));
+        var random = new SeededRandom(Seeds.ForId(seed, sampleId));
         var positions = new int[size];
         for (int i = 0; i < size; i++) positions[i] = i;
-        PartialShuffle(positions, perturbed, ref random);
+        random.ChooseFront(positions, perturbed);
         for (int n = 0; n < perturbed; n++)
         {
             int p = positions[n];
-            double draw = statistics.Mean[p] + statistics.Std[p] * random.NextGaussian();
+            double draw = statistics.Mean[p] + statistics.Std[p] * Gaussian(ref random);
             double value = mode == ImageNoiseMode.Replace ? draw : destination[p] + draw;
             destination[p] = (byte)Math.Clamp(Math.Round(value, MidpointRounding.ToEven), 0, 255);
         }
     }
 
-    /// <summary>Moves a uniform random sample of <paramref name="count"/> elements to the front (Fisher–Yates prefix).</summary>
-    static void PartialShuffle(int[] items, int count, ref SplitMix64 random)
+    /// <summary>
+    /// Standard normal by Box–Muller from two uniforms in (0, 1]: the image noise's own transform
+    /// (<see cref="SeededRandom.NextGaussian"/> draws its uniforms differently), kept so that noisy
+    /// images, and the robustness results measured on them, stay as they are.
+    /// </summary>
+    static double Gaussian(ref SeededRandom random)
     {
-        for (int i = 0; i < count; i++)
-        {
-            int j = i + (int)random.NextBelow((ulong)(items.Length - i));
-            (items[i], items[j]) = (items[j], items[i]);
-        }
-    }
-
-    /// <summary>A stable 64-bit seed from the run seed and a sample id (FNV-1a of the UTF-8 id; string hash codes vary per process).</summary>
-    public static ulong DeriveSeed(int seed, string sampleId)
-    {
-        ulong hash = 14695981039346656037UL ^ (ulong)(uint)seed;
-        foreach (byte b in Encoding.UTF8.GetBytes(sampleId))
-        {
-            hash ^= b;
-            hash *= 1099511628211UL;
-        }
-        return hash;
-    }
-
-    /// <summary>SplitMix64: tiny, fast, and identical on every platform and .NET version.</summary>
-    struct SplitMix64(ulong state)
-    {
-        ulong state = state;
-
-        public ulong Next()
-        {
-            ulong z = state += 0x9E3779B97F4A7C15UL;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            return z ^ (z >> 31);
-        }
-
-        /// <summary>Uniform in [0, bound) without modulo bias (Lemire's multiply-shift with rejection).</summary>
-        public ulong NextBelow(ulong bound)
-        {
-            while (true)
-            {
-                ulong high = Math.BigMul(Next(), bound, out ulong low);
-                if (low >= bound || low >= (0UL - bound) % bound) return high;
-            }
-        }
-
-        /// <summary>Uniform in (0, 1].</summary>
-        double NextUnit() => ((Next() >> 11) + 1) * (1.0 / (1UL << 53));
-
-        /// <summary>Standard normal (Box–Muller, one value per call).</summary>
-        public double NextGaussian() => Math.Sqrt(-2.0 * Math.Log(NextUnit())) * Math.Cos(2.0 * Math.PI * NextUnit());
+        double u1 = ((random.NextUInt64() >> 11) + 1) * (1.0 / (1UL << 53));
+        double u2 = ((random.NextUInt64() >> 11) + 1) * (1.0 / (1UL << 53));
+        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
     }
 }

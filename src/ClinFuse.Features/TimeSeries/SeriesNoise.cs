@@ -1,5 +1,6 @@
 using System.Buffers;
 using ClinFuse.Core;
+using ClinFuse.Core.Randomness;
 
 namespace ClinFuse.Features.TimeSeries;
 
@@ -121,7 +122,7 @@ public sealed class SeriesNoise
         var codes = episode.Codes.ToArray();
         if (chosen == 0) return episode.WithCodes(codes);
 
-        var random = SeededRandom.ForSample(Seed, sampleId);
+        var random = new SeededRandom(Seeds.ForSample(Seed, sampleId));
         int[] rented = ArrayPool<int>.Shared.Rent(steps);
         try
         {

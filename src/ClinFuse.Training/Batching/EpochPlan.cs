@@ -71,7 +71,11 @@ public static class EpochPlan
         return result;
     }
 
-    /// <summary>Fisher–Yates with a splitmix64 stream: identical on every platform and .NET version.</summary>
+    /// <summary>
+    /// Fisher–Yates whose draws iterate <see cref="Seeds.SplitMix64"/> on its own output (not
+    /// <see cref="SeededRandom"/>'s stream: kept, since the batch order fixes every trained model):
+    /// identical on every platform and .NET version.
+    /// </summary>
     static void Shuffle<T>(T[] items, ulong seed)
     {
         ulong state = seed;

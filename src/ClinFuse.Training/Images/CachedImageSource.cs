@@ -1,4 +1,5 @@
 using ClinFuse.Core;
+using ClinFuse.Core.Randomness;
 using ClinFuse.Features.Images;
 
 namespace ClinFuse.Training.Images;
@@ -72,7 +73,7 @@ public sealed class CachedImageSource : IImageSource, IDisposable
             image = new GrayImage(image.Width, image.Height, noisy);
         }
         var cropped = view.Augment
-            ? CxrTransforms.AugmentAndCrop(image, new Random((int)(view.Seed & 0x7FFFFFFF)), crop: Size)
+            ? CxrTransforms.AugmentAndCrop(image, Seeds.SystemRandom(view.Seed), crop: Size)
             : CxrTransforms.CentreCrop(image, Size);
         CxrTransforms.ToNormalizedTensor(cropped, destination);
     }

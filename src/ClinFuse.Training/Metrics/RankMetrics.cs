@@ -1,4 +1,4 @@
-using ClinFuse.Evaluation.Metrics;
+using ClinFuse.Core.Metrics;
 
 namespace ClinFuse.Training.Metrics;
 

@@ -11,10 +11,6 @@ namespace ClinFuse.Training.Modeling;
 /// <summary>Builds the <see cref="TrainableModel"/> a training configuration describes, or restores one from a checkpoint.</summary>
 public static class ModelFactory
 {
-    /// <summary>The phases a configuration trains, in order (the last one's weights are the model).</summary>
-    public static IReadOnlyList<TrainingPhase> Phases(TrainingConfig config) =>
-        config.IsBaseline ? [TrainingPhase.Pretraining, TrainingPhase.Main] : [TrainingPhase.Main];
-
     /// <summary>
     /// The configuration of one phase: the pre-training phase of a baseline runs
     /// <see cref="BaselineSettings.PretrainEpochs"/> epochs, and contrastive pre-training is selected by

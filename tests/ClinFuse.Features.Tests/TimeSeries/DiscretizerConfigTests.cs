@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using ClinFuse.Core;
-using ClinFuse.Core.TimeSeries;
 using ClinFuse.Features.TimeSeries;
 
 namespace ClinFuse.Features.Tests.TimeSeries;

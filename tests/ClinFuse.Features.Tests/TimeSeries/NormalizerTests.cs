@@ -1,6 +1,5 @@
 using ClinFuse.Core;
 using ClinFuse.Core.Tasks;
-using ClinFuse.Core.TimeSeries;
 using ClinFuse.Features.TimeSeries;
 
 namespace ClinFuse.Features.Tests.TimeSeries;

@@ -1,5 +1,4 @@
 using ClinFuse.Core;
-using ClinFuse.Core.TimeSeries;
 using ClinFuse.Features.TimeSeries;
 
 namespace ClinFuse.Features.Tests.TimeSeries;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using ClinFuse.Core;
-using ClinFuse.Core.TimeSeries;
 using ClinFuse.Features.TimeSeries;
 
 namespace ClinFuse.Features.Tests.TimeSeries;

@@ -22,7 +22,7 @@ public sealed class PreparedSplitTests
         var path = dir.Combine("train.split");
         var samples = new[] { Sample(11, 48, 76, 25, 0), Sample(12, 3, 76, 25, -1), Sample(13, 0, 76, 25, 5), Sample(14, 200, 76, 25, 1) };
         PreparedSplit.Write(path, 76, 25, samples);
-        Assert.False(File.Exists(path + ".tmp"));
+        Assert.Equal([path], Directory.GetFiles(dir.Path));
 
         using var split = PreparedSplit.Open(path);
         Assert.Equal(4, split.Count);

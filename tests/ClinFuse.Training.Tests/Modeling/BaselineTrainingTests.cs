@@ -134,10 +134,8 @@ public sealed class BaselineTrainingTests
         Assert.Equal("Contrastive + ViT", ModelNames.For(config, clahe: true));
         Assert.Equal("CARD", ModelNames.For(Card(), clahe: false));
         Assert.Contains("baseline network", Assert.Throws<ClinFuseException>(() => config.ToModelConfig(2, 8)).Message);
-        // The phases: a pre-training phase of its own length, then the main phase.
-        Assert.Equal([TrainingPhase.Pretraining, TrainingPhase.Main], ModelFactory.Phases(config));
+        // The pre-training phase has its own length.
         Assert.Equal(2, ModelFactory.PhaseConfig(config, TrainingPhase.Pretraining).Epochs);
         Assert.Equal(MonitorMetric.Auroc, ModelFactory.PhaseConfig(Card(), TrainingPhase.Pretraining).Monitor);
-        Assert.Equal([TrainingPhase.Main], ModelFactory.Phases(SyntheticData.SmallConfig()));
     }
 }

@@ -1,21 +1,20 @@
-namespace ClinFuse.Features.TimeSeries;
+namespace ClinFuse.Core.Randomness;
 
 /// <summary>
-/// SplitMix64 generator: tiny, fast and fully specified, so a (seed, sample id) pair gives the same
-/// draws on every platform and .NET version (System.Random's algorithm is not a documented contract).
+/// ClinFuse's random generator: a SplitMix64 stream (Steele, Lea, Flood 2014), fully specified by
+/// this code, so a seed gives the same draws on every platform and .NET version. Seed it for a named
+/// purpose with <see cref="Seeds.Derive"/>; <see cref="Seeds"/> also names the older streams that are
+/// kept because their outputs are recorded results.
 /// </summary>
-internal struct SeededRandom(ulong seed)
+public struct SeededRandom(ulong seed)
 {
     ulong state = seed;
 
-    /// <summary>A generator for one sample, independent of the order samples are visited in.</summary>
-    public static SeededRandom ForSample(ulong seed, long sampleId) =>
-        new(Mix(seed ^ Mix(unchecked((ulong)sampleId + 0x9E3779B97F4A7C15UL))));
-
+    /// <summary>64 random bits.</summary>
     public ulong NextUInt64()
     {
         state = unchecked(state + 0x9E3779B97F4A7C15UL);
-        return Mix(state);
+        return Seeds.Mix(state);
     }
 
     /// <summary>Uniform in [0, 1) with 53 random bits.</summary>
@@ -49,12 +48,5 @@ internal struct SeededRandom(ulong seed)
             int j = i + NextInt(items.Length - i);
             (items[i], items[j]) = (items[j], items[i]);
         }
-    }
-
-    static ulong Mix(ulong z)
-    {
-        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
-        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
-        return z ^ (z >> 31);
     }
 }

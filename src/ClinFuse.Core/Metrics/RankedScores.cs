@@ -1,4 +1,4 @@
-namespace ClinFuse.Evaluation.Metrics;
+namespace ClinFuse.Core.Metrics;
 
 /// <summary>
 /// One label's scores sorted once (descending) with its tie groups, so that AUROC and average

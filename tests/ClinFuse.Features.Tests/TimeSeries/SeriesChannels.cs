@@ -1,4 +1,4 @@
-namespace ClinFuse.Core.TimeSeries;
+namespace ClinFuse.Features.Tests.TimeSeries;
 
 /// <summary>
 /// The 17 clinical variables of the MIMIC benchmark episode files, in the order of the reference

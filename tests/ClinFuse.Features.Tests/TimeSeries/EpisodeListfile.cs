@@ -1,7 +1,7 @@
 using System.Globalization;
 using ClinFuse.Core;
 
-namespace ClinFuse.Features.TimeSeries;
+namespace ClinFuse.Features.Tests.TimeSeries;
 
 /// <summary>One row of a task listfile: the episode file name, its period length in hours, the stay id and the labels.</summary>
 public sealed record EpisodeListEntry(string EpisodeFile, double PeriodLength, long StayId, int[] Labels);
