@@ -72,7 +72,7 @@ public sealed class DemoRunner(TextWriter output, TextWriter error)
             ["demo_verdict"] = verdict.Json,
             ["cohort_flow"] = CohortFlow(Path.Combine(root, "cohort", "manifest.json")),
         };
-        File.WriteAllText(Path.Combine(root, "provenance.json"), provenance.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(root, "provenance.json"), provenance.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     static JsonArray CohortFlow(string manifestPath)
