@@ -134,8 +134,8 @@ public sealed class DemoVerdict
 
         // The oracle's own interval on the stays each failing model is scored on: if even it does not clear 0.5, no model can.
         var ceilings = belowChance.Select(r => r.Ceiling).Distinct()
-            .Select(view => (View: view, Set: view switch { OracleView.Series => oracleSeries, OracleView.Image => oracleImagePaired, _ => oracle }))
-            .Select(c => (c.View, c.Set, Auroc: Evaluator.Evaluate(c.Set, Resamples, seed).Summary.Auroc.Macro))
+            .Select(view => view switch { OracleView.Series => oracleSeries, OracleView.Image => oracleImagePaired, _ => oracle })
+            .Select(set => (Set: set, Auroc: Evaluator.Evaluate(set, Resamples, seed).Summary.Auroc.Macro))
             .Where(c => !(c.Auroc.CiLower > 0.5)).ToList();
         checks.Add(new(AboveChance, missing.Count > 0 ? null : belowChance.Count == 0, AboveChanceEvidence(),
             ceilings.Count == 0 ? null : string.Join("; ", ceilings.Select(c =>
