@@ -130,9 +130,9 @@ public sealed class DemoVerdictTests
     }
 
     [Fact]
-    public void No_effect_can_be_shown_at_any_size()
+    public void An_effect_that_is_not_positive_on_these_stays_gives_no_size()
     {
-        Assert.Contains("at any size", DemoVerdict.StaysNeeded(36, 0.05, 0.0), StringComparison.Ordinal);
-        Assert.Contains("at any size", DemoVerdict.StaysNeeded(36, 0.05, -0.01), StringComparison.Ordinal);
+        Assert.Contains("give no size", DemoVerdict.StaysNeeded(36, 0.05, 0.0), StringComparison.Ordinal);
+        Assert.Contains("give no size", DemoVerdict.StaysNeeded(36, 0.05, -0.01), StringComparison.Ordinal);
     }
 }

@@ -216,7 +216,7 @@ public sealed class DemoVerdict
     /// </summary>
     public static string StaysNeeded(int stays, double? halfWidth, double? effect)
     {
-        if (effect is not > 0 || halfWidth is not > 0) return "; the oracle has no effect to show here at any size";
+        if (effect is not > 0 || halfWidth is not > 0) return "; its effect on these stays is not positive, so they give no size to reach";
         double needed = stays * Math.Pow(halfWidth.Value / effect.Value, 2);
         return FormattableString.Invariant($"; it would clear it from about {Math.Ceiling(needed):0} stays ({needed / stays:0.0}x this test split)");
     }
