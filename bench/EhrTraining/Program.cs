@@ -9,6 +9,7 @@
 // Make a store with: clinfuse synth --out s --patients 400; clinfuse extract --mimic-iv s/mimic-iv
 // --mimic-cxr s/mimic-cxr-jpg --out c; clinfuse prepare --cohort c --task phenotyping --out PREPARED
 using System.Diagnostics;
+using ClinFuse.Core.Tasks;
 using ClinFuse.Core;
 using ClinFuse.Core.Randomness;
 using ClinFuse.Models;
@@ -31,7 +32,7 @@ const ulong seed = 7;
 
 TorchRuntime.Initialize(new ComputeSettings(threads));
 var prepared = PreparedStore.Open(store);
-using var split = prepared.OpenSplit("train");
+using var split = prepared.OpenSplit(Split.Train);
 var selection = SampleSelection.Create(split, DatasetMode.PartialEhrOnly);
 var data = new SplitData(split, selection, null);
 var lengths = selection.Indices.Select(split.Timesteps).ToArray();

@@ -17,6 +17,7 @@
 // --mimic-cxr s/mimic-cxr-jpg --out c; clinfuse prepare --cohort c --task phenotyping --out PREPARED
 using System.Diagnostics;
 using ClinFuse.Core;
+using ClinFuse.Core.Tasks;
 using ClinFuse.Core.Randomness;
 using ClinFuse.Models;
 using ClinFuse.Models.Networks;
@@ -42,8 +43,8 @@ const ulong seed = 7;
 var compute = new ComputeSettings(threads);
 TorchRuntime.Initialize(compute);
 var prepared = PreparedStore.Open(store);
-using var split = prepared.OpenSplit("train");
-var images = prepared.Images("train");
+using var split = prepared.OpenSplit(Split.Train);
+var images = prepared.Images(Split.Train);
 Console.WriteLine($"store {Path.GetFullPath(store)}: {split.Count} training stays, {images?.Count ?? 0} cached images of {images?.Size ?? 0} px");
 Console.WriteLine($"{threads} libtorch threads, {Environment.ProcessorCount} cores, batch {batchSize}, train-time augmentation, training prefetch depth {trainDepth}");
 Console.WriteLine();

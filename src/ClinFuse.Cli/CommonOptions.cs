@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ClinFuse.Core;
+using ClinFuse.Core.Tasks;
 
 namespace ClinFuse.Cli;
 
@@ -47,4 +48,60 @@ public static class CommonOptions
     {
         Description = "Replace the output folder if it is not empty.",
     };
+
+    /// <summary>
+    /// An option whose value is one of <paramref name="choices"/> (by name; the names are its completions
+    /// and the only accepted values), with <paramref name="defaultValue"/> when absent.
+    /// </summary>
+    public static Option<T> Choice<T>(string name, string description, IReadOnlyList<(string Name, T Value)> choices, T defaultValue)
+    {
+        var option = new Option<T>(name)
+        {
+            Description = description,
+            DefaultValueFactory = _ => defaultValue,
+            CustomParser = r => choices.First(c => c.Name == r.Tokens[^1].Value).Value,
+        };
+        option.AcceptOnlyFromAmong([.. choices.Select(c => c.Name)]);
+        return option;
+    }
+
+    /// <summary>A required option naming one of <paramref name="choices"/>.</summary>
+    public static Option<T> RequiredChoice<T>(string name, string description, IReadOnlyList<(string Name, T Value)> choices)
+    {
+        var option = Choice(name, description, choices, default(T)!);
+        option.DefaultValueFactory = null;
+        option.Required = true;
+        return option;
+    }
+
+    static readonly (string, ClinicalTask)[] TaskChoices = [.. ClinicalTasks.All.Select(t => (ClinicalTasks.ShortName(t), t))];
+
+    /// <summary>The task (<c>--task ihm|phenotyping</c>); required unless <paramref name="defaultValue"/> is given.</summary>
+    public static Option<ClinicalTask> Task(string description, ClinicalTask? defaultValue = null) =>
+        defaultValue is { } d ? Choice("--task", description, TaskChoices, d) : RequiredChoice("--task", description, TaskChoices);
+
+    /// <summary>One split (<c>--split test|val|train</c>), <paramref name="defaultValue"/> when absent.</summary>
+    public static Option<Split?> Split(string description, Split? defaultValue) =>
+        Choice<Split?>("--split", description, [.. new[] { Core.Tasks.Split.Test, Core.Tasks.Split.Validation, Core.Tasks.Split.Train }.Select(s => (Splits.Name(s), (Split?)s))], defaultValue);
+
+    /// <summary>Reproduce a reference implementation's behaviour (<c>--compat none|medfuse</c>); null when absent.</summary>
+    public static Option<CompatMode?> Compat(string description) =>
+        Choice<CompatMode?>("--compat", description, [("none", CompatMode.None), ("medfuse", CompatMode.MedFuse)], null);
+
+    /// <summary>Bootstrap resamples of the confidence intervals.</summary>
+    public static Option<int> Bootstrap() => new("--bootstrap")
+    {
+        Description = "Bootstrap resamples for the 95 % confidence intervals (0: none).",
+        DefaultValueFactory = _ => 1000,
+    };
+
+    /// <summary>The MIMIC-CXR-JPG folder, described for the command.</summary>
+    public static Option<DirectoryInfo?> MimicCxr(string description) => new("--mimic-cxr") { Description = description };
+
+    /// <summary>Progress of a long stage, on the invocation's error writer.</summary>
+    public static ConsoleProgress Progress(ParseResult result)
+    {
+        var error = result.InvocationConfiguration.Error;
+        return new ConsoleProgress(error, ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected);
+    }
 }

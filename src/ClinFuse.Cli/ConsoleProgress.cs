@@ -21,9 +21,6 @@ public sealed class ConsoleProgress : IStageProgress
         this.interactive = interactive;
     }
 
-    /// <summary>Progress for the current process's stderr.</summary>
-    public static ConsoleProgress ForStderr() => new(Console.Error, !Console.IsErrorRedirected);
-
     public void Info(string message)
     {
         lock (gate) writer.WriteLine(message);

@@ -7,6 +7,9 @@ namespace ClinFuse.Evaluation;
 /// <summary>Reads and writes metrics.json (snake_case keys, undefined values as null).</summary>
 public static class MetricsJson
 {
+    /// <summary>The metrics file of a test-split evaluation, as the report reads it from run and robustness folders.</summary>
+    public const string FileName = "metrics.json";
+
     /// <summary>Serializer settings of every JSON file this library writes.</summary>
     public static JsonSerializerOptions Options { get; } = new()
     {

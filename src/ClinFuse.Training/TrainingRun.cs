@@ -1,3 +1,4 @@
+using ClinFuse.Core.Tasks;
 using System.Text.Json.Nodes;
 using ClinFuse.Core;
 using ClinFuse.Data.Mimic;
@@ -165,7 +166,7 @@ public static class TrainingRun
         return request.ConfigFile is not null ? TrainingConfig.Load(request.ConfigFile)
             : request.Recipe is not null ? RecipePresets.Get(request.Recipe)
             : stage == RecipePresets.RadiologyPretrain ? RecipePresets.Get(stage)
-            : RecipePresets.For(store.Labels.RecipeTask, stage);
+            : RecipePresets.For(store.Labels.ClinicalTask, stage);
     }
 
     /// <summary>
@@ -203,10 +204,9 @@ public static class TrainingRun
     {
         request.Overrides.Validate();
         config.Validate();
-        string trainName = radiology ? PreparedStore.RadiologySplit("train") : "train", validationName = radiology ? PreparedStore.RadiologySplit("val") : "val";
         var labelNames = radiology ? store.RadiologyLabels : store.Labels.Labels;
-        using var train = radiology ? store.OpenRadiologySplit("train") : store.OpenSplit("train");
-        using var validation = radiology ? store.OpenRadiologySplit("val") : store.OpenSplit("val");
+        using var train = radiology ? store.OpenRadiologySplit(Split.Train) : store.OpenSplit(Split.Train);
+        using var validation = radiology ? store.OpenRadiologySplit(Split.Validation) : store.OpenSplit(Split.Validation);
         var trainSelection = SampleSelection.Create(train, config.TrainData);
         var validationSelection = SampleSelection.Create(validation, config.ValidationData);
         if (config.Model == FusionType.DrFuse && (request.EhrEncoderRun ?? request.CxrEncoderRun) is not null)
@@ -216,12 +216,12 @@ public static class TrainingRun
         if (request.EhrEncoderRun is not null) encoders.Add(PretrainedEncoder(request.EhrEncoderRun, FusionType.UniEhr, store));
         if (request.CxrEncoderRun is not null) encoders.Add(PretrainedEncoder(request.CxrEncoderRun, FusionType.UniCxr, store));
         var job = new TrainingJob(config, labelNames,
-            new SplitData(train, trainSelection, trainSelection.WithImages ? store.Images("train") : null),
-            new SplitData(validation, validationSelection, validationSelection.WithImages ? store.Images("val") : null),
+            new SplitData(train, trainSelection, trainSelection.WithImages ? store.Images(Split.Train) : null),
+            new SplitData(validation, validationSelection, validationSelection.WithImages ? store.Images(Split.Validation) : null),
             request.Out, request.Seed, request.Compute)
         {
             Encoders = encoders,
-            Provenance = store.Provenance(trainName, validationName),
+            Provenance = store.Provenance(PreparedStore.SplitFile(Split.Train, radiology), PreparedStore.SplitFile(Split.Validation, radiology)),
             Resume = request.Resume,
             Force = request.Force,
         };

@@ -157,7 +157,7 @@ public sealed class HostileInputTests
         var match = System.Text.RegularExpressions.Regex.Match(r.Err,
             @"error: Cannot fit the normalizer: the values of 'Heart Rate' in the training split are too large to standardise \(their sum of squares overflows\); the largest, 1E\+200, is in stay (\d+) at [0-9.]+ h\.\n  Such a value is no measurement");
         Assert.True(match.Success, r.Err);
-        var stays = ClinFuse.Data.Cohort.CohortStore.Open(folder.Combine("cohort")).Samples(ClinFuse.Core.Tasks.ClinicalTask.InHospitalMortality, ClinFuse.Data.Extraction.Split.Train);
+        var stays = ClinFuse.Data.Cohort.CohortStore.Open(folder.Combine("cohort")).Samples(ClinFuse.Core.Tasks.ClinicalTask.InHospitalMortality, ClinFuse.Core.Tasks.Split.Train);
         Assert.Contains(long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), stays.Select(s => s.StayId));
         NoStackTrace(r);
         Assert.Equal(["cohort", "mimic"], Directory.GetFileSystemEntries(folder.Path).Select(Path.GetFileName).Order()); // no output, no .partial folder

@@ -1,3 +1,4 @@
+using ClinFuse.Core.Tasks;
 using ClinFuse.Core;
 using ClinFuse.Inference.Calibration;
 using ClinFuse.Inference.Prediction;
@@ -37,7 +38,7 @@ public sealed class CalibrationTests
         Assert.Equal(fitted.Temperature, TemperatureScaling.TryLoad(run)!.Temperature);
 
         using var predictor = RunPredictor.Open(run, new ComputeSettings(1));
-        var p = predictor.Predict(StaySources.FromPreparedStore(runs.StoreFolder, "test", predictor.Preprocessing).Take(3)).ToList();
+        var p = predictor.Predict(StaySources.FromPreparedStore(runs.StoreFolder, Split.Test, predictor.Preprocessing).Take(3)).ToList();
         foreach (var prediction in p)
         {
             double logit = Math.Log(prediction.Probabilities[0] / (1 - prediction.Probabilities[0]));

@@ -13,7 +13,7 @@ public sealed class ExplanationTests
     static readonly TrainedRunsFixture Runs = TrainedRunsFixture.Shared;
 
     static List<ModelInput> TestInputs(RunPredictor predictor, int count, bool withImage = true) =>
-        [.. StaySources.FromCohort(Runs.CohortFolder, predictor.Preprocessing, "test", null)
+        [.. StaySources.FromCohort(Runs.CohortFolder, predictor.Preprocessing, Split.Test, null)
             .Where(s => s.Image is not null || !withImage || !predictor.Preprocessing.GivesImages).Take(count).Select(predictor.Preprocessing.ToModelInput)];
 
     [Theory]

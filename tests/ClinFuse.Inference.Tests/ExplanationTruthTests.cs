@@ -1,3 +1,4 @@
+using ClinFuse.Core.Tasks;
 using ClinFuse.Core;
 using ClinFuse.Core.Stages;
 using ClinFuse.Data.Extraction;
@@ -64,8 +65,8 @@ public sealed class ExplanationTruthTests(ITestOutputHelper output)
         output.WriteLine($"data {clock.Elapsed.TotalSeconds:F1} s");
         TorchRuntime.Initialize(compute);
         var config = new Discretizer().Config;
-        var trainSet = Stays(store, "train").Concat(Stays(store, "val")).ToList();
-        var testSet = Stays(store, "test");
+        var trainSet = Stays(store, Split.Train).Concat(Stays(store, Split.Validation)).ToList();
+        var testSet = Stays(store, Split.Test);
         // Phenotypes driven by one series factor: cerebrovascular disease (neuro) and shock (instability).
         foreach (var name in new[] { "Acute cerebrovascular disease", "Shock" })
         {
@@ -119,7 +120,7 @@ public sealed class ExplanationTruthTests(ITestOutputHelper output)
 
     sealed record Stay(float[] Series, int Steps, float[] Labels);
 
-    static List<Stay> Stays(PreparedStore store, string split)
+    static List<Stay> Stays(PreparedStore store, Split split)
     {
         using var opened = store.OpenSplit(split);
         var stays = new List<Stay>();

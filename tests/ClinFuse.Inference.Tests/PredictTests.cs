@@ -21,7 +21,7 @@ public sealed class PredictTests
     static Dictionary<string, double> Evaluated(string run, string name)
     {
         var copy = Runs.CopyRun(run, name);
-        var evaluated = RunEvaluation.Run(new RunEvaluationRequest(copy, "test", new ScoringSettings(0, 1), Compute));
+        var evaluated = RunEvaluation.Run(new RunEvaluationRequest(copy, Split.Test, new ScoringSettings(0, 1), Compute));
         var set = PredictionsFile.Read(evaluated.PredictionsPath);
         return set.SampleIds.Select((id, i) => (id, p: set.Probabilities[0][i])).ToDictionary(x => x.id, x => x.p);
     }
@@ -36,8 +36,8 @@ public sealed class PredictTests
         var expected = Evaluated(run, $"eval-{attention}-{kind}");
         var output = Runs.Scratch($"predict-{kind}-{attention}");
         var request = kind == PredictSourceKind.Cohort
-            ? new PredictRequest(run, kind, Runs.CohortFolder, output, Compute, Split: "test")
-            : new PredictRequest(run, kind, Runs.MimicIvFolder, output, Compute, Split: "test", CxrRoot: Runs.MimicCxrFolder);
+            ? new PredictRequest(run, kind, Runs.CohortFolder, output, Compute, Split: Split.Test)
+            : new PredictRequest(run, kind, Runs.MimicIvFolder, output, Compute, Split: Split.Test, CxrRoot: Runs.MimicCxrFolder);
         var result = PredictStage.Run(request, StageProgress.None);
 
         Assert.Equal(expected.Count, result.Predictions.Count);
@@ -92,7 +92,7 @@ public sealed class PredictTests
     public void Predicting_a_prepared_split_equals_evaluate()
     {
         var expected = Evaluated(Runs.AttentionRun, "eval-prepared");
-        var result = PredictStage.Run(new PredictRequest(Runs.AttentionRun, PredictSourceKind.Prepared, Runs.StoreFolder, Runs.Scratch("predict-prepared"), Compute, Split: "test"), StageProgress.None);
+        var result = PredictStage.Run(new PredictRequest(Runs.AttentionRun, PredictSourceKind.Prepared, Runs.StoreFolder, Runs.Scratch("predict-prepared"), Compute, Split: Split.Test), StageProgress.None);
         Assert.Equal(expected.Count, result.Predictions.Count);
         foreach (var p in result.Predictions) Assert.Equal(expected[p.Id], p.Probabilities[0], 1e-6);
     }

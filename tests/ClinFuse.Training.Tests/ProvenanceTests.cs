@@ -1,3 +1,4 @@
+using ClinFuse.Core.Tasks;
 using ClinFuse.Core;
 using ClinFuse.Core.Stages;
 using ClinFuse.Models.Networks;
@@ -110,7 +111,7 @@ public sealed class ProvenanceTests
         foreach (var refused in new[] { "a", "b", "c", "e" }) Assert.False(Directory.Exists(dir.Combine(refused)));
 
         // Evaluating run d after its store changed is refused, unless asked for.
-        var request = new RunEvaluationRequest(dir.Combine("d"), "test", new ScoringSettings(0), new ComputeSettings(1));
+        var request = new RunEvaluationRequest(dir.Combine("d"), Split.Test, new ScoringSettings(0), new ComputeSettings(1));
         RunEvaluation.Run(request);
         SyntheticData.WriteSplit(store, "val", 32, 99);
         var changed = Assert.Throws<ClinFuseException>(() => RunEvaluation.Run(request));

@@ -14,8 +14,7 @@ public static class DemoCommand
         var patients = new Option<int?>("--patients") { Description = "Synthetic patients (default: 800; 120 with --quick, 1500 with --full, 8000 with --size large)." };
         var large = new Option<string?>("--size") { Description = "large: a replication-size run (8000 patients, 224-px crops, more epochs, every table and baseline; hours on 2 cores)." };
         large.AcceptOnlyFromAmong("large");
-        var task = new Option<string>("--task") { Description = "Task: phenotyping (25 labels; Tables II–VI, Fig. 4) or ihm (48 h in-hospital mortality; Table I).", DefaultValueFactory = _ => "phenotyping" };
-        task.AcceptOnlyFromAmong("phenotyping", "ihm");
+        var task = CommonOptions.Task("Task: phenotyping (25 labels; Tables II–VI, Fig. 4) or ihm (48 h in-hospital mortality; Table I).", Core.Tasks.ClinicalTask.Phenotyping);
         var seed = CommonOptions.Seed();
         var command = new Command("demo", "Run synth -> extract -> prepare -> pretrain -> train -> evaluate -> robustness -> report on a synthetic cohort.")
         {
@@ -34,8 +33,7 @@ public static class DemoCommand
                 size = size with { Patients = n };
             }
             var runner = new DemoRunner(result.InvocationConfiguration.Output, result.InvocationConfiguration.Error);
-            var chosen = result.GetValue(task) == "ihm" ? Core.Tasks.ClinicalTask.InHospitalMortality : Core.Tasks.ClinicalTask.Phenotyping;
-            return await runner.RunAsync(result.GetValue(outDir)!.FullName, size, chosen, result.GetValue(seed), result.GetValue(CommonOptions.Threads), result.GetValue(CommonOptions.Device), cancellationToken);
+            return await runner.RunAsync(result.GetValue(outDir)!.FullName, size, result.GetValue(task), result.GetValue(seed), result.GetValue(CommonOptions.Threads), result.GetValue(CommonOptions.Device), cancellationToken);
         });
         return command;
     }

@@ -12,9 +12,8 @@ public static class EvaluateCommand
     {
         var run = new Option<DirectoryInfo?>("--run") { Description = "Finished run folder: its best checkpoint predicts a split of the store it was trained on; predictions-<split>.csv and metrics.json go into the folder." };
         var predictions = new Option<FileInfo?>("--predictions") { Description = "Evaluate an existing predictions file (CSV, format in docs/evaluation.md)." };
-        var split = new Option<string>("--split") { Description = "Split to predict with --run: test, val or train.", DefaultValueFactory = _ => "test" };
-        split.AcceptOnlyFromAmong("test", "val", "train");
-        var bootstrap = new Option<int>("--bootstrap") { Description = "Bootstrap resamples for the 95 % confidence intervals (0: none).", DefaultValueFactory = _ => 1000 };
+        var split = CommonOptions.Split("Split to predict with --run: test, val or train.", Core.Tasks.Split.Test);
+        var bootstrap = CommonOptions.Bootstrap();
         var json = new Option<FileInfo?>("--json") { Description = "Write the metrics as JSON (metrics.json) to this file." };
         var compare = new Option<FileInfo?>("--compare") { Description = "A second predictions file of the same samples: paired bootstrap difference with its CI." };
         var allowStoreChange = new Option<bool>("--allow-store-change") { Description = "With --run: score even when the prepared store changed after training (other images, other cohort)." };
@@ -31,7 +30,7 @@ public static class EvaluateCommand
                 if (r.GetValue(predictions) is not null || r.GetValue(compare) is not null)
                     throw new ClinFuseException("--run cannot be combined with --predictions or --compare.", "Evaluate the run first, then compare its predictions file with `--predictions A --compare B`.", ExitCodes.Usage);
                 var evaluated = await Task.Run(() => RunEvaluation.Run(
-                    new RunEvaluationRequest(runFolder.FullName, r.GetValue(split)!, new ScoringSettings(r.GetValue(bootstrap), r.GetValue(seed)), CommonOptions.Compute(r)) { AllowStoreChange = r.GetValue(allowStoreChange) }, ct), ct);
+                    new RunEvaluationRequest(runFolder.FullName, r.GetValue(split)!.Value, new ScoringSettings(r.GetValue(bootstrap), r.GetValue(seed)), CommonOptions.Compute(r)) { AllowStoreChange = r.GetValue(allowStoreChange) }, ct), ct);
                 if (r.GetValue(json) is { } copy) MetricsJson.Write(copy.FullName, evaluated.Metrics);
                 output.Write(MetricsText.Render(evaluated.Metrics));
                 output.WriteLine($"\npredictions written to {evaluated.PredictionsPath}\nmetrics written to {evaluated.MetricsPath}");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ClinFuse.Core;
 using ClinFuse.Data.Extraction;
 
 namespace ClinFuse.Cli.Commands;
@@ -9,11 +10,9 @@ public static class ExtractCommand
     public static Command Create()
     {
         var mimic = new Option<DirectoryInfo>("--mimic-iv") { Description = "MIMIC-IV folder (v1.0 core/, or v2.x/v3.x hosp/ + icu/).", Required = true };
-        var cxr = new Option<DirectoryInfo?>("--mimic-cxr") { Description = "MIMIC-CXR-JPG folder (metadata, split and files/)." };
-        var compat = new Option<string>("--compat") { Description = "Reproduce a reference implementation's behaviour, bugs included: none or medfuse.", DefaultValueFactory = _ => "none" };
-        compat.AcceptOnlyFromAmong("none", "medfuse");
-        var split = new Option<string>("--split") { Description = "Subject split: seeded, or medfuse (MedFuse's subject lists).", DefaultValueFactory = _ => "seeded" };
-        split.AcceptOnlyFromAmong("seeded", "medfuse");
+        var cxr = CommonOptions.MimicCxr("MIMIC-CXR-JPG folder (metadata, split and files/).");
+        var compat = CommonOptions.Compat("Reproduce a reference implementation's behaviour, bugs included: none (default) or medfuse.");
+        var split = CommonOptions.Choice("--split", "Subject split: seeded, or medfuse (MedFuse's subject lists).", [("seeded", SplitMode.Seeded), ("medfuse", SplitMode.MedFuse)], SplitMode.Seeded);
         var export = new Option<string?>("--export") { Description = "Also write another tool's layout into <out>/medfuse: medfuse (root/, in-hospital-mortality/, phenotyping/)." };
         export.AcceptOnlyFromAmong("medfuse");
         var outDir = CommonOptions.OutDir("Folder for the cohort store.");
@@ -30,15 +29,16 @@ public static class ExtractCommand
                 MimicIv = r.GetValue(mimic)!.FullName,
                 MimicCxr = r.GetValue(cxr)?.FullName,
                 Out = r.GetValue(outDir)!.FullName,
-                Compat = r.GetValue(compat) == "medfuse" ? CompatMode.MedFuse : CompatMode.None,
-                Split = r.GetValue(split) == "medfuse" ? SplitMode.MedFuse : SplitMode.Seeded,
+                Compat = r.GetValue(compat) ?? CompatMode.None,
+                Split = r.GetValue(split),
                 Seed = r.GetValue(seed),
                 ExportMedFuse = r.GetValue(export) == "medfuse",
                 Force = r.GetValue(force),
             };
-            var result = await Extractor.RunAsync(options, CommonOptions.Compute(r), ConsoleProgress.ForStderr(), ct);
-            Console.Out.WriteLine(result.FlowTable);
-            Console.Out.WriteLine(result.Skipped ? $"Cohort store {result.Folder} is up to date." : $"Cohort store written to {result.Folder}.");
+            var result = await Extractor.RunAsync(options, CommonOptions.Compute(r), CommonOptions.Progress(r), ct);
+            var output = r.InvocationConfiguration.Output;
+            await output.WriteLineAsync(result.FlowTable);
+            await output.WriteLineAsync(result.Skipped ? $"Cohort store {result.Folder} is up to date." : $"Cohort store written to {result.Folder}.");
             return 0;
         });
         return command;

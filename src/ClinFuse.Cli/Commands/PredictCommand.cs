@@ -19,9 +19,8 @@ public static class PredictCommand
         var image = new Option<FileInfo?>("--image") { Description = "With --series: the stay's chest X-ray (JPEG or PNG)." };
         var hours = new Option<double?>("--hours") { Description = "With --series, phenotyping: the length of stay in hours (default: the last observation time)." };
         var id = new Option<string?>("--id") { Description = "With --series: the sample id written to the outputs (default: the file name)." };
-        var split = new Option<string?>("--split") { Description = "With --cohort, --mimic-iv or --data: predict one split (test, val, train); a cohort is predicted whole by default." };
-        split.AcceptOnlyFromAmong("test", "val", "train");
-        var cxr = new Option<DirectoryInfo?>("--mimic-cxr") { Description = "With --cohort: the MIMIC-CXR-JPG folder (default: the folder the extraction read); with --mimic-iv: the MIMIC-CXR-JPG folder to link (default: none)." };
+        var split = CommonOptions.Split("With --cohort, --mimic-iv or --data: predict one split (test, val, train); a cohort is predicted whole by default.", null);
+        var cxr = CommonOptions.MimicCxr("With --cohort: the MIMIC-CXR-JPG folder (default: the folder the extraction read); with --mimic-iv: the MIMIC-CXR-JPG folder to link (default: none).");
         var output = CommonOptions.OutDir("Output folder: predictions.csv (clinfuse-predictions/1) and predictions.json.");
         var force = CommonOptions.Force();
         var command = new Command("predict", "Predict new stays with a trained run, applying the run's own preprocessing (normaliser, CLAHE, image size, task window).")
@@ -45,7 +44,7 @@ public static class PredictCommand
                 throw new ClinFuseException("--mimic-cxr goes with --cohort or --mimic-iv.", "Give a stay's image with --image; a prepared store has its images.", ExitCodes.Usage);
             var request = new PredictRequest(r.GetValue(run)!.FullName, kind, path!.FullName, r.GetValue(output)!.FullName, CommonOptions.Compute(r),
                 r.GetValue(split), r.GetValue(cxr)?.FullName, r.GetValue(image)?.FullName, r.GetValue(hours), r.GetValue(id), r.GetValue(force));
-            var result = await Task.Run(() => PredictStage.Run(request, ConsoleProgress.ForStderr(), ct), ct);
+            var result = await Task.Run(() => PredictStage.Run(request, CommonOptions.Progress(r), ct), ct);
             var stdout = r.InvocationConfiguration.Output;
             foreach (var problem in result.ImageProblems.Take(5)) await r.InvocationConfiguration.Error.WriteLineAsync($"warning: {problem} (predicted without the image)");
             if (result.ImageProblems.Count > 5) await r.InvocationConfiguration.Error.WriteLineAsync($"warning: {result.ImageProblems.Count - 5} more stays without a readable image");

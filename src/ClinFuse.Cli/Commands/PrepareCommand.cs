@@ -11,12 +11,11 @@ public static class PrepareCommand
     public static Command Create()
     {
         var cohort = new Option<DirectoryInfo>("--cohort") { Description = "Cohort store written by `clinfuse extract`.", Required = true };
-        var task = new Option<string>("--task") { Description = "Task: ihm (48 h in-hospital mortality) or phenotyping (25 CCS labels).", Required = true };
-        task.AcceptOnlyFromAmong("ihm", "phenotyping");
-        var cxr = new Option<DirectoryInfo?>("--mimic-cxr") { Description = "MIMIC-CXR-JPG folder the cohort's image paths are relative to (default: the folder `extract` read)." };
+        var task = CommonOptions.Task("Task: ihm (48 h in-hospital mortality) or phenotyping (25 CCS labels).");
+        var cxr = CommonOptions.MimicCxr("MIMIC-CXR-JPG folder the cohort's image paths are relative to (default: the folder `extract` read).");
         var clahe = new Option<bool>("--clahe") { Description = "Apply CLAHE (clip 2.0, 8x8 tiles) to every image, as the paper does (--clahe false to skip).", DefaultValueFactory = _ => true };
-        var normalizer = new Option<string>("--normalizer") { Description = "Series normalisation: fit (on the training split) or reference (MedFuse's published statistics).", DefaultValueFactory = _ => "fit" };
-        normalizer.AcceptOnlyFromAmong("fit", "reference");
+        var normalizer = CommonOptions.Choice("--normalizer", "Series normalisation: fit (on the training split) or reference (MedFuse's published statistics).",
+            [("fit", NormalizerSource.FitTraining), ("reference", NormalizerSource.Reference)], NormalizerSource.FitTraining);
         var shrink = new Option<bool>("--fast-decode") { Description = "Let the JPEG decoder downscale full-size images while decoding (several times faster, not bit-identical to the reference)." };
         var radiology = new Option<bool>("--radiology") { Description = "Also prepare the radiology pre-training set (`pretrain --encoder cxr --labels radiology`): every chest X-ray of the cohort's subjects with its study's 14 CheXpert labels (needs mimic-cxr-2.0.0-chexpert.csv[.gz] in the MIMIC-CXR-JPG folder)." };
         var imageSize = new Option<int>("--image-size")
@@ -39,14 +38,14 @@ public static class PrepareCommand
         {
             var options = new PrepareOptions(
                 result.GetValue(cohort)!.FullName,
-                result.GetValue(task) == "ihm" ? ClinicalTask.InHospitalMortality : ClinicalTask.Phenotyping,
+                result.GetValue(task),
                 result.GetValue(outDir)!.FullName,
                 result.GetValue(cxr)?.FullName,
                 new ImagePreprocessing(Clahe: result.GetValue(clahe), ShorterSide: result.GetValue(imageSize), SlotSize: result.GetValue(imageSize), ShrinkOnLoad: result.GetValue(shrink)),
-                result.GetValue(normalizer) == "reference" ? NormalizerSource.Reference : NormalizerSource.FitTraining,
+                result.GetValue(normalizer),
                 result.GetValue(force),
                 result.GetValue(radiology));
-            var progress = ConsoleProgress.ForStderr();
+            var progress = CommonOptions.Progress(result);
             var summary = PrepareStage.Run(options, CommonOptions.Compute(result), progress, cancellationToken);
             var output = result.InvocationConfiguration.Output;
             if (!summary.Skipped)

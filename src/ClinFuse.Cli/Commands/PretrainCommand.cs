@@ -43,7 +43,7 @@ public static class PretrainCommand
                     "Add --cxr-encoder RUN (e.g. a radiology pre-training), or leave --linear-probe out.", ExitCodes.Usage);
             var request = run.Request(r, r.GetValue(data)!.FullName, new TrainingOverrides { LinearProbe = linearProbe ? true : null }) with { CxrEncoderRun = start?.FullName };
             var targets = r.GetValue(labels) == "radiology" ? PretrainLabels.Radiology : PretrainLabels.Task;
-            await Task.Run(() => TrainingRun.Pretrain(request, cxr, ConsoleProgress.ForStderr(), cancellationToken: ct, labels: targets), ct);
+            await Task.Run(() => TrainingRun.Pretrain(request, cxr, CommonOptions.Progress(r), cancellationToken: ct, labels: targets), ct);
             await r.InvocationConfiguration.Output.WriteLineAsync($"Run folder: {Path.GetFullPath(request.Out)}");
             return ExitCodes.Ok;
         });

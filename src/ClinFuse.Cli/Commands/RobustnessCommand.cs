@@ -11,11 +11,11 @@ public static class RobustnessCommand
     public static Command Create()
     {
         var runs = new Option<DirectoryInfo[]>("--run") { Description = "Run folders of the models to test (repeatable).", Required = true, AllowMultipleArgumentsPerToken = true };
-        var protocol = new Option<string>("--protocol") { Description = "clean-train (train clean, test noisy), noisy-train (train and test noisy), or missing-image.", DefaultValueFactory = _ => "clean-train" };
-        protocol.AcceptOnlyFromAmong("clean-train", "noisy-train", "missing-image");
+        var protocol = CommonOptions.Choice("--protocol", "clean-train (train clean, test noisy), noisy-train (train and test noisy), or missing-image.",
+            [("clean-train", RobustnessProtocol.CleanTrain), ("noisy-train", RobustnessProtocol.NoisyTrain), ("missing-image", RobustnessProtocol.MissingImage)], RobustnessProtocol.CleanTrain);
         var levels = new Option<int[]>("--levels") { Description = "Noise levels in percent.", DefaultValueFactory = _ => [10, 20, 30, 40, 50, 60], AllowMultipleArgumentsPerToken = true };
         var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Folder for the results (default: inside each run folder, where `clinfuse report` reads them)." };
-        var bootstrap = new Option<int>("--bootstrap") { Description = "Bootstrap resamples for the 95 % confidence intervals (0: none).", DefaultValueFactory = _ => 1000 };
+        var bootstrap = CommonOptions.Bootstrap();
         var seed = CommonOptions.Seed();
         var command = new Command("robustness", "Measure metrics under Gaussian noise on a fraction of time steps and pixels, or with images removed.")
         {
@@ -25,14 +25,9 @@ public static class RobustnessCommand
         {
             var request = new RobustnessRequest(
                 [.. r.GetValue(runs)!.Select(d => d.FullName)],
-                r.GetValue(protocol) switch
-                {
-                    "noisy-train" => RobustnessProtocol.NoisyTrain,
-                    "missing-image" => RobustnessProtocol.MissingImage,
-                    _ => RobustnessProtocol.CleanTrain,
-                },
+                r.GetValue(protocol),
                 r.GetValue(levels)!, r.GetValue(output)?.FullName, r.GetValue(seed), new ScoringSettings(r.GetValue(bootstrap), r.GetValue(seed)), CommonOptions.Compute(r));
-            var outcomes = await Task.Run(() => RobustnessStage.Run(request, ConsoleProgress.ForStderr(), ct), ct);
+            var outcomes = await Task.Run(() => RobustnessStage.Run(request, CommonOptions.Progress(r), ct), ct);
             var text = r.InvocationConfiguration.Output;
             await text.WriteLineAsync("run\tlevel\tAUROC\tAUPRC\tmacro-F1\tbinary-F1\tfolder");
             foreach (var o in outcomes)

@@ -30,7 +30,7 @@ public static class SynthCommand
                 Enum.Parse<SynthImages>(r.GetValue(images)!, ignoreCase: true),
                 r.GetValue(layout) == "v1" ? MimicLayout.V1 : MimicLayout.V2);
             var result = SyntheticCohortGenerator.Generate(options, r.GetValue(outDir)!.FullName, r.GetValue(force),
-                CommonOptions.Compute(r), ConsoleProgress.ForStderr(), ct);
+                CommonOptions.Compute(r), CommonOptions.Progress(r), ct);
             var output = r.InvocationConfiguration.Output;
             var ihm = result.Oracle.InHospitalMortality;
             var pheno = result.Oracle.Phenotyping;

@@ -71,7 +71,7 @@ public static class TrainCommand
                 "drfuse" => FusionType.DrFuse,
                 _ => null,
             };
-            await Task.Run(() => TrainingRun.Train(request, fusion, ConsoleProgress.ForStderr(), cancellationToken: ct), ct);
+            await Task.Run(() => TrainingRun.Train(request, fusion, CommonOptions.Progress(r), cancellationToken: ct), ct);
             await r.InvocationConfiguration.Output.WriteLineAsync($"Run folder: {Path.GetFullPath(request.Out)}");
             return ExitCodes.Ok;
         });

@@ -73,11 +73,8 @@ public static class DemoPlan
     /// <summary>Titles of the single-modality runs the verdict compares the fusion model with.</summary>
     public const string SeriesOnlyTitle = "Time series only", ImageOnlyTitle = "Image only + CLAHE";
 
-    /// <summary>The task's name on the command line (<c>prepare --task</c>) and in file names.</summary>
-    public static string TaskName(ClinicalTask task) => task == ClinicalTask.InHospitalMortality ? "ihm" : "phenotyping";
-
     /// <summary>The oracle predictions the report reads for <paramref name="task"/>.</summary>
-    public static string OraclePath(string root, ClinicalTask task) => Path.Combine(root, $"oracle-{TaskName(task)}.csv");
+    public static string OraclePath(string root, ClinicalTask task) => Path.Combine(root, $"oracle-{ClinicalTasks.ShortName(task)}.csv");
 
     /// <summary>Builds the steps for <paramref name="root"/> with <paramref name="size"/> on <paramref name="task"/>.</summary>
     public static (IReadOnlyList<DemoStep> Steps, IReadOnlyList<ModelRun> Runs) Build(string root, DemoSize size, int seed, ClinicalTask task = ClinicalTask.Phenotyping)
@@ -94,11 +91,11 @@ public static class DemoPlan
             new("Extract ICU stays, tasks, linked X-rays and splits",
                 ["extract", "--mimic-iv", P("synth", "mimic-iv"), "--mimic-cxr", P("synth", "mimic-cxr-jpg"), "--out", P("cohort"), "--seed", S(seed), "--force"],
                 P("cohort", "manifest.json")),
-            new($"Prepare {TaskName(task)} with CLAHE",
-                ["prepare", "--cohort", P("cohort"), "--task", TaskName(task), "--image-size", S(size.ImageSize), .. radiology, "--out", P("prepared", "clahe"), "--force"],
+            new($"Prepare {ClinicalTasks.ShortName(task)} with CLAHE",
+                ["prepare", "--cohort", P("cohort"), "--task", ClinicalTasks.ShortName(task), "--image-size", S(size.ImageSize), .. radiology, "--out", P("prepared", "clahe"), "--force"],
                 P("prepared", "clahe", "manifest.json")),
-            new($"Prepare {TaskName(task)} without CLAHE",
-                ["prepare", "--cohort", P("cohort"), "--task", TaskName(task), "--clahe", "false", "--image-size", S(size.ImageSize), .. radiology, "--out", P("prepared", "plain"), "--force"],
+            new($"Prepare {ClinicalTasks.ShortName(task)} without CLAHE",
+                ["prepare", "--cohort", P("cohort"), "--task", ClinicalTasks.ShortName(task), "--clahe", "false", "--image-size", S(size.ImageSize), .. radiology, "--out", P("prepared", "plain"), "--force"],
                 P("prepared", "plain", "manifest.json")),
         };
         steps.Add(Pretrain("ehr", "plain", "ehr"));

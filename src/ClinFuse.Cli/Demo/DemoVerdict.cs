@@ -86,7 +86,7 @@ public sealed class DemoVerdict
     {
         var metrics = runs.All.Select(run =>
         {
-            var path = Path.Combine(run.Folder, RunEvaluation.MetricsFileName("test"));
+            var path = Path.Combine(run.Folder, RunEvaluation.MetricsFileName(Split.Test));
             return new ScoredRun(run.Title, run.Ceiling, File.Exists(path) ? MetricsJson.Read(path) : null);
         }).ToList();
         var fusion = Read(runs.Fusion);
@@ -204,7 +204,7 @@ public sealed class DemoVerdict
 
     static PredictionSet? Read(DemoPlan.ModelRun run)
     {
-        var path = Path.Combine(run.Folder, RunEvaluation.PredictionsFileName("test"));
+        var path = Path.Combine(run.Folder, RunEvaluation.PredictionsFileName(Split.Test));
         return File.Exists(path) ? PredictionsFile.Read(path) : null;
     }
 

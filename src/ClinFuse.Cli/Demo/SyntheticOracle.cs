@@ -79,7 +79,7 @@ public static class SyntheticOracle
             }
         }
         var model = view switch { OracleView.Series => "Oracle, series only", OracleView.Image => "Oracle, image only", _ => "Oracle (synthetic truth)" };
-        var metadata = new PredictionMetadata(TaskNames.Folder(task), model, "test");
+        var metadata = new PredictionMetadata(ClinicalTasks.Name(task), model, "test");
         return new PredictionSet([.. samples.Select(s => s.StayId.ToString(CultureInfo.InvariantCulture))], labels, truth, probabilities, metadata);
     }
 

@@ -31,7 +31,7 @@ public sealed class CohortStore
         ImagesFile = "cxr_images.parquet", FlowFile = "cohort_flow.md";
 
     /// <summary>The samples file of a task.</summary>
-    public static string SamplesFile(ClinicalTask task) => $"samples_{TaskNames.Short(task)}.parquet";
+    public static string SamplesFile(ClinicalTask task) => $"samples_{ClinicalTasks.ShortName(task)}.parquet";
 
     /// <summary>Row-group size of timeseries.parquet: small enough to read one group per lookup.</summary>
     public const int SeriesRowGroupRows = 50_000;
@@ -56,15 +56,6 @@ public sealed class CohortStore
 
     /// <summary>Every cohort stay.</summary>
     public IReadOnlyList<StayRow> Stays { get; }
-
-    /// <summary>The split names used in the store.</summary>
-    public static string SplitName(Split split) => split switch { Split.Train => "train", Split.Validation => "val", _ => "test" };
-
-    static Split ParseSplit(string name, string file) => name switch
-    {
-        "train" => Split.Train, "val" => Split.Validation, "test" => Split.Test,
-        _ => throw new ClinFuseException($"{file}: unknown split '{name}'.", "The cohort store is damaged; run `clinfuse extract` again."),
-    };
 
     /// <summary>Opens a store folder written by <c>clinfuse extract</c>.</summary>
     public static CohortStore Open(string folder)
@@ -101,7 +92,7 @@ public sealed class CohortStore
             if (!samples.TryGetValue(task, out all!))
             {
                 var path = Path.Combine(folder, SamplesFile(task));
-                all = [.. Read<SampleRow>(path).Select(r => new CohortSample(r.StayId, r.SubjectId, r.Episode, r.SeriesFile, ParseSplit(r.Split, path),
+                all = [.. Read<SampleRow>(path).Select(r => new CohortSample(r.StayId, r.SubjectId, r.Episode, r.SeriesFile, Splits.Parse(r.Split, path),
                     r.PeriodLength, r.Labels, r.CxrDicomId, r.CxrStudyId, r.CxrPath, r.CxrStudyTime))];
                 samples[task] = all;
             }

@@ -1,3 +1,5 @@
+using ClinFuse.Core.Tasks;
+
 namespace ClinFuse.Data.Extraction;
 
 /// <summary>An ICU stay that passed the cohort filters, with what its episode and labels need.</summary>
@@ -26,14 +28,6 @@ public sealed record Stay
 
 /// <summary>One diagnosis of a stay's admission (after the join with d_icd_diagnoses).</summary>
 public sealed record Diagnosis(long StayId, int SeqNum, string IcdCode, int IcdVersion);
-
-/// <summary>Which split a subject belongs to.</summary>
-public enum Split
-{
-    Train,
-    Validation,
-    Test,
-}
 
 /// <summary>A row of an episode time series: hours since ICU admission and 17 cells (null = not measured).</summary>
 public sealed record EpisodeRow(double Hours, string?[] Cells);

@@ -1,3 +1,5 @@
+using ClinFuse.Core;
+
 namespace ClinFuse.Data.Extraction;
 
 /// <summary>

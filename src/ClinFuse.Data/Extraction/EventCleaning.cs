@@ -1,3 +1,4 @@
+using ClinFuse.Core;
 using System.Text.RegularExpressions;
 
 namespace ClinFuse.Data.Extraction;

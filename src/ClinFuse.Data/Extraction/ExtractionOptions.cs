@@ -1,13 +1,6 @@
-namespace ClinFuse.Data.Extraction;
+using ClinFuse.Core;
 
-/// <summary>Whose behaviour the extraction reproduces.</summary>
-public enum CompatMode
-{
-    /// <summary>The reference's data bugs fixed (docs/extraction.md lists each fix).</summary>
-    None,
-    /// <summary>MedFuse's <c>mimic4extract</c>, bugs included, row for row where it is deterministic.</summary>
-    MedFuse,
-}
+namespace ClinFuse.Data.Extraction;
 
 /// <summary>How subjects are assigned to train/validation/test.</summary>
 public enum SplitMode

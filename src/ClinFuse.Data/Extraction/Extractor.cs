@@ -106,7 +106,7 @@ public static class Extractor
                 episodeOf.TryGetValue(s.StayId, out var e);
                 return new StayRow
                 {
-                    StayId = s.StayId, SubjectId = s.SubjectId, HadmId = s.HadmId, Split = CohortStore.SplitName(splits[s.SubjectId]),
+                    StayId = s.StayId, SubjectId = s.SubjectId, HadmId = s.HadmId, Split = Splits.Name(splits[s.SubjectId]),
                     Episode = e?.Number, Intime = s.Intime, Outtime = s.Outtime, LosDays = s.LosDays, Age = s.Age, Gender = s.Gender,
                     Ethnicity = s.Ethnicity, LastCareunit = s.LastCareunit, Mortality = s.Mortality ? 1 : 0, MortalityInUnit = s.MortalityInUnit ? 1 : 0,
                     HasDiagnoses = cohort.DiagnosesByStay.ContainsKey(s.StayId), Weight = e?.Weight, Height = e?.Height,
@@ -115,13 +115,13 @@ public static class Extractor
             var sampleRows = samples.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<SampleRow>)kv.Value.Select(s => new SampleRow
             {
                 StayId = s.Episode.Stay.StayId, SubjectId = s.Episode.Stay.SubjectId, Episode = s.Episode.Number, SeriesFile = s.Episode.SeriesFileName,
-                Split = CohortStore.SplitName(s.Split), PeriodLength = s.PeriodHours, Labels = [.. s.Labels], RowsInPeriod = s.RowsInPeriod,
+                Split = Splits.Name(s.Split), PeriodLength = s.PeriodHours, Labels = [.. s.Labels], RowsInPeriod = s.RowsInPeriod,
                 CxrDicomId = s.Image?.DicomId, CxrStudyId = s.Image?.StudyId, CxrPath = s.Image?.RelativePath, CxrStudyTime = s.Image?.StudyTime,
             }).ToList());
             var imageRows = linker?.Images.Select(i => new CxrImageRow
             {
                 DicomId = i.DicomId, SubjectId = i.SubjectId, StudyId = i.StudyId, ViewPosition = i.ViewPosition, StudyTime = i.StudyTime,
-                Path = i.RelativePath, Split = CohortStore.SplitName(splits[i.SubjectId]),
+                Path = i.RelativePath, Split = Splits.Name(splits[i.SubjectId]),
             }).ToList();
             await CohortStore.WriteAsync(output.Path, stayRows, episodes, sampleRows, imageRows, ct);
             if (options.ExportMedFuse) MedFuseExport.Write(Path.Combine(output.Path, "medfuse"), cohort.Stays, episodes, samples, splits, options.Compat);
@@ -222,9 +222,9 @@ public static class Extractor
         }
         foreach (var (task, list) in samples)
         {
-            var name = TaskNames.Short(task);
+            var name = ClinicalTasks.ShortName(task);
             var x = exclusions[task];
-            sb.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"## {TaskNames.Folder(task)}").AppendLine();
+            sb.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"## {ClinicalTasks.Name(task)}").AppendLine();
             sb.AppendLine(CultureInfo.InvariantCulture, $"Excluded episodes: no diagnoses {x.NoDiagnoses:N0}, LOS missing {x.LosMissing:N0}, LOS < 48 h {x.LosTooShort:N0}, no data in period {x.NoDataInPeriod:N0}.").AppendLine();
             counts[$"{name}.excluded.no_diagnoses"] = x.NoDiagnoses;
             counts[$"{name}.excluded.los_too_short"] = x.LosTooShort;
@@ -248,7 +248,7 @@ public static class Extractor
             }
             foreach (var s in splitsOrder)
             {
-                var sn = CohortStore.SplitName(s);
+                var sn = Splits.Name(s);
                 counts[$"{name}.{sn}.samples"] = list.Count(x => x.Split == s);
                 counts[$"{name}.{sn}.with_cxr"] = list.Count(x => x.Split == s && x.Image is not null);
                 for (int l = 0; l < labels.Count; l++) counts[$"{name}.{sn}.positive.{labels[l]}"] = list.Count(x => x.Split == s && x.Labels[l] == 1);

@@ -1,3 +1,4 @@
+using ClinFuse.Core;
 using System.Globalization;
 using System.Text;
 using ClinFuse.Data.Cohort;
@@ -43,7 +44,7 @@ public static class MedFuseExport
         }
         foreach (var (task, list) in samples)
         {
-            var taskDir = Path.Combine(root, TaskNames.Folder(task));
+            var taskDir = Path.Combine(root, ClinicalTasks.Name(task));
             var header = task == ClinicalTask.InHospitalMortality
                 ? "stay,period_length,stay_id,y_true"
                 : "stay,period_length,stay_id," + string.Join(",", ExtractionResources.PhenotypeLabels.Select(Quote));

@@ -1,3 +1,4 @@
+using ClinFuse.Core;
 using System.Globalization;
 using ClinFuse.Core.Stages;
 using ClinFuse.Data.Mimic;

@@ -1,3 +1,4 @@
+using ClinFuse.Core.Tasks;
 using ClinFuse.Core.Randomness;
 
 namespace ClinFuse.Data.Extraction;

@@ -1,16 +1,7 @@
+using ClinFuse.Core;
 using ClinFuse.Core.Tasks;
 
 namespace ClinFuse.Data.Extraction;
-
-/// <summary>Task names as used in folders and file names.</summary>
-public static class TaskNames
-{
-    /// <summary>The MedFuse folder name of a task.</summary>
-    public static string Folder(ClinicalTask task) => task == ClinicalTask.InHospitalMortality ? "in-hospital-mortality" : "phenotyping";
-
-    /// <summary>The short name (cohort store files, CLI).</summary>
-    public static string Short(ClinicalTask task) => task == ClinicalTask.InHospitalMortality ? "ihm" : "phenotyping";
-}
 
 /// <summary>Why episodes did not become samples, per task.</summary>
 public sealed class TaskExclusions

@@ -1,3 +1,4 @@
+using ClinFuse.Core.Tasks;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -24,6 +25,9 @@ public sealed record ReportContent(IReadOnlyList<RunInput> Runs, IReadOnlyList<R
 /// <summary>Builds the paper's tables and Fig. 4 from run folders and writes report.html, tables/*.md and figures/*.png.</summary>
 public static class ReportBuilder
 {
+    /// <summary>The report's name of the phenotyping task (run tasks are normalised to short names).</summary>
+    static readonly string Phenotyping = ClinicalTasks.ShortName(ClinicalTask.Phenotyping);
+
     static readonly string[] MetricNames = ["AUROC", "AUPRC", "macro-F1", "binary-F1"];
 
     /// <summary>Reads the inputs, builds the report and writes it (all files appear at once).</summary>
@@ -46,9 +50,9 @@ public static class ReportBuilder
     {
         var tables = new List<ReportTable>
         {
-            SummaryTable("table1_ihm", "Table I — In-hospital mortality", "ihm", PaperResults.TableI, runs),
-            SummaryTable("table2_phenotyping", "Table II — Phenotyping", "phenotyping", PaperResults.TableII, runs),
-            SummaryTable("table3_ablation", "Table III — Ablation (phenotyping)", "phenotyping", PaperResults.TableIII, runs),
+            SummaryTable("table1_ihm", "Table I — In-hospital mortality", ClinicalTasks.ShortName(ClinicalTask.InHospitalMortality), PaperResults.TableI, runs),
+            SummaryTable("table2_phenotyping", "Table II — Phenotyping", Phenotyping, PaperResults.TableII, runs),
+            SummaryTable("table3_ablation", "Table III — Ablation (phenotyping)", Phenotyping, PaperResults.TableIII, runs),
             NoiseTable("table4_noise_train_test", "Table IV — Trained and tested on noisy data (phenotyping)", RunFolders.NoisyTrainTest, PaperResults.TableIV, runs),
             NoiseTable("table5_noise_test_only", "Table V — Trained clean, tested on noisy data (phenotyping)", RunFolders.CleanTrainNoisyTest, PaperResults.TableV, runs),
             PerLabelTable(runs),
@@ -92,7 +96,7 @@ public static class ReportBuilder
 
     /// <summary>The run for one arm of the noise tables: a phenotyping run with that model that has this protocol's results.</summary>
     static RunInput? NoiseRun(IReadOnlyList<RunInput> runs, IReadOnlyList<string> names, string protocol) =>
-        runs.Where(r => r.Task == "phenotyping" && names.Any(n => string.Equals(n, r.Model, StringComparison.OrdinalIgnoreCase)))
+        runs.Where(r => r.Task == Phenotyping && names.Any(n => string.Equals(n, r.Model, StringComparison.OrdinalIgnoreCase)))
             .FirstOrDefault(r => r.Robustness.Any(x => x.Protocol == protocol));
 
     /// <summary>The attention arm of a noise table: the first name group with robustness results.</summary>
@@ -153,8 +157,8 @@ public static class ReportBuilder
 
     static ReportTable PerLabelTable(IReadOnlyList<RunInput> runs)
     {
-        var with = Find(runs, "phenotyping", PaperResults.AttentionUncertaintyNames);
-        var without = Find(runs, "phenotyping", PaperResults.AttentionNames);
+        var with = Find(runs, Phenotyping, PaperResults.AttentionUncertaintyNames);
+        var without = Find(runs, Phenotyping, PaperResults.AttentionNames);
         static LabelMetrics? Label(RunInput? run, string label) => run?.Main.Metrics.PerLabel.FirstOrDefault(l => l.Label == label);
         var rows = new List<string[]>();
         foreach (var paper in PaperResults.TableVI)

@@ -1,3 +1,4 @@
+using ClinFuse.Core.Tasks;
 using System.Globalization;
 using System.Security.Cryptography;
 using ClinFuse.Core;
@@ -32,21 +33,17 @@ public static class RunFolders
     /// <summary>The protocols a robustness folder may hold.</summary>
     public static IReadOnlyList<string> Protocols { get; } = [NoisyTrainTest, CleanTrainNoisyTest];
 
-    /// <summary>"ihm" for in-hospital mortality spellings, "phenotyping" for phenotyping ones, otherwise the name as given.</summary>
-    public static string NormalizeTask(string? task) => task?.Trim().ToLowerInvariant() switch
-    {
-        null or "" => "unknown",
-        "ihm" or "in-hospital-mortality" or "in_hospital_mortality" or "mortality" => "ihm",
-        "phenotyping" or "pheno" or "phenotype" => "phenotyping",
-        var other => other,
-    };
+    /// <summary>The short name of a task spelling (<see cref="ClinicalTasks.ShortName"/>), otherwise the name as given ("unknown" when absent).</summary>
+    public static string NormalizeTask(string? task) =>
+        ClinicalTasks.TryParse(task) is { } known ? ClinicalTasks.ShortName(known)
+        : string.IsNullOrWhiteSpace(task) ? "unknown" : task.Trim().ToLowerInvariant();
 
     /// <summary>Reads a run folder; a missing or malformed file is a <see cref="ClinFuseException"/> naming it.</summary>
     public static RunInput Load(string folder)
     {
         if (!Directory.Exists(folder))
             throw new ClinFuseException($"Run folder not found: {folder}", "Pass folders that hold a metrics.json (written by `clinfuse evaluate --json DIR/metrics.json`).");
-        var main = Path.Combine(folder, "metrics.json");
+        var main = Path.Combine(folder, MetricsJson.FileName);
         if (!File.Exists(main))
             throw new ClinFuseException($"{folder} has no metrics.json.", "Write it with `clinfuse evaluate --predictions FILE --json " + main + "`.");
         var robustness = new List<RobustnessInput>();
@@ -63,7 +60,7 @@ public static class RunFolders
                     var name = Path.GetFileName(levelDir);
                     if (!int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out int level) || level > 100)
                         throw new ClinFuseException($"{levelDir}: the folder name must be the noise level in percent (0-100), got '{name}'.");
-                    var file = Path.Combine(levelDir, "metrics.json");
+                    var file = Path.Combine(levelDir, MetricsJson.FileName);
                     if (!File.Exists(file)) throw new ClinFuseException($"{levelDir} has no metrics.json.");
                     robustness.Add(new RobustnessInput(protocol, level, Read(file)));
                 }

@@ -1,3 +1,4 @@
+using ClinFuse.Core.Tasks;
 using ClinFuse.Core;
 using ClinFuse.Evaluation;
 using ClinFuse.Inference.Prediction;
@@ -14,7 +15,7 @@ namespace ClinFuse.Inference.Calibration;
 public static class CalibrateStage
 {
     /// <summary>Fits and saves; returns the stored calibration.</summary>
-    public static TemperatureScaling Run(string runFolder, ComputeSettings compute, string split = "val", CancellationToken cancellationToken = default)
+    public static TemperatureScaling Run(string runFolder, ComputeSettings compute, Split split = Split.Validation, CancellationToken cancellationToken = default)
     {
         using var predictor = RunPredictor.Open(runFolder, compute);
         using var opened = predictor.Store.OpenSplit(split);
@@ -27,7 +28,7 @@ public static class CalibrateStage
             cancellationToken.ThrowIfCancellationRequested();
             predictions.Add(prediction);
         }
-        var (set, _) = PredictionsOutput.ToPredictionSet(predictions, predictor.Preprocessing.Labels, new PredictionMetadata(Split: split));
+        var (set, _) = PredictionsOutput.ToPredictionSet(predictions, predictor.Preprocessing.Labels, new PredictionMetadata(Split: Splits.Name(split)));
         var fitted = TemperatureScaling.Fit(set);
         fitted.Save(predictor.Run.Folder);
         return fitted;

@@ -1,3 +1,4 @@
+using ClinFuse.Core.Tasks;
 using ClinFuse.Core;
 using ClinFuse.Core.Stages;
 using ClinFuse.Data.Extraction;
@@ -30,7 +31,7 @@ public enum PredictSourceKind
 /// <param name="Id">For an episode: the sample id (default the file name).</param>
 /// <param name="Force">Replace a non-empty output folder.</param>
 public sealed record PredictRequest(string RunFolder, PredictSourceKind Kind, string Path, string OutputFolder, ComputeSettings Compute,
-    string? Split = null, string? CxrRoot = null, string? Image = null, double? Hours = null, string? Id = null, bool Force = false);
+    Split? Split = null, string? CxrRoot = null, string? Image = null, double? Hours = null, string? Id = null, bool Force = false);
 
 /// <summary>What <c>predict</c> wrote.</summary>
 /// <param name="Folder">The output folder.</param>
@@ -55,7 +56,7 @@ public static class PredictStage
         {
             PredictSourceKind.Cohort => predictor.Predict(StaySources.FromCohort(request.Path, predictor.Preprocessing, request.Split, request.CxrRoot, problems.Add), parallel),
             PredictSourceKind.Mimic => predictor.Predict(StaySources.FromCohort(extracted!.Cohort, predictor.Preprocessing, request.Split, null, problems.Add), parallel),
-            PredictSourceKind.Prepared => predictor.Predict(StaySources.FromPreparedStore(request.Path, request.Split!, predictor.Preprocessing)),
+            PredictSourceKind.Prepared => predictor.Predict(StaySources.FromPreparedStore(request.Path, request.Split!.Value, predictor.Preprocessing)),
             _ => predictor.Predict([ReadEpisode(request, predictor)], parallel),
         };
         var list = new List<StayPrediction>();

@@ -92,7 +92,7 @@ public static class PredictionsOutput
     public static ModelDescriptor Describe(RunPredictor predictor) => new(
         predictor.ModelName,
         predictor.Run.Config.Model.ToString(),
-        predictor.Preprocessing.Task == Core.Tasks.ClinicalTask.InHospitalMortality ? "in-hospital-mortality" : "phenotyping",
+        Core.Tasks.ClinicalTasks.Name(predictor.Preprocessing.Task),
         predictor.Preprocessing.Labels,
         predictor.Calibration?.Temperature,
         predictor.Preprocessing.Describe(),

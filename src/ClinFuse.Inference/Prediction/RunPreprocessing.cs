@@ -64,13 +64,13 @@ public sealed class RunPreprocessing
             throw new ClinFuseException($"The run's prepared store {store.Folder} has no {PreparedStore.NormalizerFile}.", "Prepare the store again with `clinfuse prepare`; new stays must be normalised as the training stays were.");
         var normalizer = Normalizer.Load(normalizerPath);
         ImagePreprocessing? images = null;
-        if (File.Exists(Path.Combine(store.Folder, Training.Preparation.PrepareStage.ImageCacheFile)))
+        if (File.Exists(Path.Combine(store.Folder, PreparedStore.ImageCacheFile)))
         {
             var node = StageManifest.TryRead(store.Folder)?.Config["images"]
                 ?? throw new ClinFuseException($"The manifest of {store.Folder} does not record its image preprocessing.", "Prepare the store again with `clinfuse prepare --force`.");
             images = node.Deserialize<ImagePreprocessing>() ?? throw new ClinFuseException($"The manifest of {store.Folder} has an empty image preprocessing.", "Prepare the store again with `clinfuse prepare --force`.");
         }
-        var task = store.Labels.RecipeTask == "ihm" ? ClinicalTask.InHospitalMortality : ClinicalTask.Phenotyping;
+        var task = store.Labels.ClinicalTask;
         return new RunPreprocessing(task, run.Labels, normalizer, images, run.Config.ValidationData, run.Config.UsesImages);
     }
 
@@ -94,7 +94,7 @@ public sealed class RunPreprocessing
     /// <summary>A short description for model descriptors.</summary>
     public object Describe() => new
     {
-        task = Task == ClinicalTask.InHospitalMortality ? "in-hospital-mortality" : "phenotyping",
+        task = ClinicalTasks.Name(Task),
         features = Discretizer.ColumnCount,
         window_hours = Task == ClinicalTask.InHospitalMortality ? (double?)EpisodeWindow.InHospitalMortalityHours : null,
         images = Images,

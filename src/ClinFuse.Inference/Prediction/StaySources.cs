@@ -1,3 +1,4 @@
+using ClinFuse.Core.Tasks;
 using System.Globalization;
 using ClinFuse.Core;
 using ClinFuse.Data.Cohort;
@@ -20,11 +21,10 @@ public static class StaySources
     /// folder the extraction read). A missing or unreadable image makes the stay series-only, as in
     /// <c>prepare</c>; <paramref name="onImageProblem"/> hears of it.
     /// </summary>
-    public static IEnumerable<StayInput> FromCohort(string cohortFolder, RunPreprocessing preprocessing, string? split, string? cxrRoot, Action<string>? onImageProblem = null)
+    public static IEnumerable<StayInput> FromCohort(string cohortFolder, RunPreprocessing preprocessing, Split? split, string? cxrRoot, Action<string>? onImageProblem = null)
     {
         var cohort = CohortStore.Open(Path.GetFullPath(cohortFolder));
-        Split? wanted = split switch { null => null, "train" => Split.Train, "val" => Split.Validation, _ => Split.Test };
-        var samples = cohort.Samples(preprocessing.Task, wanted);
+        var samples = cohort.Samples(preprocessing.Task, split);
         cxrRoot ??= cohort.Manifest.Config["mimic_cxr"]?.GetValue<string>();
         if (preprocessing.GivesImages && cxrRoot is not null && !Directory.Exists(cxrRoot))
             throw new ClinFuseException($"The chest X-ray folder {cxrRoot} does not exist.", "Pass the MIMIC-CXR-JPG folder (the one holding files/) as --mimic-cxr.");
@@ -58,7 +58,7 @@ public static class StaySources
     /// The samples of a split of a prepared store in the model's input space (already discretised,
     /// normalised and cached), every sample included.
     /// </summary>
-    public static IEnumerable<ModelInput> FromPreparedStore(string storeFolder, string split, RunPreprocessing preprocessing)
+    public static IEnumerable<ModelInput> FromPreparedStore(string storeFolder, Split split, RunPreprocessing preprocessing)
     {
         var store = PreparedStore.Open(Path.GetFullPath(storeFolder));
         if (!store.Labels.Labels.SequenceEqual(preprocessing.Labels))

@@ -1,3 +1,4 @@
+using ClinFuse.Core.Tasks;
 using System.Globalization;
 using ClinFuse.Core;
 using ClinFuse.Evaluation;
@@ -22,10 +23,10 @@ public sealed record EvaluatedSet(string PredictionsPath, string MetricsPath, Me
 
 /// <summary>What <c>clinfuse evaluate --run</c> asks for.</summary>
 /// <param name="RunFolder">The finished run.</param>
-/// <param name="Split">"test", "val" or "train".</param>
+/// <param name="Split">The split to predict.</param>
 /// <param name="Scoring">Bootstrap settings.</param>
 /// <param name="Compute">Threads.</param>
-public sealed record RunEvaluationRequest(string RunFolder, string Split, ScoringSettings Scoring, ComputeSettings Compute)
+public sealed record RunEvaluationRequest(string RunFolder, Split Split, ScoringSettings Scoring, ComputeSettings Compute)
 {
     /// <summary>Evaluate even when the store's files differ from those the run was trained with.</summary>
     public bool AllowStoreChange { get; init; }
@@ -38,10 +39,10 @@ public sealed record RunEvaluationRequest(string RunFolder, string Split, Scorin
 public static class RunEvaluation
 {
     /// <summary>The predictions file of a split inside an output folder.</summary>
-    public static string PredictionsFileName(string split) => $"predictions-{split}.csv";
+    public static string PredictionsFileName(Split split) => $"predictions-{Splits.Name(split)}.csv";
 
     /// <summary>The metrics file of a split: metrics.json for the test split (what the report reads), metrics-&lt;split&gt;.json otherwise.</summary>
-    public static string MetricsFileName(string split) => split == "test" ? "metrics.json" : $"metrics-{split}.json";
+    public static string MetricsFileName(Split split) => split == Split.Test ? MetricsJson.FileName : $"metrics-{Splits.Name(split)}.json";
 
     /// <summary>Evaluates the run's best checkpoint on a split of its prepared store; files go into the run folder.</summary>
     public static EvaluatedSet Run(RunEvaluationRequest request, CancellationToken cancellationToken = default)
@@ -59,7 +60,7 @@ public static class RunEvaluation
         var images = run.Config.UsesImages ? store.Images(request.Split) : null;
         try
         {
-            var metadata = new PredictionMetadata(store.Labels.Task, run.ModelName(store), request.Split, [KeyValuePair.Create("run", run.Folder)]);
+            var metadata = new PredictionMetadata(store.Labels.Task, run.ModelName(store), Splits.Name(request.Split), [KeyValuePair.Create("run", run.Folder)]);
             return Score(model, run, split, images, metadata, run.Folder, request.Scoring, request.Compute, cancellationToken);
         }
         finally
@@ -79,7 +80,7 @@ public static class RunEvaluation
         var selection = SampleSelection.Create(split, run.Config.ValidationData);
         var (predictions, _) = Predictor.Run(model, split, selection, images, run.Labels, run.Config.BatchSize, run.Config.PrefetchDepth, run.Seed, cancellationToken: cancellationToken);
         var set = ToPredictionSet(predictions, metadata);
-        var splitName = metadata.Split ?? "test";
+        var splitName = Splits.Parse(metadata.Split, "prediction metadata");
         Directory.CreateDirectory(outputFolder);
         var predictionsPath = Path.Combine(outputFolder, PredictionsFileName(splitName));
         PredictionsFile.Write(predictionsPath, set);

@@ -114,7 +114,7 @@ public static class ModelNames
     /// <summary>Whether the store's image cache was built with CLAHE (its manifest says so).</summary>
     public static bool UsesClahe(PreparedStore store)
     {
-        if (!File.Exists(Path.Combine(store.Folder, Preparation.PrepareStage.ImageCacheFile))) return false;
+        if (!File.Exists(Path.Combine(store.Folder, Store.PreparedStore.ImageCacheFile))) return false;
         var images = StageManifest.TryRead(store.Folder)?.Config["images"];
         return images?["Clahe"]?.GetValue<bool>() ?? false;
     }

@@ -47,7 +47,7 @@ public sealed class CachedImageSource : IImageSource, IDisposable
     /// </summary>
     public static IImageSource? OpenForStore(string storeFolder, int? size = null)
     {
-        var path = Path.Combine(storeFolder, Preparation.PrepareStage.ImageCacheFile);
+        var path = Path.Combine(storeFolder, Store.PreparedStore.ImageCacheFile);
         if (!File.Exists(path)) return null;
         var cache = ImageCache.Open(path);
         return new CachedImageSource(cache, size ?? CropSize(Math.Min(cache.Width, cache.Height)));

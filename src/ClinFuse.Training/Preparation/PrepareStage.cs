@@ -55,11 +55,6 @@ public sealed record PrepareSummary(string Folder, IReadOnlyList<PreparedSplitSu
 /// </summary>
 public static class PrepareStage
 {
-    /// <summary>File names inside a prepared store.</summary>
-    public const string ImageCacheFile = PreparedStore.ImageCacheFile, ImageProblemsFile = "image_problems.csv";
-
-    static readonly string[] SplitNames = ["train", "val", "test"];
-
     /// <summary>Runs the stage; skips it when the output's manifest shows the same inputs and settings.</summary>
     public static PrepareSummary Run(PrepareOptions options, ComputeSettings compute, IStageProgress progress, CancellationToken cancellationToken = default)
     {
@@ -73,7 +68,7 @@ public static class PrepareStage
 
         var config = new JsonObject
         {
-            ["task"] = TaskName(options.Task),
+            ["task"] = ClinicalTasks.Name(options.Task),
             ["cohort"] = cohortFolder,
             ["cxr_root"] = options.CxrRoot is null ? null : Path.GetFullPath(options.CxrRoot),
             ["images"] = JsonSerializer.SerializeToNode(options.Images),
@@ -102,9 +97,9 @@ public static class PrepareStage
         using var output = StageOutput.Begin(options.OutputFolder, options.Force);
         var task = options.Task;
         var labelNames = CohortStore.LabelNames(task);
-        var samplesBySplit = SplitNames.ToDictionary(s => s, s => cohort.Samples(task, ParseSplit(s)));
-        if (samplesBySplit["train"].Count == 0)
-            throw new ClinFuseException($"The cohort {cohortFolder} has no training samples for {TaskName(options.Task)}.", "Check the extraction's cohort flow table (cohort_flow.md).");
+        var samplesBySplit = Splits.All.ToDictionary(s => s, s => cohort.Samples(task, s));
+        if (samplesBySplit[Split.Train].Count == 0)
+            throw new ClinFuseException($"The cohort {cohortFolder} has no training samples for {ClinicalTasks.Name(options.Task)}.", "Check the extraction's cohort flow table (cohort_flow.md).");
 
         var timings = new Dictionary<string, double>();
         var discretizer = new Discretizer();
@@ -117,20 +112,20 @@ public static class PrepareStage
 
         var normalizer = options.Normalizer == NormalizerSource.Reference
             ? Normalizer.Reference
-            : Normalizer.Fit(discretizer, [.. samplesBySplit["train"].Select(s => (episodes[s], EpisodeWindow.EndHours(options.Task, s.PeriodHours)))], compute);
-        normalizer.Save(output.PathFor("normalizer.json"));
+            : Normalizer.Fit(discretizer, [.. samplesBySplit[Split.Train].Select(s => (episodes[s], EpisodeWindow.EndHours(options.Task, s.PeriodHours)))], compute);
+        normalizer.Save(output.PathFor(PreparedStore.NormalizerFile));
         timings["normalizer"] = clock.Elapsed.TotalSeconds - timings["read_episodes"];
 
         var radiology = options.Radiology ? RadiologyImages(cohort, options, cancellationToken) : null;
         var (slots, imageSummary) = BuildImageCache(options, samplesBySplit, radiology, output, compute, progress, cancellationToken);
 
         var splitSummaries = new List<PreparedSplitSummary>();
-        foreach (var split in SplitNames)
+        foreach (var split in Splits.All)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var samples = samplesBySplit[split];
             var prepared = new PreparedSample[samples.Count];
-            using (var step = progress.Step($"prepare: {split} series", samples.Count, "stays"))
+            using (var step = progress.Step($"prepare: {Splits.Name(split)} series", samples.Count, "stays"))
             {
                 Parallel.For(0, samples.Count, compute.ParallelOptions(cancellationToken), i =>
                 {
@@ -141,16 +136,16 @@ public static class PrepareStage
                     step.Advance();
                 });
             }
-            PreparedSplit.Write(output.PathFor($"{split}.split"), discretizer.ColumnCount, labelNames.Count, prepared);
-            splitSummaries.Add(new PreparedSplitSummary(split, prepared.Length, prepared.Count(p => p.ImageSlot >= 0),
+            PreparedSplit.Write(output.PathFor(PreparedStore.SplitFile(split)), discretizer.ColumnCount, labelNames.Count, prepared);
+            splitSummaries.Add(new PreparedSplitSummary(PreparedStore.SplitStem(split), prepared.Length, prepared.Count(p => p.ImageSlot >= 0),
                 prepared.Count(p => p.Labels.Any(v => v > 0)), prepared.Sum(p => (long)p.Series.Length / discretizer.ColumnCount)));
         }
         if (radiology is not null)
             foreach (var (split, images) in WriteRadiology(output, radiology, slots, discretizer.ColumnCount))
-                splitSummaries.Add(new PreparedSplitSummary(PreparedStore.RadiologySplit(split), images.Samples, images.WithImage, images.Positives, images.Samples));
+                splitSummaries.Add(new PreparedSplitSummary(PreparedStore.SplitStem(split, radiology: true), images.Samples, images.WithImage, images.Positives, images.Samples));
         timings["total"] = clock.Elapsed.TotalSeconds;
 
-        File.WriteAllText(output.PathFor("labels.json"), JsonSerializer.Serialize(new { task = TaskName(options.Task), labels = labelNames }));
+        File.WriteAllText(output.PathFor(PreparedStore.LabelsFile), JsonSerializer.Serialize(new { task = ClinicalTasks.Name(options.Task), labels = labelNames }));
         var counts = new Dictionary<string, long> { ["series.invalid_values"] = invalidValues };
         foreach (var s in splitSummaries)
         {
@@ -169,13 +164,8 @@ public static class PrepareStage
         return new PrepareSummary(output.FinalPath, splitSummaries, imageSummary, Skipped: false);
     }
 
-    /// <summary>The task name used in labels.json and manifests.</summary>
-    public static string TaskName(ClinicalTask task) => task == ClinicalTask.InHospitalMortality ? "in-hospital-mortality" : "phenotyping";
-
-    internal static Split ParseSplit(string name) => name switch { "train" => Split.Train, "val" => Split.Validation, _ => Split.Test };
-
     /// <summary>Reads every sample's episode once, in store order (the store serves episodes by row group).</summary>
-    internal static Dictionary<CohortSample, SeriesEpisode> ReadEpisodes(CohortStore cohort, Dictionary<string, IReadOnlyList<CohortSample>> samplesBySplit,
+    internal static Dictionary<CohortSample, SeriesEpisode> ReadEpisodes(CohortStore cohort, Dictionary<Split, IReadOnlyList<CohortSample>> samplesBySplit,
         DiscretizerConfig config, IStageProgress progress, CancellationToken cancellationToken)
     {
         var all = samplesBySplit.Values.SelectMany(s => s).ToList();
@@ -218,10 +208,10 @@ public static class PrepareStage
         var labels = ChexpertLabels.Read(table, cancellationToken);
         var images = cohort.Images()
             .Where(i => labels.ContainsKey(i.StudyId))
-            .OrderBy(i => Array.IndexOf(SplitNames, i.Split)).ThenBy(i => i.DicomId, StringComparer.Ordinal)
+            .OrderBy(i => Splits.Parse(i.Split, CohortStore.ImagesFile)).ThenBy(i => i.DicomId, StringComparer.Ordinal)
             .Select(i => new RadiologyImage(i, labels[i.StudyId]))
             .ToList();
-        if (!images.Any(i => i.Image.Split == "train"))
+        if (!images.Any(i => i.Image.Split == Splits.Name(Split.Train)))
             throw new ClinFuseException($"--radiology: no chest X-ray of a training subject has CheXpert labels in {table}.",
                 "Check that the labels table belongs to this MIMIC-CXR-JPG folder.");
         return images;
@@ -232,24 +222,24 @@ public static class PrepareStage
     /// EHR, as MedFuse's radiology mode does), the label names, and the sample-id → image table.
     /// Images that could not be cached are left out. Returns per split: samples, with image, with any positive.
     /// </summary>
-    static IEnumerable<(string Split, (int Samples, int WithImage, int Positives) Counts)> WriteRadiology(
+    static IEnumerable<(Split Split, (int Samples, int WithImage, int Positives) Counts)> WriteRadiology(
         StageOutput output, List<RadiologyImage> radiology, Dictionary<string, int> slots, int features)
     {
-        var result = new List<(string, (int, int, int))>();
+        var result = new List<(Split, (int, int, int))>();
         using var table = new StreamWriter(output.PathFor(PreparedStore.RadiologyImagesFile));
         table.WriteLine("sample_id,dicom_id,study_id,subject_id,split,path");
         long id = 0;
-        foreach (var split in SplitNames)
+        foreach (var split in Splits.All)
         {
             var samples = new List<PreparedSample>();
             foreach (var r in radiology)
             {
-                if (r.Image.Split != split || !slots.TryGetValue(r.Image.DicomId, out var slot)) continue;
+                if (r.Image.Split != Splits.Name(split) || !slots.TryGetValue(r.Image.DicomId, out var slot)) continue;
                 id++;
                 samples.Add(new PreparedSample(id, new float[features], r.Targets, slot));
-                table.WriteLine(string.Join(',', id, r.Image.DicomId, r.Image.StudyId, r.Image.SubjectId, split, Csv(r.Image.Path)));
+                table.WriteLine(string.Join(',', id, r.Image.DicomId, r.Image.StudyId, r.Image.SubjectId, r.Image.Split, Csv(r.Image.Path)));
             }
-            PreparedSplit.Write(output.PathFor(PreparedStore.RadiologySplit(split) + ".split"), features, ChexpertLabels.Names.Count, samples);
+            PreparedSplit.Write(output.PathFor(PreparedStore.SplitFile(split, radiology: true)), features, ChexpertLabels.Names.Count, samples);
             result.Add((split, (samples.Count, samples.Count, samples.Count(s => s.Labels.Any(v => v > 0)))));
         }
         File.WriteAllText(output.PathFor(PreparedStore.RadiologyLabelsFile), JsonSerializer.Serialize(new
@@ -261,7 +251,7 @@ public static class PrepareStage
     }
 
     static (Dictionary<string, int> Slots, ImageCacheSummary? Summary) BuildImageCache(PrepareOptions options,
-        Dictionary<string, IReadOnlyList<CohortSample>> samplesBySplit, List<RadiologyImage>? radiology, StageOutput output, ComputeSettings compute,
+        Dictionary<Split, IReadOnlyList<CohortSample>> samplesBySplit, List<RadiologyImage>? radiology, StageOutput output, ComputeSettings compute,
         IStageProgress progress, CancellationToken cancellationToken)
     {
         var slots = new Dictionary<string, int>();
@@ -272,16 +262,16 @@ public static class PrepareStage
             if (!slots.TryAdd(dicomId, sources.Count)) return;
             sources.Add(new ImageSource(dicomId, Path.Combine(options.CxrRoot, path)));
         }
-        foreach (var split in SplitNames)
+        foreach (var split in Splits.All)
             foreach (var s in samplesBySplit[split])
                 if (s.CxrDicomId is not null && s.CxrPath is not null) Add(s.CxrDicomId, s.CxrPath);
         foreach (var r in radiology ?? []) Add(r.Image.DicomId, r.Image.Path);
         ImageCacheSummary summary;
         using (var step = progress.Step("prepare: images", sources.Count, "images"))
         {
-            summary = ImageCacheBuilder.Build(output.PathFor(ImageCacheFile), sources, options.Images, compute, new SynchronousProgress(step), cancellationToken);
+            summary = ImageCacheBuilder.Build(output.PathFor(PreparedStore.ImageCacheFile), sources, options.Images, compute, new SynchronousProgress(step), cancellationToken);
         }
-        using (var writer = new StreamWriter(output.PathFor(ImageProblemsFile)))
+        using (var writer = new StreamWriter(output.PathFor(PreparedStore.ImageProblemsFile)))
         {
             writer.WriteLine("dicom_id,path,status,message");
             foreach (var p in summary.Problems)
@@ -290,7 +280,7 @@ public static class PrepareStage
         // Samples whose image is missing or corrupt lose their slot: they become series-only samples.
         foreach (var p in summary.Problems) slots.Remove(p.SampleId);
         if (summary.Missing + summary.Corrupt > 0)
-            progress.Info($"prepare: {summary.Missing} missing and {summary.Corrupt} unreadable images; those stays are treated as having no image (see {ImageProblemsFile}).");
+            progress.Info($"prepare: {summary.Missing} missing and {summary.Corrupt} unreadable images; those stays are treated as having no image (see {PreparedStore.ImageProblemsFile}).");
         return (slots, summary);
     }
 

@@ -1,4 +1,5 @@
 using ClinFuse.Core;
+using ClinFuse.Core.Tasks;
 using ClinFuse.Models.Networks;
 using ClinFuse.Models.Training;
 using ClinFuse.Training.Data;
@@ -35,6 +36,6 @@ public static class RecipePresets
             ? config
             : throw new ClinFuseException($"Unknown recipe '{name}'.", $"Use one of: {string.Join(", ", Presets.Keys)}.");
 
-    /// <summary>The preset for a task ("ihm" or "pheno") and stage ("pretrain-ehr", "pretrain-cxr", "finetune").</summary>
-    public static TrainingConfig For(string task, string stage) => Get($"{task}-{stage}");
+    /// <summary>The preset for a task and stage ("pretrain-ehr", "pretrain-cxr", "finetune").</summary>
+    public static TrainingConfig For(ClinicalTask task, string stage) => Get($"{ClinicalTasks.RecipePrefix(task)}-{stage}");
 }

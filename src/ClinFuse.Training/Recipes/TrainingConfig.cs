@@ -9,18 +9,6 @@ using ClinFuse.Training.Data;
 
 namespace ClinFuse.Training.Recipes;
 
-/// <summary>Which reference behaviours a run reproduces.</summary>
-public enum CompatMode
-{
-    /// <summary>Train then validate every epoch; every epoch's weights are eligible; Adam β = (0.9, 0.999).</summary>
-    None,
-    /// <summary>
-    /// The reference trainer: validate before each training epoch, epochs − 1 training epochs (the
-    /// last weights are never validated), Adam β = (0.9, 0.9).
-    /// </summary>
-    MedFuse,
-}
-
 /// <summary>The validation metric that selects the best epoch and drives early stopping.</summary>
 public enum MonitorMetric
 {

@@ -27,7 +27,7 @@ public sealed class NoisyData : IDisposable
     readonly Discretizer discretizer = new();
     readonly Normalizer normalizer;
     readonly CachedImageSource? images;
-    readonly Dictionary<string, (IReadOnlyList<CohortSample>, Dictionary<CohortSample, SeriesEpisode>)> episodesBySplit = [];
+    readonly Dictionary<Split, (IReadOnlyList<CohortSample>, Dictionary<CohortSample, SeriesEpisode>)> episodesBySplit = [];
 
     NoisyData(PreparedStore store, CohortStore cohort, ClinicalTask task, Normalizer normalizer, CachedImageSource? images)
     {
@@ -63,7 +63,7 @@ public sealed class NoisyData : IDisposable
         var normalizerPath = Path.Combine(store.Folder, PreparedStore.NormalizerFile);
         if (!File.Exists(normalizerPath))
             throw new ClinFuseException($"{normalizerPath} is missing; noisy series are normalised with the store's own statistics.", "Prepare the store again with `clinfuse prepare`.");
-        var task = store.Labels.RecipeTask == "ihm" ? ClinicalTask.InHospitalMortality : ClinicalTask.Phenotyping;
+        var task = store.Labels.ClinicalTask;
         var data = new NoisyData(store, CohortStore.Open(cohortFolder), task, Normalizer.Load(normalizerPath), CachedImageSource.OpenForStore(store.Folder) as CachedImageSource);
         try
         {
@@ -86,11 +86,11 @@ public sealed class NoisyData : IDisposable
         var order = Enumerable.Range(0, training.Count).ToArray();
         Seeds.Rng(seed, "series-noise-statistics").Shuffle(order);
         var chosen = order.Take(Math.Min(sampleCount, order.Length)).Order().Select(i => training[i]).ToList();
-        var episodes = PrepareStage.ReadEpisodes(cohort, new() { ["train"] = chosen }, discretizer.Config, progress, cancellationToken);
+        var episodes = PrepareStage.ReadEpisodes(cohort, new() { [Split.Train] = chosen }, discretizer.Config, progress, cancellationToken);
         SeriesStatistics = SeriesNoiseStatistics.Estimate([.. chosen.Select(s => episodes[s])], Seeds.Derive(seed, "series-noise-sample"), chosen.Count);
 
         if (images is null) return;
-        using var train = Store.OpenSplit("train");
+        using var train = Store.OpenSplit(Split.Train);
         var slots = new HashSet<int>();
         for (int i = 0; i < train.Count; i++)
             if (train.ImageSlot(i) >= 0) slots.Add(train.ImageSlot(i));
@@ -103,16 +103,16 @@ public sealed class NoisyData : IDisposable
     /// episode's time steps to <paramref name="path"/> (atomically). Labels and image slots are the
     /// prepared split's; with fraction 0 the file equals the prepared split.
     /// </summary>
-    public void WriteSplit(string split, double fraction, ulong seed, string path, ComputeSettings compute, IStageProgress progress, CancellationToken cancellationToken = default)
+    public void WriteSplit(Split split, double fraction, ulong seed, string path, ComputeSettings compute, IStageProgress progress, CancellationToken cancellationToken = default)
     {
         var noise = new SeriesNoise(SeriesStatistics, fraction, Seeds.Derive(seed, "series-noise", (long)Math.Round(fraction * 1e6)));
         using var prepared = Store.OpenSplit(split);
         var (samples, episodes) = Episodes(split, progress, cancellationToken);
         if (samples.Count != prepared.Count)
-            throw new ClinFuseException($"{prepared} has {prepared.Count} samples but its cohort's {split} split has {samples.Count}: the cohort changed since `clinfuse prepare`.",
+            throw new ClinFuseException($"{prepared} has {prepared.Count} samples but its cohort's {Splits.Name(split)} split has {samples.Count}: the cohort changed since `clinfuse prepare`.",
                 "Prepare the store again from the current cohort.");
         var output = new PreparedSample[samples.Count];
-        using (var step = progress.Step($"noise {fraction:P0}: {split} series", samples.Count, "stays"))
+        using (var step = progress.Step($"noise {fraction:P0}: {Splits.Name(split)} series", samples.Count, "stays"))
         {
             Parallel.For(0, samples.Count, compute.ParallelOptions(cancellationToken), i =>
             {
@@ -134,10 +134,10 @@ public sealed class NoisyData : IDisposable
     }
 
     /// <summary>The cohort samples of a split and their raw episodes, read once and kept for the other levels.</summary>
-    (IReadOnlyList<CohortSample> Samples, Dictionary<CohortSample, SeriesEpisode> Episodes) Episodes(string split, IStageProgress progress, CancellationToken cancellationToken)
+    (IReadOnlyList<CohortSample> Samples, Dictionary<CohortSample, SeriesEpisode> Episodes) Episodes(Split split, IStageProgress progress, CancellationToken cancellationToken)
     {
         if (episodesBySplit.TryGetValue(split, out var read)) return read;
-        var samples = cohort.Samples(task, PrepareStage.ParseSplit(split));
+        var samples = cohort.Samples(task, split);
         read = (samples, PrepareStage.ReadEpisodes(cohort, new() { [split] = samples }, discretizer.Config, progress, cancellationToken));
         episodesBySplit[split] = read;
         return read;

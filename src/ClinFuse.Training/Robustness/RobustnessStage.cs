@@ -1,3 +1,4 @@
+using ClinFuse.Core.Tasks;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using ClinFuse.Core;
@@ -107,7 +108,7 @@ public static class RobustnessStage
 
     static RobustnessOutcome? Done(TrainedRun run, int? level, string folder)
     {
-        var metrics = Path.Combine(folder, "metrics.json");
+        var metrics = Path.Combine(folder, MetricsJson.FileName);
         return File.Exists(metrics) ? new RobustnessOutcome(run.Folder, level, folder, true, MetricsJson.Read(metrics)) : null;
     }
 
@@ -131,7 +132,7 @@ public static class RobustnessStage
         }
         var store = run.OpenStore();
         using var model = run.LoadModel(request.Compute);
-        using var test = store.OpenSplit("test");
+        using var test = store.OpenSplit(Split.Test);
         var result = RunEvaluation.Score(model, run, test, images: null, Metadata(run, store, MissingImageFolder, null), folder, request.Scoring, request.Compute, cancellationToken);
         progress.Info($"{folder}: AUROC {result.Metrics.Summary.Auroc.Macro.Value:0.000} with every image removed.");
         return new RobustnessOutcome(run.Folder, null, folder, false, result.Metrics);
@@ -149,13 +150,13 @@ public static class RobustnessStage
         {
             cancellationToken.ThrowIfCancellationRequested();
             var folder = LevelFolder(output, RunFolders.CleanTrainNoisyTest, level);
-            var splitPath = Path.Combine(folder, "test.split");
+            var splitPath = Path.Combine(folder, PreparedStore.SplitFile(Split.Test));
             double fraction = level / 100.0;
-            noisy.WriteSplit("test", fraction, (ulong)request.Seed, splitPath, request.Compute, progress, cancellationToken);
+            noisy.WriteSplit(Split.Test, fraction, (ulong)request.Seed, splitPath, request.Compute, progress, cancellationToken);
             EvaluatedSet result;
             using (var test = PreparedSplit.Open(splitPath))
             {
-                var images = run.Config.UsesImages ? noisy.NoisyImages(fraction, (ulong)request.Seed)(store.Folder, "test") : null;
+                var images = run.Config.UsesImages ? noisy.NoisyImages(fraction, (ulong)request.Seed)(store.Folder, Split.Test) : null;
                 result = RunEvaluation.Score(model, run, test, images, Metadata(run, store, RunFolders.CleanTrainNoisyTest, level), folder, request.Scoring, request.Compute, cancellationToken);
             }
             // The noisy split is derived data as large as the test split: the predictions keep what the level produced.
@@ -171,7 +172,7 @@ public static class RobustnessStage
         var (outcomes, pending) = Pending(run, output, RunFolders.NoisyTrainTest, request.Levels);
         var store = run.OpenStore();
         int trainSamples;
-        using (var train = store.OpenSplit("train")) trainSamples = SampleSelection.Create(train, run.Config.TrainData).Count;
+        using (var train = store.OpenSplit(Split.Train)) trainSamples = SampleSelection.Create(train, run.Config.TrainData).Count;
         progress.Info($"{run.Folder}: noisy-train plan: {pending.Count} of {request.Levels.Count} level(s) to do ({string.Join(", ", pending)} %), " +
                       $"each a new {run.Config.Model} model trained up to {run.Config.TrainingIterations} epochs on {trainSamples} noisy training samples " +
                       $"(about {(long)pending.Count * run.Config.TrainingIterations * trainSamples:N0} sample-epochs), then tested on the noisy test split.");
@@ -184,15 +185,15 @@ public static class RobustnessStage
             var dataFolder = Path.Combine(folder, "data");
             double fraction = level / 100.0;
             var imageOpener = noisy.NoisyImages(fraction, (ulong)request.Seed);
-            foreach (var split in new[] { "train", "val", "test" })
+            foreach (var split in Splits.All)
             {
                 // A split file is written atomically: one that exists is complete (resume).
-                var path = Path.Combine(dataFolder, split + ".split");
+                var path = Path.Combine(dataFolder, PreparedStore.SplitFile(split));
                 if (!File.Exists(path)) noisy.WriteSplit(split, fraction, (ulong)request.Seed, path, request.Compute, progress, cancellationToken);
             }
-            using var train = PreparedSplit.Open(Path.Combine(dataFolder, "train.split"));
-            using var validation = PreparedSplit.Open(Path.Combine(dataFolder, "val.split"));
-            using var test = PreparedSplit.Open(Path.Combine(dataFolder, "test.split"));
+            using var train = PreparedSplit.Open(Path.Combine(dataFolder, PreparedStore.SplitFile(Split.Train)));
+            using var validation = PreparedSplit.Open(Path.Combine(dataFolder, PreparedStore.SplitFile(Split.Validation)));
+            using var test = PreparedSplit.Open(Path.Combine(dataFolder, PreparedStore.SplitFile(Split.Test)));
             var trainSelection = SampleSelection.Create(train, run.Config.TrainData);
             var validationSelection = SampleSelection.Create(validation, run.Config.ValidationData);
             var modelFolder = Path.Combine(folder, "model");
@@ -200,8 +201,8 @@ public static class RobustnessStage
             // A baseline's first phase writes its state in pretrain/ before the run folder has its own.
             bool started = state is not null || File.Exists(Path.Combine(modelFolder, Trainer.PretrainFolder, "state.json"));
             var job = new TrainingJob(run.Config, run.Labels,
-                new SplitData(train, trainSelection, trainSelection.WithImages ? imageOpener(store.Folder, "train") : null),
-                new SplitData(validation, validationSelection, validationSelection.WithImages ? imageOpener(store.Folder, "val") : null),
+                new SplitData(train, trainSelection, trainSelection.WithImages ? imageOpener(store.Folder, Split.Train) : null),
+                new SplitData(validation, validationSelection, validationSelection.WithImages ? imageOpener(store.Folder, Split.Validation) : null),
                 modelFolder, run.Seed, request.Compute)
             {
                 Encoders = [.. run.Encoders.Where(e => File.Exists(e.Checkpoint))],
@@ -228,7 +229,7 @@ public static class RobustnessStage
             }
             using (model)
             {
-                var images = run.Config.UsesImages ? imageOpener(store.Folder, "test") : null;
+                var images = run.Config.UsesImages ? imageOpener(store.Folder, Split.Test) : null;
                 var result = RunEvaluation.Score(model, run, test, images, Metadata(run, store, RunFolders.NoisyTrainTest, level), folder, request.Scoring, request.Compute, cancellationToken);
                 progress.Info($"{folder}: AUROC {result.Metrics.Summary.Auroc.Macro.Value:0.000}");
                 outcomes.Add(new RobustnessOutcome(run.Folder, level, folder, false, result.Metrics));

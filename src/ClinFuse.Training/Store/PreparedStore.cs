@@ -2,27 +2,25 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ClinFuse.Core;
 using ClinFuse.Core.Stages;
+using ClinFuse.Core.Tasks;
+using System.Text.Json.Serialization;
 using ClinFuse.Training.Data;
 using ClinFuse.Training.Images;
 
 namespace ClinFuse.Training.Store;
 
 /// <summary>The task of a prepared store as <c>labels.json</c> names it.</summary>
-/// <param name="Task">"in-hospital-mortality" or "phenotyping".</param>
+/// <param name="Task">The task's full name (<see cref="ClinicalTasks.Name"/>).</param>
 /// <param name="Labels">Output names, in split-file order.</param>
 public sealed record LabelSet(string Task, IReadOnlyList<string> Labels)
 {
-    /// <summary>The short task name recipes use: "ihm" or "pheno".</summary>
-    public string RecipeTask => Task switch
-    {
-        "in-hospital-mortality" => "ihm",
-        "phenotyping" => "pheno",
-        _ => throw new ClinFuseException($"Unknown task '{Task}' in labels.json.", "The task must be \"in-hospital-mortality\" or \"phenotyping\"."),
-    };
+    /// <summary>The task <see cref="Task"/> names.</summary>
+    [JsonIgnore]
+    public ClinicalTask ClinicalTask => ClinicalTasks.Parse(Task, PreparedStore.LabelsFile);
 }
 
 /// <summary>Opens the image cache of one split of a store, or returns null when the store has none.</summary>
-public delegate IImageSource? ImageCacheOpener(string storeFolder, string split);
+public delegate IImageSource? ImageCacheOpener(string storeFolder, Split split);
 
 /// <summary>
 /// The folder <c>clinfuse prepare</c> writes and the training commands read:
@@ -43,8 +41,14 @@ public sealed class PreparedStore
     /// <summary>Which chest X-ray each radiology sample is.</summary>
     public const string RadiologyImagesFile = "radiology_images.csv";
 
-    /// <summary>The name of the radiology split of a cohort split ("train" → "radiology-train").</summary>
-    public static string RadiologySplit(string split) => "radiology-" + split;
+    /// <summary>Image preprocessing problems found by <c>prepare</c>.</summary>
+    public const string ImageProblemsFile = "image_problems.csv";
+
+    /// <summary>The file name of a split's samples ("train.split"), or of its radiology set ("radiology-train.split").</summary>
+    public static string SplitFile(Split split, bool radiology = false) => SplitStem(split, radiology) + ".split";
+
+    /// <summary>The name of a split's file without extension ("train", "radiology-train"), as manifests count it.</summary>
+    public static string SplitStem(Split split, bool radiology = false) => (radiology ? "radiology-" : "") + Splits.Name(split);
 
     readonly ImageCacheOpener? openImages;
 
@@ -61,8 +65,8 @@ public sealed class PreparedStore
     /// <summary>Task and label names.</summary>
     public LabelSet Labels { get; }
 
-    /// <summary>Path of a split file ("train", "val", "test").</summary>
-    public string SplitPath(string split) => Path.Combine(Folder, split + ".split");
+    /// <summary>Path of a split file.</summary>
+    public string SplitPath(Split split, bool radiology = false) => Path.Combine(Folder, SplitFile(split, radiology));
 
     /// <summary>
     /// Opens a store; a missing or malformed labels.json is reported with its path. Images come from
@@ -80,12 +84,12 @@ public sealed class PreparedStore
         catch (JsonException e) { throw new ClinFuseException($"{path} is not valid JSON: {e.Message}", "Rerun `clinfuse prepare` with --force."); }
         if (labels?.Task is null || labels.Labels is null || labels.Labels.Count == 0)
             throw new ClinFuseException($"{path} must hold \"task\" and a non-empty \"labels\" array.", "Rerun `clinfuse prepare` with --force.");
-        _ = labels.RecipeTask;
+        _ = labels.ClinicalTask;
         return new PreparedStore(Path.GetFullPath(folder), labels, openImages ?? ((store, _) => CachedImageSource.OpenForStore(store)));
     }
 
     /// <summary>Opens a split and checks it against labels.json.</summary>
-    public PreparedSplit OpenSplit(string split) => OpenChecked(split, Labels.Labels.Count, LabelsFile);
+    public PreparedSplit OpenSplit(Split split) => OpenChecked(split, false, Labels.Labels.Count, LabelsFile);
 
     /// <summary>The 14 CheXpert label names of the radiology set; fails when the store was prepared without <c>--radiology</c>.</summary>
     public IReadOnlyList<string> RadiologyLabels
@@ -106,34 +110,35 @@ public sealed class PreparedStore
         }
     }
 
-    /// <summary>Opens the radiology split of a cohort split ("train", "val", "test") and checks it against radiology.json.</summary>
-    public PreparedSplit OpenRadiologySplit(string split) => OpenChecked(RadiologySplit(split), RadiologyLabels.Count, RadiologyLabelsFile);
+    /// <summary>Opens the radiology set of a cohort split and checks it against radiology.json.</summary>
+    public PreparedSplit OpenRadiologySplit(Split split) => OpenChecked(split, true, RadiologyLabels.Count, RadiologyLabelsFile);
 
-    PreparedSplit OpenChecked(string split, int labels, string labelsFile)
+    PreparedSplit OpenChecked(Split split, bool radiology, int labels, string labelsFile)
     {
         // prepare records each file's size and SHA-256: a split changed since then is refused before it is read.
-        if (StageManifest.TryRead(Folder)?.FindDamage(Folder, split + ".split") is { } damage)
+        if (StageManifest.TryRead(Folder)?.FindDamage(Folder, SplitFile(split, radiology)) is { } damage)
             throw new ClinFuseException($"The prepared store {Folder} is damaged: {damage}.", "Run `clinfuse prepare` again with the same options (it rebuilds a damaged store).");
-        var opened = PreparedSplit.Open(SplitPath(split));
+        var path = SplitPath(split, radiology);
+        var opened = PreparedSplit.Open(path);
         if (opened.LabelCount != labels)
         {
             opened.Dispose();
-            throw new ClinFuseException($"{SplitPath(split)} has {opened.LabelCount} labels but {labelsFile} names {labels}.", "Rerun `clinfuse prepare` with --force.");
+            throw new ClinFuseException($"{path} has {opened.LabelCount} labels but {labelsFile} names {labels}.", "Rerun `clinfuse prepare` with --force.");
         }
         return opened;
     }
 
     /// <summary>The image cache of a split; a run that needs images and finds none is told so.</summary>
-    public IImageSource Images(string split) =>
+    public IImageSource Images(Split split) =>
         openImages?.Invoke(Folder, split)
-        ?? throw new ClinFuseException($"{Folder} has no image cache for the '{split}' split.",
+        ?? throw new ClinFuseException($"{Folder} has no image cache for the '{Splits.Name(split)}' split.",
             "Prepare the store with the chest X-ray folder, or train a series-only model (pretrain --encoder ehr, train --model ehr-only).");
 
-    /// <summary>Sizes and SHA-256 of the files a run reads (labels, the splits, the normalizer when present).</summary>
-    public JsonObject Provenance(params string[] splits)
+    /// <summary>Sizes and SHA-256 of the files a run reads (labels, the splits' files, the normalizer when present).</summary>
+    public JsonObject Provenance(params string[] splitFiles)
     {
         var files = new JsonArray();
-        foreach (var path in new[] { Path.Combine(Folder, LabelsFile) }.Concat(splits.Select(SplitPath)))
+        foreach (var path in new[] { LabelsFile }.Concat(splitFiles).Select(f => Path.Combine(Folder, f)))
             files.Add(Describe(path));
         var normalizer = Path.Combine(Folder, NormalizerFile);
         // The image cache can be gigabytes: prepare's manifest already holds its size and SHA-256.

@@ -1,3 +1,4 @@
+using ClinFuse.Core;
 using ClinFuse.Data.Extraction;
 
 namespace ClinFuse.Data.Tests.Extraction;

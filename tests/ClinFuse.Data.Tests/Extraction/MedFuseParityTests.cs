@@ -107,10 +107,10 @@ public sealed class MedFuseParityTests(MedFuseDemo demo) : IClassFixture<MedFuse
         Assert.Equal(112, store.Stays.Count);
         foreach (var task in new[] { ClinicalTask.InHospitalMortality, ClinicalTask.Phenotyping })
         {
-            var folder = TaskNames.Folder(task);
+            var folder = ClinicalTasks.Name(task);
             foreach (var split in new[] { Split.Train, Split.Validation, Split.Test })
             {
-                var name = split == Split.Validation ? "val" : CohortStore.SplitName(split);
+                var name = split == Split.Validation ? "val" : Splits.Name(split);
                 var listed = File.ReadAllLines(Path.Combine(demo.Export, folder, $"{name}_listfile.csv")).Skip(1).Select(l => l.Split(',')[0]).Order(StringComparer.Ordinal);
                 Assert.Equal(listed, store.Samples(task, split).Select(s => s.SeriesFile));
             }

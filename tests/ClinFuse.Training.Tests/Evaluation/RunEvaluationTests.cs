@@ -1,3 +1,4 @@
+using ClinFuse.Core.Tasks;
 using ClinFuse.Core;
 using ClinFuse.Evaluation;
 using ClinFuse.Evaluation.Report;
@@ -19,7 +20,7 @@ public sealed class RunEvaluationTests
     public void Evaluating_a_run_writes_predictions_of_every_test_stay_and_metrics_the_report_reads()
     {
         var run = Runs.CopyRun(Runs.AttentionRun, "evaluated-attention");
-        var result = RunEvaluation.Run(new RunEvaluationRequest(run, "test", new ScoringSettings(50, 3), new ComputeSettings(1)));
+        var result = RunEvaluation.Run(new RunEvaluationRequest(run, Split.Test, new ScoringSettings(50, 3), new ComputeSettings(1)));
 
         Assert.Equal(Path.Combine(run, "predictions-test.csv"), result.PredictionsPath);
         var set = PredictionsFile.Read(result.PredictionsPath);
@@ -27,7 +28,7 @@ public sealed class RunEvaluationTests
         Assert.Equal("test", set.Metadata.Split);
         // The synthetic store is prepared with CLAHE (the default): the paper's "Attention + CLAHE" row.
         Assert.Equal("Attention + CLAHE", set.Metadata.Model);
-        using var test = PreparedStore.Open(Runs.StoreFolder).OpenSplit("test");
+        using var test = PreparedStore.Open(Runs.StoreFolder).OpenSplit(Split.Test);
         Assert.Equal(test.Count, set.Count);
         for (int i = 0; i < test.Count; i++)
         {
@@ -50,7 +51,7 @@ public sealed class RunEvaluationTests
     public void The_validation_split_gets_its_own_metrics_file_and_leaves_metrics_json_alone()
     {
         var run = Runs.CopyRun(Runs.EhrRun, "evaluated-val");
-        var result = RunEvaluation.Run(new RunEvaluationRequest(run, "val", new ScoringSettings(0, 1), new ComputeSettings(1)));
+        var result = RunEvaluation.Run(new RunEvaluationRequest(run, Split.Validation, new ScoringSettings(0, 1), new ComputeSettings(1)));
         Assert.Equal(Path.Combine(run, "metrics-val.json"), result.MetricsPath);
         Assert.False(File.Exists(Path.Combine(run, "metrics.json")));
         Assert.Equal("Time series only", PredictionsFile.Read(result.PredictionsPath).Metadata.Model);
@@ -61,7 +62,7 @@ public sealed class RunEvaluationTests
     public void Bad_run_folders_are_reported_with_what_is_wrong()
     {
         string Error(string folder) => Assert.Throws<ClinFuseException>(() =>
-            RunEvaluation.Run(new RunEvaluationRequest(folder, "test", new ScoringSettings(10, 1), new ComputeSettings(1)))).Message;
+            RunEvaluation.Run(new RunEvaluationRequest(folder, Split.Test, new ScoringSettings(10, 1), new ComputeSettings(1)))).Message;
 
         Assert.Contains("Run folder not found", Error(Runs.Scratch("no-such-run")));
         var empty = Runs.Scratch("empty-run");
@@ -87,7 +88,7 @@ public sealed class RunEvaluationTests
         Assert.Contains("no longer exists", Error(moved));
 
         Assert.Contains("--bootstrap", Assert.Throws<ClinFuseException>(() =>
-            RunEvaluation.Run(new RunEvaluationRequest(Runs.EhrRun, "test", new ScoringSettings(-1, 1), new ComputeSettings(1)))).Message);
+            RunEvaluation.Run(new RunEvaluationRequest(Runs.EhrRun, Split.Test, new ScoringSettings(-1, 1), new ComputeSettings(1)))).Message);
     }
 
     [Theory]

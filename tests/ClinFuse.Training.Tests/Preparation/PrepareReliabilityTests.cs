@@ -23,7 +23,7 @@ public sealed class PrepareReliabilityTests(DemoCohort demo) : IClassFixture<Dem
         var split = Path.Combine(first.Folder, "train.split");
         var bytes = File.ReadAllBytes(split);
         File.WriteAllBytes(split, bytes[..^4]); // a truncated copy
-        var e = Assert.Throws<ClinFuseException>(() => PreparedStore.Open(first.Folder).OpenSplit("train"));
+        var e = Assert.Throws<ClinFuseException>(() => PreparedStore.Open(first.Folder).OpenSplit(Split.Train));
         Assert.Contains($"is damaged: {split} has {bytes.Length - 4:N0} bytes, {bytes.Length:N0} when written", e.Message);
 
         var messages = new List<string>();
@@ -32,7 +32,7 @@ public sealed class PrepareReliabilityTests(DemoCohort demo) : IClassFixture<Dem
         Assert.Contains(messages, m => m.Contains("preparing again", StringComparison.Ordinal));
         Assert.Equal(bytes.Length, new FileInfo(split).Length);
         Assert.Null(StageManifest.TryRead(first.Folder)!.FindDamage(first.Folder));
-        using var reopened = PreparedStore.Open(first.Folder).OpenSplit("train");
+        using var reopened = PreparedStore.Open(first.Folder).OpenSplit(Split.Train);
         Assert.True(reopened.Count > 0);
     }
 

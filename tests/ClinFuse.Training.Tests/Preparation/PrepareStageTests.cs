@@ -48,7 +48,8 @@ public sealed class PrepareStageTests(DemoCohort demo) : IClassFixture<DemoCohor
         foreach (var (split, name) in new[] { (Split.Train, "train"), (Split.Validation, "val"), (Split.Test, "test") })
         {
             var expected = cohort.Samples(task, split);
-            using var prepared = store.OpenSplit(name);
+            using var prepared = store.OpenSplit(split);
+            Assert.Equal(name, Splits.Name(split));
             Assert.Equal(expected.Count, prepared.Count);
             for (int i = 0; i < expected.Count; i++)
             {
@@ -70,7 +71,7 @@ public sealed class PrepareStageTests(DemoCohort demo) : IClassFixture<DemoCohor
         var cohort = CohortStore.Open(demo.Folder);
         var normalizer = Normalizer.Load(Path.Combine(summary.Folder, "normalizer.json"));
         var discretizer = new Discretizer();
-        using var test = PreparedStore.Open(summary.Folder).OpenSplit("test");
+        using var test = PreparedStore.Open(summary.Folder).OpenSplit(Split.Test);
         var samples = cohort.Samples(ClinicalTask.Phenotyping, Split.Test);
         for (int i = 0; i < samples.Count; i++)
         {
@@ -87,7 +88,7 @@ public sealed class PrepareStageTests(DemoCohort demo) : IClassFixture<DemoCohor
     {
         var summary = Prepare(ClinicalTask.Phenotyping, "prepared-fit");
         var standardized = Normalizer.Load(Path.Combine(summary.Folder, "normalizer.json")).StandardizedColumns;
-        using var train = PreparedStore.Open(summary.Folder).OpenSplit("train");
+        using var train = PreparedStore.Open(summary.Folder).OpenSplit(Split.Train);
         foreach (int column in standardized)
         {
             double sum = 0, sumSq = 0;

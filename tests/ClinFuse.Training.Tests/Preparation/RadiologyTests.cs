@@ -54,17 +54,17 @@ public sealed class RadiologyTests
         Assert.Equal(images.Count, table.Select(r => r[1]).Distinct().Count());
 
         int uncertain = 0, positives = 0;
-        foreach (var split in new[] { "train", "val", "test" })
+        foreach (var split in Splits.All)
         {
             using var prepared = store.OpenRadiologySplit(split);
-            var rows = table.Where(r => r[4] == split).ToList();
+            var rows = table.Where(r => r[4] == Splits.Name(split)).ToList();
             Assert.Equal(rows.Count, prepared.Count);
             for (int i = 0; i < prepared.Count; i++)
             {
                 var sample = prepared.Get(i);
                 var row = rows.Single(r => long.Parse(r[0], CultureInfo.InvariantCulture) == sample.StayId);
                 var image = images[row[1]];
-                Assert.Equal(split, image.Split);
+                Assert.Equal(Splits.Name(split), image.Split);
                 Assert.True(sample.ImageSlot >= 0);
                 Assert.Equal(new float[76], sample.Series);
                 var cells = raw[image.StudyId];

@@ -1,3 +1,4 @@
+using ClinFuse.Core.Tasks;
 using ClinFuse.Core;
 using ClinFuse.Models.Networks;
 using ClinFuse.Models.Training;
@@ -69,7 +70,7 @@ public sealed class TrainingConfigTests
         Assert.Equal(1e-4, RecipePresets.Get("ihm-finetune").LearningRate);
         Assert.Equal(1e-4, RecipePresets.Get("pheno-pretrain-ehr").LearningRate);
         Assert.Equal(5e-4, RecipePresets.Get("pheno-pretrain-cxr").LearningRate);
-        Assert.Equal(7e-5, RecipePresets.For("pheno", "finetune").LearningRate);
+        Assert.Equal(7e-5, RecipePresets.For(ClinicalTask.Phenotyping, "finetune").LearningRate);
         foreach (var name in RecipePresets.Names)
         {
             var preset = RecipePresets.Get(name);

@@ -23,9 +23,9 @@ public sealed class RobustnessTests
         new([run], protocol, levels, null, 11, new ScoringSettings(20, 1), OneThread) { StatisticsSamples = 50 };
 
     [Theory]
-    [InlineData("train")]
-    [InlineData("test")]
-    public void Zero_noise_reproduces_the_prepared_split_exactly(string split)
+    [InlineData(Split.Train)]
+    [InlineData(Split.Test)]
+    public void Zero_noise_reproduces_the_prepared_split_exactly(Split split)
     {
         var store = PreparedStore.Open(Runs.StoreFolder);
         using var noisy = NoisyData.Open(store, 3, StageProgress.None, 50);
@@ -43,11 +43,11 @@ public sealed class RobustnessTests
         Assert.NotNull(noisy.PixelStatistics);
         var cohort = CohortStore.Open(Runs.CohortFolder);
         var samples = cohort.Samples(ClinicalTask.InHospitalMortality, Split.Train);
-        using var clean = store.OpenSplit("train");
+        using var clean = store.OpenSplit(Split.Train);
         foreach (double fraction in new[] { 0.1, 0.5 })
         {
             var path = Runs.Scratch($"noise-{fraction}.split");
-            noisy.WriteSplit("train", fraction, 3, path, OneThread, StageProgress.None);
+            noisy.WriteSplit(Split.Train, fraction, 3, path, OneThread, StageProgress.None);
             using var perturbed = PreparedSplit.Open(path);
             Assert.Equal(clean.Count, perturbed.Count);
             int eligible = 0, changed = 0;
@@ -90,7 +90,7 @@ public sealed class RobustnessTests
             Assert.False(File.Exists(Path.Combine(folder, "test.split")));
         }
         // At 0 % the noisy test split is the prepared one: the predictions are those of a clean evaluation.
-        var clean = RunEvaluation.Run(new RunEvaluationRequest(run, "test", new ScoringSettings(20, 1), OneThread));
+        var clean = RunEvaluation.Run(new RunEvaluationRequest(run, Split.Test, new ScoringSettings(20, 1), OneThread));
         var zero = PredictionsFile.Read(Path.Combine(run, "robustness", RunFolders.CleanTrainNoisyTest, "0", "predictions-test.csv"));
         var reference = PredictionsFile.Read(clean.PredictionsPath);
         Assert.Equal(reference.SampleIds, zero.SampleIds);
@@ -144,7 +144,7 @@ public sealed class RobustnessTests
         Assert.Equal(Path.Combine(run, RobustnessStage.MissingImageFolder), outcome.Folder);
         var set = PredictionsFile.Read(Path.Combine(outcome.Folder, "predictions-test.csv"));
         Assert.Equal("Attention + CLAHE", set.Metadata.Model);
-        using var test = PreparedStore.Open(Runs.StoreFolder).OpenSplit("test");
+        using var test = PreparedStore.Open(Runs.StoreFolder).OpenSplit(Split.Test);
         Assert.Equal(test.Count, set.Count);
 
         Assert.Contains("removing images tests nothing", Assert.Throws<ClinFuseException>(() =>
