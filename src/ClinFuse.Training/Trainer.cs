@@ -67,9 +67,6 @@ public sealed record TrainingResult(TrainableModel Model, TrainerState State, st
 /// </summary>
 public static class Trainer
 {
-    /// <summary>The sub-folder of a baseline's run folder that holds its pre-training phase.</summary>
-    public const string PretrainFolder = "pretrain";
-
     /// <summary>The image size a model is built for when the run reads no images (the reference's 224-px crops).</summary>
     const int DefaultImageSize = 224;
 
@@ -90,7 +87,7 @@ public static class Trainer
         TorchRuntime.Initialize(job.Compute);
         if (!config.IsBaseline) return RunPhase(job, TrainingPhase.Main, [], progress, cancellationToken);
 
-        var pretrain = Path.Combine(job.RunFolder, PretrainFolder);
+        var pretrain = RunFolder.At(job.RunFolder).PretrainPhase.Path;
         bool pretrained = false;
         if (job.Resume) pretrained = RunFolder.OpenForResume(pretrain).ReadState().Finished;
         else RunFolder.Create(job.RunFolder, job.Force);
@@ -104,12 +101,12 @@ public static class Trainer
         }
         var second = job with
         {
-            Encoders = [new EncoderInit(Path.Combine(pretrain, "best.safetensors"), EncoderTransfer.Everything)],
-            Resume = job.Resume && File.Exists(Path.Combine(job.RunFolder, "state.json")),
+            Encoders = [new EncoderInit(RunFolder.At(pretrain).BestWeights, EncoderTransfer.Everything)],
+            Resume = job.Resume && File.Exists(RunFolder.At(job.RunFolder).StateFile),
             Force = false,
         };
         progress.Info($"{config.Model} main phase: up to {config.TrainingIterations} epochs from the pre-trained weights.");
-        return RunPhase(second, TrainingPhase.Main, [PretrainFolder], progress, cancellationToken);
+        return RunPhase(second, TrainingPhase.Main, [RunFolder.PretrainPhaseFolder], progress, cancellationToken);
     }
 
     /// <summary>One phase of a run in its own folder (entries named in <paramref name="keep"/> may already be there).</summary>

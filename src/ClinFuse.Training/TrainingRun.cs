@@ -118,9 +118,6 @@ public sealed record TrainingRequest(string Data, string Out, ulong Seed, Comput
 /// <summary>The library side of the training commands: store → job → trainer → run folder.</summary>
 public static class TrainingRun
 {
-    /// <summary>Validation predictions written next to the checkpoints (predictions format of the Evaluation library).</summary>
-    public const string ValidationPredictionsFile = "predictions-val.csv";
-
     /// <summary>
     /// Pre-trains the EHR encoder (all stays, series only) or the CXR encoder: on the task labels of
     /// the paired stays, or with <paramref name="labels"/> = <see cref="PretrainLabels.Radiology"/> on the
@@ -190,7 +187,7 @@ public static class TrainingRun
             throw new ClinFuseException($"{option}: {run.Folder} was trained for other labels ({run.Labels.Count}: {string.Join(", ", run.Labels.Take(3))}...) than this store's {store.Labels.Task} task.", hint);
         if (ehr)
         {
-            var recorded = JsonNode.Parse(File.ReadAllText(Path.Combine(run.Folder, "config.json")))?["provenance"]?["normalizer"]?["sha256"]?.GetValue<string>();
+            var recorded = run.StoreProvenance()?["normalizer"]?["sha256"]?.GetValue<string>();
             var current = store.Provenance()["normalizer"]?["sha256"]?.GetValue<string>();
             if (recorded != current)
                 throw new ClinFuseException($"{option}: {run.Folder} was trained on series normalised with other statistics than {store.Folder} (normalizer.json differs).",
@@ -232,7 +229,7 @@ public static class TrainingRun
         var set = RunEvaluation.ToPredictionSet(predictions, radiology
             ? new PredictionMetadata("radiology", "CXR encoder (radiology pre-training)", "val")
             : new PredictionMetadata(store.Labels.Task, ModelNames.For(config, store), "val"));
-        PredictionsFile.Write(Path.Combine(request.Out, ValidationPredictionsFile), set);
+        PredictionsFile.Write(Path.Combine(request.Out, RunEvaluation.PredictionsFileName(Split.Validation)), set);
         return result;
     }
 }

@@ -16,8 +16,8 @@ public sealed class GeneratedRuns : IDisposable
         [
             Run(Folder, "ihm-attention", "Attention", "ihm", 1),
             Run(Folder, "ihm-medfuse", "MedFuse", "ihm", 2),
-            Run(Folder, "pheno-attention", "Attention", "phenotyping", 3, (RunFolders.NoisyTrainTest, 10), (RunFolders.NoisyTrainTest, 30), (RunFolders.CleanTrainNoisyTest, 10)),
-            Run(Folder, "pheno-medfuse", "MedFuse", "phenotyping", 4, (RunFolders.CleanTrainNoisyTest, 10), (RunFolders.CleanTrainNoisyTest, 60)),
+            Run(Folder, "pheno-attention", "Attention", "phenotyping", 3, (RobustnessLayout.NoisyTrainTest, 10), (RobustnessLayout.NoisyTrainTest, 30), (RobustnessLayout.CleanTrainNoisyTest, 10)),
+            Run(Folder, "pheno-medfuse", "MedFuse", "phenotyping", 4, (RobustnessLayout.CleanTrainNoisyTest, 10), (RobustnessLayout.CleanTrainNoisyTest, 60)),
             Run(Folder, "pheno-uncertainty", "Attention + uncertainty loss", "phenotyping", 5),
             Run(Folder, "custom", "Something else", "phenotyping", 6),
         ];
@@ -126,7 +126,7 @@ public sealed class ReportTests(GeneratedRuns generated) : IClassFixture<Generat
     {
         var (runs, content) = (generated.Runs, generated.Content);
         var table4 = content.Tables.Single(t => t.FileName == "table4_noise_train_test");
-        var at30 = MetricsJson.Read(Path.Combine(runs[2], "robustness", RunFolders.NoisyTrainTest, "30", "metrics.json")).Summary;
+        var at30 = MetricsJson.Read(Path.Combine(runs[2], "robustness", RobustnessLayout.NoisyTrainTest, "30", "metrics.json")).Summary;
         var row30 = Row(table4, "30");
         Assert.Equal(MetricsText.Format(at30.Auroc.Macro), row30[1]);
         Assert.Equal("0.751", row30[2]);
@@ -136,7 +136,7 @@ public sealed class ReportTests(GeneratedRuns generated) : IClassFixture<Generat
         Assert.Equal(6, table4.Rows.Count);
 
         var table5 = content.Tables.Single(t => t.FileName == "table5_noise_test_only");
-        var medFuse60 = MetricsJson.Read(Path.Combine(runs[3], "robustness", RunFolders.CleanTrainNoisyTest, "60", "metrics.json")).Summary;
+        var medFuse60 = MetricsJson.Read(Path.Combine(runs[3], "robustness", RobustnessLayout.CleanTrainNoisyTest, "60", "metrics.json")).Summary;
         Assert.Equal(MetricsText.Format(medFuse60.Auprc.Macro), Row(table5, "60")[11]);
         Assert.Equal("0.315", Row(table5, "60")[12]);
     }
@@ -144,12 +144,12 @@ public sealed class ReportTests(GeneratedRuns generated) : IClassFixture<Generat
     [Fact]
     public void Without_a_plain_attention_run_the_noise_tables_use_the_attention_variant_that_has_robustness_results()
     {
-        var variant = GeneratedRuns.Run(_folder, "attention-uncertainty-clahe", "Attention + Uncertainty + CLAHE", "phenotyping", 11, (RunFolders.CleanTrainNoisyTest, 20));
-        var medfuse = GeneratedRuns.Run(_folder, "medfuse", "MedFuse", "phenotyping", 12, (RunFolders.CleanTrainNoisyTest, 20));
+        var variant = GeneratedRuns.Run(_folder, "attention-uncertainty-clahe", "Attention + Uncertainty + CLAHE", "phenotyping", 11, (RobustnessLayout.CleanTrainNoisyTest, 20));
+        var medfuse = GeneratedRuns.Run(_folder, "medfuse", "MedFuse", "phenotyping", 12, (RobustnessLayout.CleanTrainNoisyTest, 20));
         var content = ReportBuilder.Run(new ReportRequest([variant, medfuse], _folder.Combine("report-variant")));
 
         var table5 = content.Tables.Single(t => t.FileName == "table5_noise_test_only");
-        var at20 = MetricsJson.Read(Path.Combine(variant, "robustness", RunFolders.CleanTrainNoisyTest, "20", "metrics.json")).Summary;
+        var at20 = MetricsJson.Read(Path.Combine(variant, "robustness", RobustnessLayout.CleanTrainNoisyTest, "20", "metrics.json")).Summary;
         Assert.Equal(MetricsText.Format(at20.Auroc.Macro), Row(table5, "20")[1]);
         Assert.Contains("Attention + Uncertainty + CLAHE", table5.Note);
     }
@@ -207,7 +207,7 @@ public sealed class ReportTests(GeneratedRuns generated) : IClassFixture<Generat
         Assert.Contains("no metrics.json", Assert.Throws<ClinFuseException>(() => ReportBuilder.Run(new ReportRequest([empty], outFolder))).Message);
 
         var run = Run("bad-level", "Attention", "phenotyping", 1);
-        Directory.CreateDirectory(Path.Combine(run, "robustness", RunFolders.NoisyTrainTest, "ten"));
+        Directory.CreateDirectory(Path.Combine(run, "robustness", RobustnessLayout.NoisyTrainTest, "ten"));
         Assert.Contains("noise level in percent", Assert.Throws<ClinFuseException>(() => ReportBuilder.Run(new ReportRequest([run], outFolder))).Message);
 
         var good = Run("good", "Attention", "ihm", 2);

@@ -41,7 +41,7 @@ public sealed class TrainingRunTests
         Assert.Single(result.State.History);
         foreach (var file in new[] { "config.json", "best.safetensors", "best.json", "last.safetensors", "last.json", "last.optimizer", "state.json", "curves.csv", "curves.json" })
             Assert.True(File.Exists(dir.Combine("run", file)), file);
-        var predictions = ClinFuse.Evaluation.PredictionsFile.Read(dir.Combine("run", TrainingRun.ValidationPredictionsFile));
+        var predictions = ClinFuse.Evaluation.PredictionsFile.Read(dir.Combine("run", ClinFuse.Training.Evaluation.RunEvaluation.PredictionsFileName(ClinFuse.Core.Tasks.Split.Validation)));
         Assert.Equal(["shock", "sepsis"], predictions.Labels);
         Assert.Equal(32, predictions.Count);
         Assert.Equal(("phenotyping", "Time series only", "val"), (predictions.Metadata.Task, predictions.Metadata.Model, predictions.Metadata.Split));

@@ -1,5 +1,7 @@
 using System.Globalization;
 using ClinFuse.Core.Tasks;
+using ClinFuse.Evaluation;
+using ClinFuse.Training.Runs;
 
 namespace ClinFuse.Cli.Demo;
 
@@ -73,30 +75,28 @@ public static class DemoPlan
     /// <summary>Titles of the single-modality runs the verdict compares the fusion model with.</summary>
     public const string SeriesOnlyTitle = "Time series only", ImageOnlyTitle = "Image only + CLAHE";
 
-    /// <summary>The oracle predictions the report reads for <paramref name="task"/>.</summary>
-    public static string OraclePath(string root, ClinicalTask task) => Path.Combine(root, $"oracle-{ClinicalTasks.ShortName(task)}.csv");
 
     /// <summary>Builds the steps for <paramref name="root"/> with <paramref name="size"/> on <paramref name="task"/>.</summary>
     public static (IReadOnlyList<DemoStep> Steps, IReadOnlyList<ModelRun> Runs) Build(string root, DemoSize size, int seed, ClinicalTask task = ClinicalTask.Phenotyping)
     {
-        string P(params string[] parts) => Path.Combine([root, .. parts]);
+        var layout = new DemoLayout(root);
         string S(int v) => v.ToString(CultureInfo.InvariantCulture);
         string L(double v) => v.ToString("R", CultureInfo.InvariantCulture);
         string[] radiology = size.RadiologyEpochs > 0 ? ["--radiology"] : [];
         var steps = new List<DemoStep>
         {
             new("Generate a synthetic MIMIC-IV + MIMIC-CXR-JPG cohort",
-                ["synth", "--out", P("synth"), "--patients", S(size.Patients), "--seed", S(seed), "--images", "small", "--force"],
-                P("synth", "truth", "oracle_metrics.json")),
+                ["synth", "--out", layout.Synth, "--patients", S(size.Patients), "--seed", S(seed), "--images", "small", "--force"],
+                layout.SynthOracleMetrics),
             new("Extract ICU stays, tasks, linked X-rays and splits",
-                ["extract", "--mimic-iv", P("synth", "mimic-iv"), "--mimic-cxr", P("synth", "mimic-cxr-jpg"), "--out", P("cohort"), "--seed", S(seed), "--force"],
-                P("cohort", "manifest.json")),
+                ["extract", "--mimic-iv", layout.SynthMimicIv, "--mimic-cxr", layout.SynthMimicCxr, "--out", layout.Cohort, "--seed", S(seed), "--force"],
+                DemoLayout.Manifest(layout.Cohort)),
             new($"Prepare {ClinicalTasks.ShortName(task)} with CLAHE",
-                ["prepare", "--cohort", P("cohort"), "--task", ClinicalTasks.ShortName(task), "--image-size", S(size.ImageSize), .. radiology, "--out", P("prepared", "clahe"), "--force"],
-                P("prepared", "clahe", "manifest.json")),
+                ["prepare", "--cohort", layout.Cohort, "--task", ClinicalTasks.ShortName(task), "--image-size", S(size.ImageSize), .. radiology, "--out", layout.Prepared("clahe"), "--force"],
+                DemoLayout.Manifest(layout.Prepared("clahe"))),
             new($"Prepare {ClinicalTasks.ShortName(task)} without CLAHE",
-                ["prepare", "--cohort", P("cohort"), "--task", ClinicalTasks.ShortName(task), "--clahe", "false", "--image-size", S(size.ImageSize), .. radiology, "--out", P("prepared", "plain"), "--force"],
-                P("prepared", "plain", "manifest.json")),
+                ["prepare", "--cohort", layout.Cohort, "--task", ClinicalTasks.ShortName(task), "--clahe", "false", "--image-size", S(size.ImageSize), .. radiology, "--out", layout.Prepared("plain"), "--force"],
+                DemoLayout.Manifest(layout.Prepared("plain"))),
         };
         steps.Add(Pretrain("ehr", "plain", "ehr"));
         foreach (var store in new[] { "plain", "clahe" })
@@ -104,34 +104,34 @@ public static class DemoPlan
             string suffix = store == "clahe" ? "-clahe" : "";
             if (size.RadiologyEpochs > 0)
                 steps.Add(new($"Pre-train the CXR (ResNet-34) encoder on radiology labels{(store == "clahe" ? " (CLAHE images)" : "")}",
-                    ["pretrain", "--data", P("prepared", store), "--encoder", "cxr", "--labels", "radiology", "--epochs", S(size.RadiologyEpochs), "--lr", L(size.PretrainLearningRate),
-                     "--batch-size", S(size.BatchSize), "--seed", S(seed), "--out", P("runs", "pretrain-cxr-radiology" + suffix), "--force"],
-                    P("runs", "pretrain-cxr-radiology" + suffix, "best.safetensors")));
-            steps.Add(Pretrain("cxr", store, "cxr" + suffix, size.RadiologyEpochs > 0 ? P("runs", "pretrain-cxr-radiology" + suffix) : null));
+                    ["pretrain", "--data", layout.Prepared(store), "--encoder", "cxr", "--labels", "radiology", "--epochs", S(size.RadiologyEpochs), "--lr", L(size.PretrainLearningRate),
+                     "--batch-size", S(size.BatchSize), "--seed", S(seed), "--out", layout.Run("pretrain-cxr-radiology" + suffix), "--force"],
+                    RunFolder.At(layout.Run("pretrain-cxr-radiology" + suffix)).BestWeights));
+            steps.Add(Pretrain("cxr", store, "cxr" + suffix, size.RadiologyEpochs > 0 ? layout.Run("pretrain-cxr-radiology" + suffix) : null));
         }
 
         DemoStep Pretrain(string encoder, string store, string name, string? from = null) => new(
             $"Pre-train the {(encoder == "ehr" ? "EHR (LSTM)" : "CXR (ResNet-34)")} encoder on the task labels{(store == "clahe" ? " (CLAHE images)" : "")}{(from is null ? "" : ", from the radiology encoder")}",
-            ["pretrain", "--data", P("prepared", store), "--encoder", encoder, .. from is null ? Array.Empty<string>() : ["--cxr-encoder", from],
+            ["pretrain", "--data", layout.Prepared(store), "--encoder", encoder, .. from is null ? Array.Empty<string>() : ["--cxr-encoder", from],
              "--epochs", S(size.PretrainEpochs), "--lr", L(from is null ? size.PretrainLearningRate : size.TransferLearningRate),
-             "--batch-size", S(size.BatchSize), "--seed", S(seed), "--out", P("runs", "pretrain-" + name), "--force"],
-            P("runs", "pretrain-" + name, "best.safetensors"));
+             "--batch-size", S(size.BatchSize), "--seed", S(seed), "--out", layout.Run("pretrain-" + name), "--force"],
+            RunFolder.At(layout.Run("pretrain-" + name)).BestWeights);
 
         var runs = new List<ModelRun>
         {
-            new(P("runs", "pretrain-ehr"), SeriesOnlyTitle, OracleView.Series),
-            new(P("runs", "pretrain-cxr"), "Image only", OracleView.Image),
-            new(P("runs", "pretrain-cxr-clahe"), ImageOnlyTitle, OracleView.Image),
+            new(layout.Run("pretrain-ehr"), SeriesOnlyTitle, OracleView.Series),
+            new(layout.Run("pretrain-cxr"), "Image only", OracleView.Image),
+            new(layout.Run("pretrain-cxr-clahe"), ImageOnlyTitle, OracleView.Image),
         };
         void Finetune(string name, string title, string model, string loss, string store)
         {
             string cxr = store == "clahe" ? "pretrain-cxr-clahe" : "pretrain-cxr";
             steps.Add(new($"Fine-tune {title}",
-                ["train", "--data", P("prepared", store), "--model", model, "--loss", loss,
-                 "--ehr-encoder", P("runs", "pretrain-ehr"), "--cxr-encoder", P("runs", cxr),
-                 "--epochs", S(size.FinetuneEpochs), "--lr", L(size.FinetuneLearningRate), "--batch-size", S(size.BatchSize), "--seed", S(seed), "--out", P("runs", name), "--force"],
-                P("runs", name, "best.safetensors")));
-            runs.Add(new(P("runs", name), title));
+                ["train", "--data", layout.Prepared(store), "--model", model, "--loss", loss,
+                 "--ehr-encoder", layout.Run("pretrain-ehr"), "--cxr-encoder", layout.Run(cxr),
+                 "--epochs", S(size.FinetuneEpochs), "--lr", L(size.FinetuneLearningRate), "--batch-size", S(size.BatchSize), "--seed", S(seed), "--out", layout.Run(name), "--force"],
+                RunFolder.At(layout.Run(name)).BestWeights));
+            runs.Add(new(layout.Run(name), title));
         }
         Finetune("medfuse", "MedFuse (LSTM fusion)", "medfuse", "bce", "plain");
         if (size.Baselines)
@@ -140,14 +140,14 @@ public static class DemoPlan
             void Baseline(string model, string title, params string[] encoders)
             {
                 steps.Add(new($"Train the {title} baseline (pre-training phase, then the main phase)",
-                    ["train", "--data", P("prepared", "clahe"), "--model", model, .. encoders,
+                    ["train", "--data", layout.Prepared("clahe"), "--model", model, .. encoders,
                      "--pretrain-epochs", S(size.PretrainEpochs), "--epochs", S(size.FinetuneEpochs), "--lr", L(size.FinetuneLearningRate),
-                     "--batch-size", S(size.BatchSize), "--seed", S(seed), "--out", P("runs", model), "--force"],
-                    P("runs", model, "best.safetensors")));
-                runs.Add(new(P("runs", model), title));
+                     "--batch-size", S(size.BatchSize), "--seed", S(seed), "--out", layout.Run(model), "--force"],
+                    RunFolder.At(layout.Run(model)).BestWeights));
+                runs.Add(new(layout.Run(model), title));
             }
-            Baseline("contrastive-vit", "Contrastive + ViT", "--ehr-encoder", P("runs", "pretrain-ehr"));
-            Baseline("card", "CARD", "--ehr-encoder", P("runs", "pretrain-ehr"), "--cxr-encoder", P("runs", "pretrain-cxr-clahe"));
+            Baseline("contrastive-vit", "Contrastive + ViT", "--ehr-encoder", layout.Run("pretrain-ehr"));
+            Baseline("card", "CARD", "--ehr-encoder", layout.Run("pretrain-ehr"), "--cxr-encoder", layout.Run("pretrain-cxr-clahe"));
         }
         if (size.Ablation)
         {
@@ -160,14 +160,14 @@ public static class DemoPlan
         foreach (var run in runs)
             steps.Add(new($"Evaluate {run.Title} on the test split (bootstrap CIs)",
                 ["evaluate", "--run", run.Folder, "--split", "test", "--seed", S(seed)],
-                Path.Combine(run.Folder, "metrics.json")));
+                Path.Combine(run.Folder, MetricsJson.FileName)));
 
         var noisy = runs.Where(r => r.Folder.EndsWith("medfuse", StringComparison.Ordinal) || r.Folder.EndsWith("attention-uncertainty-clahe", StringComparison.Ordinal)).ToList();
         var sweep = new List<string> { "robustness", "--protocol", "clean-train", "--seed", S(seed), "--levels" };
         sweep.AddRange(size.NoiseLevels.Select(S));
         foreach (var run in noisy) sweep.AddRange(["--run", run.Folder]);
         steps.Add(new("Robustness: trained clean, tested with Gaussian noise", [.. sweep],
-            Path.Combine(noisy[^1].Folder, "robustness", "clean-train-noisy-test", S(size.NoiseLevels[^1]), "metrics.json")));
+            RobustnessLayout.LevelMetrics(noisy[^1].Folder, RobustnessLayout.CleanTrainNoisyTest, size.NoiseLevels[^1])));
 
         if (size.NoisyTrain)
         {
@@ -175,12 +175,12 @@ public static class DemoPlan
             trained.AddRange(size.NoiseLevels.Select(S));
             foreach (var run in noisy) trained.AddRange(["--run", run.Folder]);
             steps.Add(new("Robustness: trained and tested with Gaussian noise (one retraining per level)", [.. trained],
-                Path.Combine(noisy[^1].Folder, "robustness", "noisy-train-test", S(size.NoiseLevels[^1]), "metrics.json")));
+                RobustnessLayout.LevelMetrics(noisy[^1].Folder, RobustnessLayout.NoisyTrainTest, size.NoiseLevels[^1])));
         }
 
-        var report = new List<string> { "report", "--out", P("report"), "--truth", OraclePath(root, task), "--provenance", P("provenance.json"), "--force" };
+        var report = new List<string> { "report", "--out", layout.Report, "--truth", layout.Oracle(task), "--provenance", layout.Provenance, "--force" };
         foreach (var run in runs) report.AddRange(["--run", run.Folder]);
-        steps.Add(new("Write the report (tables, figures, oracle, provenance)", [.. report], P("report", "report.html")));
+        steps.Add(new("Write the report (tables, figures, oracle, provenance)", [.. report], layout.ReportHtml));
         return (steps, runs);
     }
 }

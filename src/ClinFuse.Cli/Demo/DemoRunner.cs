@@ -56,23 +56,24 @@ public sealed class DemoRunner(TextWriter output, TextWriter error)
         }
         output.WriteLine();
         foreach (var line in Verdict(root, task, runs, seed).Lines()) output.WriteLine(line);
-        output.WriteLine($"Demo finished in {total.Elapsed.TotalMinutes:0.0} min. Report: {Path.Combine(root, "report", "report.html")}");
+        output.WriteLine($"Demo finished in {total.Elapsed.TotalMinutes:0.0} min. Report: {new DemoLayout(root).ReportHtml}");
         return ExitCodes.Ok;
     }
 
     /// <summary>The oracle predictions and the provenance file (with the verdict) the report step reads.</summary>
     static void WriteReportInputs(string root, ClinicalTask task, IReadOnlyList<DemoPlan.ModelRun> runs, int seed)
     {
-        SyntheticOracle.Write(Path.Combine(root, "synth", "truth"), Path.Combine(root, "cohort"), task, DemoPlan.OraclePath(root, task));
+        var layout = new DemoLayout(root);
+        SyntheticOracle.Write(layout.Synth, layout.Cohort, task, layout.Oracle(task));
         var verdict = Verdict(root, task, runs, seed);
         var provenance = new JsonObject
         {
             ["cohort"] = "synthetic (clinfuse synth), MIMIC-IV v2.2 and MIMIC-CXR-JPG 2.0.0 layouts",
             ["clinfuse_version"] = ProductInfo.Version,
             ["demo_verdict"] = verdict.Json,
-            ["cohort_flow"] = CohortFlow(Path.Combine(root, "cohort", "manifest.json")),
+            ["cohort_flow"] = CohortFlow(DemoLayout.Manifest(layout.Cohort)),
         };
-        AtomicFile.WriteAllText(Path.Combine(root, "provenance.json"), provenance.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(layout.Provenance, provenance.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     static JsonArray CohortFlow(string manifestPath)

@@ -92,9 +92,9 @@ public sealed class DemoVerdict
         var fusion = Read(runs.Fusion);
         var series = Read(runs.Series);
         var image = Read(runs.Image);
-        var truth = Path.Combine(root, "synth", "truth");
-        var cohort = Path.Combine(root, "cohort");
-        var predictions = fusion is null || series is null || image is null || !File.Exists(Path.Combine(truth, "stays.csv")) ? null
+        var layout = new DemoLayout(root);
+        string truth = layout.Synth, cohort = layout.Cohort;
+        var predictions = fusion is null || series is null || image is null || !SyntheticOracle.Exists(truth) ? null
             : new Predictions(fusion, series, image,
                 SyntheticOracle.Read(truth, cohort, task, OracleView.Available),
                 SyntheticOracle.Read(truth, cohort, task, OracleView.Series),

@@ -2,6 +2,7 @@ using System.Globalization;
 using ClinFuse.Core;
 using ClinFuse.Data.Cohort;
 using ClinFuse.Data.Extraction;
+using ClinFuse.Data.Synthetic;
 using ClinFuse.Evaluation;
 using ClinFuse.Core.Tasks;
 
@@ -26,14 +27,19 @@ public enum OracleView
 /// </summary>
 public static class SyntheticOracle
 {
+    /// <summary>Whether <paramref name="synthFolder"/> holds the ground truth of <c>clinfuse synth</c>.</summary>
+    public static bool Exists(string synthFolder) => File.Exists(StaysPath(synthFolder));
+
+    static string StaysPath(string synthFolder) => Path.Combine(synthFolder, SynthTables.PathOf(SynthTable.TruthStays, MimicLayout.V2));
+
     /// <summary>Writes the oracle predictions of <paramref name="task"/>'s test split to <paramref name="path"/> (<see cref="OracleView.Available"/>).</summary>
-    public static void Write(string truthFolder, string cohortFolder, ClinicalTask task, string path) =>
-        PredictionsFile.Write(path, Read(truthFolder, cohortFolder, task, OracleView.Available));
+    public static void Write(string synthFolder, string cohortFolder, ClinicalTask task, string path) =>
+        PredictionsFile.Write(path, Read(synthFolder, cohortFolder, task, OracleView.Available));
 
     /// <summary>The oracle's probabilities for <paramref name="task"/>'s test split, scored against the cohort's labels.</summary>
-    public static PredictionSet Read(string truthFolder, string cohortFolder, ClinicalTask task, OracleView view)
+    public static PredictionSet Read(string synthFolder, string cohortFolder, ClinicalTask task, OracleView view)
     {
-        var staysPath = Path.Combine(truthFolder, "stays.csv");
+        var staysPath = StaysPath(synthFolder);
         if (!File.Exists(staysPath))
             throw new ClinFuseException($"{staysPath} not found: the oracle exists only for cohorts made by `clinfuse synth`.");
         var lines = File.ReadAllLines(staysPath);

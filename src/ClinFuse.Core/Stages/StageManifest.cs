@@ -32,6 +32,29 @@ public sealed record StageManifest
 
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
+    /// <summary>Settings of the typed configuration records: snake_case names come from their [JsonPropertyName] attributes.</summary>
+    static readonly JsonSerializerOptions ConfigJson = new() { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Skip };
+
+    /// <summary>The configuration section of a typed configuration record (the stage's recipe, compared on a rerun).</summary>
+    public static JsonObject ConfigOf<T>(T config) => JsonSerializer.SerializeToNode(config, ConfigJson)!.AsObject();
+
+    /// <summary>
+    /// <see cref="Config"/> read as the stage's typed configuration record; a manifest that does not fit is a
+    /// <see cref="ClinFuseException"/> naming <paramref name="folder"/>.
+    /// </summary>
+    public T ConfigAs<T>(string folder) where T : class
+    {
+        try
+        {
+            return Config.Deserialize<T>(ConfigJson) ?? throw new JsonException("the configuration is empty");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new ClinFuseException($"The {Stage} manifest of {folder} has an unreadable configuration: {e.Message}",
+                $"Run `clinfuse {Stage}` again into that folder with --force.");
+        }
+    }
+
     /// <summary>Writes manifest.json into <paramref name="folder"/>.</summary>
     public void Write(string folder) =>
         AtomicFile.WriteAllText(System.IO.Path.Combine(folder, FileName), JsonSerializer.Serialize(this, Json));

@@ -54,6 +54,9 @@ public sealed class CohortStore
     /// <summary>The extraction's manifest (inputs, config, counts, timings).</summary>
     public StageManifest Manifest { get; }
 
+    /// <summary>The extraction's recipe.</summary>
+    public ExtractConfig Config => Manifest.ConfigAs<ExtractConfig>(folder);
+
     /// <summary>Every cohort stay.</summary>
     public IReadOnlyList<StayRow> Stays { get; }
 

@@ -24,3 +24,18 @@ public sealed record ExtractionOptions
     public bool ExportMedFuse { get; init; }
     public bool Force { get; init; }
 }
+
+/// <summary>The <c>extract</c> stage's recipe as its manifest.json records it (<see cref="Core.Stages.StageManifest.ConfigAs{T}"/>).</summary>
+/// <param name="Compat">"none" or "medfuse".</param>
+/// <param name="Split">"seeded" or "medfuse".</param>
+/// <param name="Seed">Seed of the seeded split.</param>
+/// <param name="ExportMedFuse">Whether MedFuse's layout was written too.</param>
+/// <param name="MimicIvLayout">"v1.0" or "v2+".</param>
+/// <param name="MimicCxr">The MIMIC-CXR-JPG folder read (absolute); the prepare stage resolves image paths against it. Null: no images.</param>
+public sealed record ExtractConfig(
+    [property: System.Text.Json.Serialization.JsonPropertyName("compat")] string Compat,
+    [property: System.Text.Json.Serialization.JsonPropertyName("split")] string Split,
+    [property: System.Text.Json.Serialization.JsonPropertyName("seed")] int Seed,
+    [property: System.Text.Json.Serialization.JsonPropertyName("export_medfuse")] bool ExportMedFuse,
+    [property: System.Text.Json.Serialization.JsonPropertyName("mimic_iv_layout")] string MimicIvLayout,
+    [property: System.Text.Json.Serialization.JsonPropertyName("mimic_cxr")] string? MimicCxr);

@@ -24,6 +24,12 @@ public static class SynthTables
     /// <summary>Folder of the MIMIC-CXR-JPG tables and files/ inside the output (<c>--mimic-cxr</c>).</summary>
     public const string Cxr = "mimic-cxr-jpg/";
 
+    /// <summary>Folder of the ground truth (hidden factors, oracle probabilities and metrics) inside the output.</summary>
+    public const string Truth = "truth/";
+
+    /// <summary>The oracle's metrics of both tasks, the generator's settings, and the data's attribution, inside the output.</summary>
+    public const string OracleMetricsFile = Truth + "oracle_metrics.json", GeneratorFile = Truth + "generator.json", AttributionFile = "ATTRIBUTION.md";
+
     /// <summary>Relative path of a table's file in the given layout.</summary>
     public static string PathOf(SynthTable table, MimicLayout layout)
     {
@@ -42,8 +48,8 @@ public static class SynthTables
             SynthTable.CxrMetadata => Cxr + "mimic-cxr-2.0.0-metadata.csv.gz",
             SynthTable.CxrChexpert => Cxr + "mimic-cxr-2.0.0-chexpert.csv.gz",
             SynthTable.CxrSplit => Cxr + "mimic-cxr-2.0.0-split.csv.gz",
-            SynthTable.TruthStays => "truth/stays.csv",
-            SynthTable.TruthImages => "truth/images.csv",
+            SynthTable.TruthStays => Truth + "stays.csv",
+            SynthTable.TruthImages => Truth + "images.csv",
             _ => throw new ArgumentOutOfRangeException(nameof(table)),
         };
     }

@@ -80,9 +80,9 @@ public static class SyntheticCohortGenerator
 
         var generationSeconds = clock.Elapsed.TotalSeconds;
         var oracle = OracleMetrics.Compute(outcomes);
-        File.WriteAllText(stage.PathFor("truth", "oracle_metrics.json"), JsonSerializer.Serialize(oracle, Json));
-        File.WriteAllText(stage.PathFor("truth", "generator.json"), JsonSerializer.Serialize(GeneratorDescription(options), Json));
-        File.WriteAllText(stage.PathFor("ATTRIBUTION.md"), Attribution);
+        File.WriteAllText(stage.PathFor(SynthTables.OracleMetricsFile), JsonSerializer.Serialize(oracle, Json));
+        File.WriteAllText(stage.PathFor(SynthTables.GeneratorFile), JsonSerializer.Serialize(GeneratorDescription(options), Json));
+        File.WriteAllText(stage.PathFor(SynthTables.AttributionFile), Attribution);
 
         var counts = new Dictionary<string, long>();
         foreach (var table in tables) counts[Path.GetFileName(SynthTables.PathOf(table, options.Layout)).Replace(".csv.gz", "").Replace(".csv", "")] = rowCounts[(int)table];

@@ -25,6 +25,9 @@ public sealed record ReportContent(IReadOnlyList<RunInput> Runs, IReadOnlyList<R
 /// <summary>Builds the paper's tables and Fig. 4 from run folders and writes report.html, tables/*.md and figures/*.png.</summary>
 public static class ReportBuilder
 {
+    /// <summary>The report page inside the report folder.</summary>
+    public const string HtmlFile = "report.html";
+
     /// <summary>The report's name of the phenotyping task (run tasks are normalised to short names).</summary>
     static readonly string Phenotyping = ClinicalTasks.ShortName(ClinicalTask.Phenotyping);
 
@@ -53,16 +56,16 @@ public static class ReportBuilder
             SummaryTable("table1_ihm", "Table I — In-hospital mortality", ClinicalTasks.ShortName(ClinicalTask.InHospitalMortality), PaperResults.TableI, runs),
             SummaryTable("table2_phenotyping", "Table II — Phenotyping", Phenotyping, PaperResults.TableII, runs),
             SummaryTable("table3_ablation", "Table III — Ablation (phenotyping)", Phenotyping, PaperResults.TableIII, runs),
-            NoiseTable("table4_noise_train_test", "Table IV — Trained and tested on noisy data (phenotyping)", RunFolders.NoisyTrainTest, PaperResults.TableIV, runs),
-            NoiseTable("table5_noise_test_only", "Table V — Trained clean, tested on noisy data (phenotyping)", RunFolders.CleanTrainNoisyTest, PaperResults.TableV, runs),
+            NoiseTable("table4_noise_train_test", "Table IV — Trained and tested on noisy data (phenotyping)", RobustnessLayout.NoisyTrainTest, PaperResults.TableIV, runs),
+            NoiseTable("table5_noise_test_only", "Table V — Trained clean, tested on noisy data (phenotyping)", RobustnessLayout.CleanTrainNoisyTest, PaperResults.TableV, runs),
             PerLabelTable(runs),
             AllRunsTable(runs),
         };
         if (truthPath is not null) tables.Add(OracleTable(truthPath, runs));
         var figures = new List<ReportFigure>
         {
-            NoiseFigure("fig4_noise_train_test", "Fig. 4 (trained and tested on noisy data)", RunFolders.NoisyTrainTest, PaperResults.TableIV, runs),
-            NoiseFigure("fig4_noise_test_only", "Fig. 4 (trained clean, tested on noisy data)", RunFolders.CleanTrainNoisyTest, PaperResults.TableV, runs),
+            NoiseFigure("fig4_noise_train_test", "Fig. 4 (trained and tested on noisy data)", RobustnessLayout.NoisyTrainTest, PaperResults.TableIV, runs),
+            NoiseFigure("fig4_noise_test_only", "Fig. 4 (trained clean, tested on noisy data)", RobustnessLayout.CleanTrainNoisyTest, PaperResults.TableV, runs),
             ReliabilityFigure(runs),
         };
         return new ReportContent(runs, tables, figures, ProvenanceTables(runs, provenancePath));
@@ -357,7 +360,7 @@ public static class ReportBuilder
             File.WriteAllText(output.PathFor("tables", table.FileName + ".md"), table.ToMarkdown());
         foreach (var figure in content.Figures)
             File.WriteAllBytes(output.PathFor("figures", figure.FileName + ".png"), figure.Png);
-        File.WriteAllText(output.PathFor("report.html"), Html(content));
+        File.WriteAllText(output.PathFor(HtmlFile), Html(content));
         output.Commit();
     }
 

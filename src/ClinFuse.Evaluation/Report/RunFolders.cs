@@ -24,15 +24,6 @@ public sealed record RunInput(string Folder, MetricsInput Main, IReadOnlyList<Ro
 /// <summary>The run-folder convention read by <c>clinfuse report</c> (see docs/report.md).</summary>
 public static class RunFolders
 {
-    /// <summary>Trained and tested on noisy data (the paper's Table IV).</summary>
-    public const string NoisyTrainTest = "noisy-train-test";
-
-    /// <summary>Trained clean, tested on noisy data (the paper's Table V).</summary>
-    public const string CleanTrainNoisyTest = "clean-train-noisy-test";
-
-    /// <summary>The protocols a robustness folder may hold.</summary>
-    public static IReadOnlyList<string> Protocols { get; } = [NoisyTrainTest, CleanTrainNoisyTest];
-
     /// <summary>The short name of a task spelling (<see cref="ClinicalTasks.ShortName"/>), otherwise the name as given ("unknown" when absent).</summary>
     public static string NormalizeTask(string? task) =>
         ClinicalTasks.TryParse(task) is { } known ? ClinicalTasks.ShortName(known)
@@ -47,14 +38,14 @@ public static class RunFolders
         if (!File.Exists(main))
             throw new ClinFuseException($"{folder} has no metrics.json.", "Write it with `clinfuse evaluate --predictions FILE --json " + main + "`.");
         var robustness = new List<RobustnessInput>();
-        var robustnessRoot = Path.Combine(folder, "robustness");
+        var robustnessRoot = Path.Combine(folder, RobustnessLayout.Folder);
         if (Directory.Exists(robustnessRoot))
         {
             foreach (var protocolDir in Directory.GetDirectories(robustnessRoot).Order(StringComparer.Ordinal))
             {
                 var protocol = Path.GetFileName(protocolDir);
-                if (!Protocols.Contains(protocol))
-                    throw new ClinFuseException($"{protocolDir}: unknown robustness protocol '{protocol}'.", $"Use {string.Join(" or ", Protocols)}.");
+                if (!RobustnessLayout.Protocols.Contains(protocol))
+                    throw new ClinFuseException($"{protocolDir}: unknown robustness protocol '{protocol}'.", $"Use {string.Join(" or ", RobustnessLayout.Protocols)}.");
                 foreach (var levelDir in Directory.GetDirectories(protocolDir))
                 {
                     var name = Path.GetFileName(levelDir);

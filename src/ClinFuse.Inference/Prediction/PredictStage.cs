@@ -85,7 +85,7 @@ public static class PredictStage
     static TemporaryCohort Extract(PredictRequest request, RunPredictor predictor, IStageProgress progress, CancellationToken cancellationToken)
     {
         var options = new ExtractionOptions { MimicIv = request.Path, MimicCxr = request.CxrRoot, Out = "" };
-        var cohortFolder = StageManifest.TryRead(predictor.Store.Folder)?.Config["cohort"]?.GetValue<string>();
+        var cohortFolder = predictor.Store.Recipe?.Cohort;
         if ((cohortFolder is null ? null : StageManifest.TryRead(cohortFolder)?.Config) is { } recipe)
             options = options with
             {

@@ -64,12 +64,9 @@ public sealed class RunPreprocessing
             throw new ClinFuseException($"The run's prepared store {store.Folder} has no {PreparedStore.NormalizerFile}.", "Prepare the store again with `clinfuse prepare`; new stays must be normalised as the training stays were.");
         var normalizer = Normalizer.Load(normalizerPath);
         ImagePreprocessing? images = null;
-        if (File.Exists(Path.Combine(store.Folder, PreparedStore.ImageCacheFile)))
-        {
-            var node = StageManifest.TryRead(store.Folder)?.Config["images"]
+        if (store.HasImages)
+            images = store.Recipe?.Images
                 ?? throw new ClinFuseException($"The manifest of {store.Folder} does not record its image preprocessing.", "Prepare the store again with `clinfuse prepare --force`.");
-            images = node.Deserialize<ImagePreprocessing>() ?? throw new ClinFuseException($"The manifest of {store.Folder} has an empty image preprocessing.", "Prepare the store again with `clinfuse prepare --force`.");
-        }
         var task = store.Labels.ClinicalTask;
         return new RunPreprocessing(task, run.Labels, normalizer, images, run.Config.ValidationData, run.Config.UsesImages);
     }

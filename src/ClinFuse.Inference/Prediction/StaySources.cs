@@ -25,7 +25,7 @@ public static class StaySources
     {
         var cohort = CohortStore.Open(Path.GetFullPath(cohortFolder));
         var samples = cohort.Samples(preprocessing.Task, split);
-        cxrRoot ??= cohort.Manifest.Config["mimic_cxr"]?.GetValue<string>();
+        cxrRoot ??= cohort.Config.MimicCxr;
         if (preprocessing.GivesImages && cxrRoot is not null && !Directory.Exists(cxrRoot))
             throw new ClinFuseException($"The chest X-ray folder {cxrRoot} does not exist.", "Pass the MIMIC-CXR-JPG folder (the one holding files/) as --mimic-cxr.");
         return Read();

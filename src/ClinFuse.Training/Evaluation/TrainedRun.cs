@@ -26,10 +26,10 @@ namespace ClinFuse.Training.Evaluation;
 public sealed record TrainedRun(string Folder, TrainingConfig Config, IReadOnlyList<string> Labels, ulong Seed, string StoreFolder, IReadOnlyList<EncoderInit> Encoders)
 {
     /// <summary>The store files the run read, as config.json records them (<see cref="PreparedStore.Provenance"/>).</summary>
-    public JsonNode? StoreProvenance() => ReadDocument(Path.Combine(Folder, "config.json"))["provenance"];
+    public JsonNode? StoreProvenance() => ReadDocument(RunFolder.At(Folder).ConfigFile)["provenance"];
 
     /// <summary>The best checkpoint's weights.</summary>
-    public string BestWeights => Path.Combine(Folder, "best.safetensors");
+    public string BestWeights => RunFolder.At(Folder).BestWeights;
 
     /// <summary>Reads <paramref name="folder"/>; anything missing or malformed is a <see cref="ClinFuseException"/> naming it.</summary>
     public static TrainedRun Open(string folder)
@@ -37,7 +37,8 @@ public sealed record TrainedRun(string Folder, TrainingConfig Config, IReadOnlyL
         var full = Path.GetFullPath(folder);
         const string hint = "Pass the --out folder of a finished `clinfuse train` or `clinfuse pretrain` run.";
         if (!Directory.Exists(full)) throw new ClinFuseException($"Run folder not found: {full}", hint);
-        var configFile = Path.Combine(full, "config.json");
+        var layout = RunFolder.At(full);
+        var configFile = layout.ConfigFile;
         if (!File.Exists(configFile)) throw new ClinFuseException($"{full} is not a run folder: config.json is missing.", hint);
         var document = ReadDocument(configFile);
         TrainingConfig config;
@@ -55,7 +56,7 @@ public sealed record TrainedRun(string Folder, TrainingConfig Config, IReadOnlyL
         if (labels is null || labels.Count == 0 || store is null || seed is null)
             throw new ClinFuseException($"{configFile} lacks \"labels\", \"seed\" or \"provenance.data\".", "The file is written by the training commands; restore it or train again.");
         // A baseline's own encoders went into its pre-training phase; the main phase starts from that phase.
-        var encoderDocument = config.IsBaseline ? ReadDocument(Path.Combine(full, Trainer.PretrainFolder, "config.json")) : document;
+        var encoderDocument = config.IsBaseline ? ReadDocument(layout.PretrainPhase.ConfigFile) : document;
         var encoders = encoderDocument["encoders"]?.AsArray()
             .Select(e => new EncoderInit(e?["checkpoint"]?.GetValue<string>() ?? "", e?["prefix"]?.GetValue<string>() ?? ""))
             .ToList() ?? [];
@@ -114,9 +115,7 @@ public static class ModelNames
     /// <summary>Whether the store's image cache was built with CLAHE (its manifest says so).</summary>
     public static bool UsesClahe(PreparedStore store)
     {
-        if (!File.Exists(Path.Combine(store.Folder, Store.PreparedStore.ImageCacheFile))) return false;
-        var images = StageManifest.TryRead(store.Folder)?.Config["images"];
-        return images?["Clahe"]?.GetValue<bool>() ?? false;
+        return store.HasImages && (store.Recipe?.Images?.Clahe ?? false);
     }
 
     /// <summary>The reported name of a run with <paramref name="config"/>; <paramref name="clahe"/> when its images were CLAHE'd.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using ClinFuse.Core;
 using ClinFuse.Core.Stages;
 using ClinFuse.Core.Tasks;
@@ -62,19 +63,12 @@ public static class PrepareStage
         var cohortFolder = Path.GetFullPath(options.CohortFolder);
         var cohort = CohortStore.Open(cohortFolder);
         // Images are found where extract read them unless the caller points elsewhere (moved data).
-        options = options with { CxrRoot = options.CxrRoot ?? cohort.Manifest.Config["mimic_cxr"]?.GetValue<string>() };
+        options = options with { CxrRoot = options.CxrRoot ?? cohort.Config.MimicCxr };
         if (options.CxrRoot is not null && !Directory.Exists(options.CxrRoot))
             throw new ClinFuseException($"The chest X-ray folder {options.CxrRoot} does not exist.", "Pass the MIMIC-CXR-JPG folder (the one holding files/) as --mimic-cxr, or leave it out to prepare series only.");
 
-        var config = new JsonObject
-        {
-            ["task"] = ClinicalTasks.Name(options.Task),
-            ["cohort"] = cohortFolder,
-            ["cxr_root"] = options.CxrRoot is null ? null : Path.GetFullPath(options.CxrRoot),
-            ["images"] = JsonSerializer.SerializeToNode(options.Images),
-            ["normalizer"] = options.Normalizer.ToString(),
-        };
-        if (options.Radiology) config["radiology"] = true;
+        var config = StageManifest.ConfigOf(new PrepareConfig(ClinicalTasks.Name(options.Task), cohortFolder,
+            options.CxrRoot is null ? null : Path.GetFullPath(options.CxrRoot), options.Images, options.Normalizer.ToString(), options.Radiology));
         var inputs = new[] { StageManifest.Describe(Path.Combine(cohortFolder, StageManifest.FileName)) };
         var wanted = new StageManifest { Stage = "prepare", Config = config, Inputs = inputs };
         if (StageManifest.TryRead(options.OutputFolder) is { } existing && existing.SameRecipe(wanted))

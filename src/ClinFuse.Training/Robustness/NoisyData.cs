@@ -54,9 +54,9 @@ public sealed class NoisyData : IDisposable
     /// </summary>
     public static NoisyData Open(PreparedStore store, ulong seed, IStageProgress progress, int sampleCount = SeriesNoiseStatistics.DefaultSampleCount, CancellationToken cancellationToken = default)
     {
-        var manifest = StageManifest.TryRead(store.Folder)
+        var recipe = store.Recipe
             ?? throw new ClinFuseException($"{store.Folder} has no readable {StageManifest.FileName}; the noisy series are rebuilt from the cohort store it names.", "Prepare the store again with `clinfuse prepare`.");
-        var cohortFolder = manifest.Config["cohort"]?.GetValue<string>()
+        var cohortFolder = recipe.Cohort
             ?? throw new ClinFuseException($"{Path.Combine(store.Folder, StageManifest.FileName)} does not name its cohort store (config.cohort).", "Prepare the store again with `clinfuse prepare`.");
         if (!Directory.Exists(cohortFolder))
             throw new ClinFuseException($"The cohort store {cohortFolder} that {store.Folder} was prepared from no longer exists.", "Restore it (noise is applied to the raw episodes) or extract it again into the same folder.");

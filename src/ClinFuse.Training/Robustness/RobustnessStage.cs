@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using ClinFuse.Core;
 using ClinFuse.Core.Stages;
 using ClinFuse.Evaluation;
-using ClinFuse.Evaluation.Report;
 using ClinFuse.Models;
 using ClinFuse.Models.Networks;
 using ClinFuse.Training.Data;
@@ -50,16 +49,13 @@ public sealed record RobustnessOutcome(string Run, int? Level, string Folder, bo
 
 /// <summary>
 /// Runs the robustness protocols over finished runs. Outputs follow the folder convention of
-/// <c>clinfuse report</c> (<see cref="RunFolders"/>): <c>robustness/clean-train-noisy-test/&lt;level&gt;/</c>
+/// <c>clinfuse report</c> (<see cref="RobustnessLayout"/>): <c>robustness/clean-train-noisy-test/&lt;level&gt;/</c>
 /// and <c>robustness/noisy-train-test/&lt;level&gt;/</c>; missing-image results go to
 /// <c>missing-image/</c> next to the run's metrics.json. A level whose metrics.json exists is skipped,
 /// so an interrupted sweep is resumed by running the command again.
 /// </summary>
 public static class RobustnessStage
 {
-    /// <summary>Folder of the missing-image protocol inside a run's output folder.</summary>
-    public const string MissingImageFolder = "missing-image";
-
     /// <summary>Runs <paramref name="request"/>; user errors are <see cref="ClinFuseException"/>s.</summary>
     public static IReadOnlyList<RobustnessOutcome> Run(RobustnessRequest request, IStageProgress progress, CancellationToken cancellationToken = default)
     {
@@ -91,8 +87,6 @@ public static class RobustnessStage
         : request.Runs.Count == 1 ? Path.GetFullPath(request.OutFolder)
         : Path.Combine(Path.GetFullPath(request.OutFolder), Path.GetFileName(run.Folder));
 
-    static string LevelName(int level) => level.ToString(CultureInfo.InvariantCulture);
-
     /// <summary>The levels already done (their outcomes, read back) and those still to do.</summary>
     static (List<RobustnessOutcome> Done, List<int> Pending) Pending(TrainedRun run, string output, string protocol, IReadOnlyList<int> levels)
     {
@@ -100,7 +94,7 @@ public static class RobustnessStage
         var pending = new List<int>();
         foreach (int level in levels)
         {
-            if (Done(run, level, LevelFolder(output, protocol, level)) is { } outcome) done.Add(outcome);
+            if (Done(run, level, RobustnessLayout.LevelFolder(output, protocol, level)) is { } outcome) done.Add(outcome);
             else pending.Add(level);
         }
         return (done, pending);
@@ -117,14 +111,14 @@ public static class RobustnessStage
         [
             KeyValuePair.Create("run", run.Folder),
             KeyValuePair.Create("protocol", protocol),
-            KeyValuePair.Create("noise_percent", level is int l ? LevelName(l) : "none"),
+            KeyValuePair.Create("noise_percent", level is int l ? RobustnessLayout.LevelName(l) : "none"),
         ]);
 
     static RobustnessOutcome MissingImage(TrainedRun run, string output, RobustnessRequest request, IStageProgress progress, CancellationToken cancellationToken)
     {
         if (run.Config.Model is FusionType.UniEhr or FusionType.UniCxr)
             throw new ClinFuseException($"The run {run.Folder} is a {run.Config.Model} model: removing images tests nothing for it.", "Run the missing-image protocol on fusion models.");
-        var folder = Path.Combine(output, MissingImageFolder);
+        var folder = Path.Combine(output, RobustnessLayout.MissingImageFolder);
         if (Done(run, null, folder) is { } done)
         {
             progress.Info($"{folder}: done, skipped.");
@@ -133,14 +127,14 @@ public static class RobustnessStage
         var store = run.OpenStore();
         using var model = run.LoadModel(request.Compute);
         using var test = store.OpenSplit(Split.Test);
-        var result = RunEvaluation.Score(model, run, test, images: null, Metadata(run, store, MissingImageFolder, null), folder, request.Scoring, request.Compute, cancellationToken);
+        var result = RunEvaluation.Score(model, run, test, images: null, Metadata(run, store, RobustnessLayout.MissingImageFolder, null), folder, request.Scoring, request.Compute, cancellationToken);
         progress.Info($"{folder}: AUROC {result.Metrics.Summary.Auroc.Macro.Value:0.000} with every image removed.");
         return new RobustnessOutcome(run.Folder, null, folder, false, result.Metrics);
     }
 
     static List<RobustnessOutcome> CleanTrain(TrainedRun run, string output, RobustnessRequest request, IStageProgress progress, CancellationToken cancellationToken)
     {
-        var (outcomes, pending) = Pending(run, output, RunFolders.CleanTrainNoisyTest, request.Levels);
+        var (outcomes, pending) = Pending(run, output, RobustnessLayout.CleanTrainNoisyTest, request.Levels);
         progress.Info($"{run.Folder}: clean-train, noisy test at {string.Join(", ", request.Levels)} %; {request.Levels.Count - pending.Count} level(s) already done.");
         if (pending.Count == 0) return outcomes;
         var store = run.OpenStore();
@@ -149,7 +143,7 @@ public static class RobustnessStage
         foreach (int level in pending)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var folder = LevelFolder(output, RunFolders.CleanTrainNoisyTest, level);
+            var folder = RobustnessLayout.LevelFolder(output, RobustnessLayout.CleanTrainNoisyTest, level);
             var splitPath = Path.Combine(folder, PreparedStore.SplitFile(Split.Test));
             double fraction = level / 100.0;
             noisy.WriteSplit(Split.Test, fraction, (ulong)request.Seed, splitPath, request.Compute, progress, cancellationToken);
@@ -157,7 +151,7 @@ public static class RobustnessStage
             using (var test = PreparedSplit.Open(splitPath))
             {
                 var images = run.Config.UsesImages ? noisy.NoisyImages(fraction, (ulong)request.Seed)(store.Folder, Split.Test) : null;
-                result = RunEvaluation.Score(model, run, test, images, Metadata(run, store, RunFolders.CleanTrainNoisyTest, level), folder, request.Scoring, request.Compute, cancellationToken);
+                result = RunEvaluation.Score(model, run, test, images, Metadata(run, store, RobustnessLayout.CleanTrainNoisyTest, level), folder, request.Scoring, request.Compute, cancellationToken);
             }
             // The noisy split is derived data as large as the test split: the predictions keep what the level produced.
             File.Delete(splitPath);
@@ -169,7 +163,7 @@ public static class RobustnessStage
 
     static List<RobustnessOutcome> NoisyTrain(TrainedRun run, string output, RobustnessRequest request, IStageProgress progress, CancellationToken cancellationToken)
     {
-        var (outcomes, pending) = Pending(run, output, RunFolders.NoisyTrainTest, request.Levels);
+        var (outcomes, pending) = Pending(run, output, RobustnessLayout.NoisyTrainTest, request.Levels);
         var store = run.OpenStore();
         int trainSamples;
         using (var train = store.OpenSplit(Split.Train)) trainSamples = SampleSelection.Create(train, run.Config.TrainData).Count;
@@ -181,7 +175,7 @@ public static class RobustnessStage
         foreach (int level in pending)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var folder = LevelFolder(output, RunFolders.NoisyTrainTest, level);
+            var folder = RobustnessLayout.LevelFolder(output, RobustnessLayout.NoisyTrainTest, level);
             var dataFolder = Path.Combine(folder, "data");
             double fraction = level / 100.0;
             var imageOpener = noisy.NoisyImages(fraction, (ulong)request.Seed);
@@ -197,9 +191,10 @@ public static class RobustnessStage
             var trainSelection = SampleSelection.Create(train, run.Config.TrainData);
             var validationSelection = SampleSelection.Create(validation, run.Config.ValidationData);
             var modelFolder = Path.Combine(folder, "model");
-            var state = File.Exists(Path.Combine(modelFolder, "state.json")) ? RunFolder.OpenForResume(modelFolder).ReadState() : null;
+            var layout = RunFolder.At(modelFolder);
+            var state = File.Exists(layout.StateFile) ? RunFolder.OpenForResume(modelFolder).ReadState() : null;
             // A baseline's first phase writes its state in pretrain/ before the run folder has its own.
-            bool started = state is not null || File.Exists(Path.Combine(modelFolder, Trainer.PretrainFolder, "state.json"));
+            bool started = state is not null || File.Exists(layout.PretrainPhase.StateFile);
             var job = new TrainingJob(run.Config, run.Labels,
                 new SplitData(train, trainSelection, trainSelection.WithImages ? imageOpener(store.Folder, Split.Train) : null),
                 new SplitData(validation, validationSelection, validationSelection.WithImages ? imageOpener(store.Folder, Split.Validation) : null),
@@ -221,7 +216,7 @@ public static class RobustnessStage
             };
             TrainableModel model;
             if (state is { Finished: true })
-                model = ModelFactory.Load(run.Config.Model, Path.Combine(modelFolder, "best.safetensors"), TorchRuntime.DeviceOf(request.Compute));
+                model = ModelFactory.Load(run.Config.Model, layout.BestWeights, TorchRuntime.DeviceOf(request.Compute));
             else
             {
                 progress.Info($"{folder}: training on {trainSelection.Count} samples with {level} % noise.");
@@ -230,7 +225,7 @@ public static class RobustnessStage
             using (model)
             {
                 var images = run.Config.UsesImages ? imageOpener(store.Folder, Split.Test) : null;
-                var result = RunEvaluation.Score(model, run, test, images, Metadata(run, store, RunFolders.NoisyTrainTest, level), folder, request.Scoring, request.Compute, cancellationToken);
+                var result = RunEvaluation.Score(model, run, test, images, Metadata(run, store, RobustnessLayout.NoisyTrainTest, level), folder, request.Scoring, request.Compute, cancellationToken);
                 progress.Info($"{folder}: AUROC {result.Metrics.Summary.Auroc.Macro.Value:0.000}");
                 outcomes.Add(new RobustnessOutcome(run.Folder, level, folder, false, result.Metrics));
             }
@@ -238,5 +233,4 @@ public static class RobustnessStage
         return outcomes;
     }
 
-    static string LevelFolder(string output, string protocol, int level) => Path.Combine(output, "robustness", protocol, LevelName(level));
 }

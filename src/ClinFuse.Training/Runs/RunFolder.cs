@@ -44,25 +44,37 @@ public sealed class RunFolder
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
+    /// <summary>File names inside a run folder.</summary>
+    public const string ConfigFileName = "config.json", BestWeightsFileName = "best.safetensors", LastWeightsFileName = "last.safetensors",
+        LastOptimizerFileName = "last.optimizer", StateFileName = "state.json", CurvesCsvFileName = "curves.csv", CurvesJsonFileName = "curves.json";
+
+    /// <summary>The sub-folder of a paper baseline's first training phase (contrastive pre-training; CARD's prior).</summary>
+    public const string PretrainPhaseFolder = "pretrain";
+
     RunFolder(string path) => Path = path;
+
+    /// <summary>The layout of the run folder <paramref name="path"/>, which need not exist.</summary>
+    public static RunFolder At(string path) => new(System.IO.Path.GetFullPath(path));
 
     /// <summary>The folder.</summary>
     public string Path { get; }
 
     /// <summary>Effective configuration, data provenance and seed.</summary>
-    public string ConfigFile => Combine("config.json");
+    public string ConfigFile => Combine(ConfigFileName);
     /// <summary>Best weights (its sidecar is best.json).</summary>
-    public string BestWeights => Combine("best.safetensors");
+    public string BestWeights => Combine(BestWeightsFileName);
     /// <summary>Weights after the last completed epoch.</summary>
-    public string LastWeights => Combine("last.safetensors");
+    public string LastWeights => Combine(LastWeightsFileName);
     /// <summary>Adam moments after the last completed epoch.</summary>
-    public string LastOptimizer => Combine("last.optimizer");
+    public string LastOptimizer => Combine(LastOptimizerFileName);
     /// <summary>Trainer state after the last completed epoch.</summary>
-    public string StateFile => Combine("state.json");
+    public string StateFile => Combine(StateFileName);
     /// <summary>Per-epoch curves, CSV.</summary>
-    public string CurvesCsv => Combine("curves.csv");
+    public string CurvesCsv => Combine(CurvesCsvFileName);
     /// <summary>Per-epoch curves, JSON.</summary>
-    public string CurvesJson => Combine("curves.json");
+    public string CurvesJson => Combine(CurvesJsonFileName);
+    /// <summary>The run folder of a paper baseline's first training phase.</summary>
+    public RunFolder PretrainPhase => new(Combine(PretrainPhaseFolder));
 
     string Combine(string name) => System.IO.Path.Combine(Path, name);
 

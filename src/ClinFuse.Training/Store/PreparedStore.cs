@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using ClinFuse.Core;
 using ClinFuse.Core.Stages;
 using ClinFuse.Core.Tasks;
+using ClinFuse.Features.Images;
 using System.Text.Json.Serialization;
 using ClinFuse.Training.Data;
 using ClinFuse.Training.Images;
@@ -18,6 +19,21 @@ public sealed record LabelSet(string Task, IReadOnlyList<string> Labels)
     [JsonIgnore]
     public ClinicalTask ClinicalTask => ClinicalTasks.Parse(Task, PreparedStore.LabelsFile);
 }
+
+/// <summary>The <c>prepare</c> stage's recipe as its manifest.json records it (<see cref="StageManifest.ConfigAs{T}"/>).</summary>
+/// <param name="Task">The task's full name (<see cref="ClinicalTasks.Name"/>).</param>
+/// <param name="Cohort">The cohort store read (absolute); noisy series are rebuilt from it.</param>
+/// <param name="CxrRoot">The MIMIC-CXR-JPG folder the images were read from; null for a series-only store.</param>
+/// <param name="Images">The offline image preprocessing (CLAHE, sizes).</param>
+/// <param name="Normalizer">The <c>NormalizerSource</c> name.</param>
+/// <param name="Radiology">Whether the radiology pre-training set was prepared (recorded only when true).</param>
+public sealed record PrepareConfig(
+    [property: JsonPropertyName("task")] string Task,
+    [property: JsonPropertyName("cohort")] string Cohort,
+    [property: JsonPropertyName("cxr_root")] string? CxrRoot,
+    [property: JsonPropertyName("images")] ImagePreprocessing Images,
+    [property: JsonPropertyName("normalizer")] string Normalizer,
+    [property: JsonPropertyName("radiology"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Radiology = false);
 
 /// <summary>Opens the image cache of one split of a store, or returns null when the store has none.</summary>
 public delegate IImageSource? ImageCacheOpener(string storeFolder, Split split);
@@ -64,6 +80,12 @@ public sealed class PreparedStore
 
     /// <summary>Task and label names.</summary>
     public LabelSet Labels { get; }
+
+    /// <summary>The recipe <c>prepare</c> recorded in the store's manifest.json; null for a store without one.</summary>
+    public PrepareConfig? Recipe => StageManifest.TryRead(Folder)?.ConfigAs<PrepareConfig>(Folder);
+
+    /// <summary>Whether the store has an image cache.</summary>
+    public bool HasImages => File.Exists(Path.Combine(Folder, ImageCacheFile));
 
     /// <summary>Path of a split file.</summary>
     public string SplitPath(Split split, bool radiology = false) => Path.Combine(Folder, SplitFile(split, radiology));

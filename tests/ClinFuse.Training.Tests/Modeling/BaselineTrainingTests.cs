@@ -56,7 +56,7 @@ public sealed class BaselineTrainingTests
         var result = Trainer.Run(data.Job(config, "run"), StageProgress.None);
 
         // Phase 1: its own run folder, selected by the contrastive validation loss.
-        var pretrain = RunFolder.OpenForResume(Path.Combine(dir.Path, "run", Trainer.PretrainFolder));
+        var pretrain = RunFolder.OpenForResume(Path.Combine(dir.Path, "run", RunFolder.PretrainPhaseFolder));
         var first = pretrain.ReadState();
         Assert.True(first.Finished);
         Assert.Equal(2, first.History.Count);
@@ -87,12 +87,12 @@ public sealed class BaselineTrainingTests
         var config = Card();
         var result = Trainer.Run(data.Job(config, "run"), StageProgress.None);
 
-        var prior = RunFolder.OpenForResume(Path.Combine(dir.Path, "run", Trainer.PretrainFolder)).ReadState();
+        var prior = RunFolder.OpenForResume(Path.Combine(dir.Path, "run", RunFolder.PretrainPhaseFolder)).ReadState();
         Assert.True(prior.BestScore > 0.75, $"prior validation AUROC {prior.BestScore}");
         Assert.True(result.State.BestScore > 0.6, $"CARD validation AUROC {result.State.BestScore}");
 
         // The main phase trains the denoiser alone: everything else is the pre-trained prior's best weights.
-        using var pretrained = ModelFactory.Load(FusionType.Card, Path.Combine(dir.Path, "run", Trainer.PretrainFolder, "best.safetensors"));
+        using var pretrained = ModelFactory.Load(FusionType.Card, Path.Combine(dir.Path, "run", RunFolder.PretrainPhaseFolder, "best.safetensors"));
         var before = Weights(pretrained.Network);
         var after = Weights(result.Network);
         Assert.All(before.Where(p => !p.Key.StartsWith("denoiser.", StringComparison.Ordinal)),

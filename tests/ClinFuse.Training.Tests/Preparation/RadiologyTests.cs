@@ -92,7 +92,7 @@ public sealed class RadiologyTests
         {
             Assert.Equal(14, result.Network.state_dict()["cxr_model.classifier.0.weight"].shape[0]);
         }
-        var predictions = ClinFuse.Evaluation.PredictionsFile.Read(Path.Combine(radiologyRun, TrainingRun.ValidationPredictionsFile));
+        var predictions = ClinFuse.Evaluation.PredictionsFile.Read(Path.Combine(radiologyRun, ClinFuse.Training.Evaluation.RunEvaluation.PredictionsFileName(ClinFuse.Core.Tasks.Split.Validation)));
         Assert.Equal(ChexpertLabels.Names, predictions.Labels);
 
         // The task pre-training starts from the radiology backbone; only the 14-label head is left behind.

@@ -84,23 +84,23 @@ public sealed class RobustnessTests
         Assert.All(outcomes, o => Assert.False(o.Skipped));
         foreach (var level in new[] { "0", "40" })
         {
-            var folder = Path.Combine(run, "robustness", RunFolders.CleanTrainNoisyTest, level);
+            var folder = Path.Combine(run, "robustness", RobustnessLayout.CleanTrainNoisyTest, level);
             Assert.True(File.Exists(Path.Combine(folder, "metrics.json")));
             Assert.True(File.Exists(Path.Combine(folder, "predictions-test.csv")));
             Assert.False(File.Exists(Path.Combine(folder, "test.split")));
         }
         // At 0 % the noisy test split is the prepared one: the predictions are those of a clean evaluation.
         var clean = RunEvaluation.Run(new RunEvaluationRequest(run, Split.Test, new ScoringSettings(20, 1), OneThread));
-        var zero = PredictionsFile.Read(Path.Combine(run, "robustness", RunFolders.CleanTrainNoisyTest, "0", "predictions-test.csv"));
+        var zero = PredictionsFile.Read(Path.Combine(run, "robustness", RobustnessLayout.CleanTrainNoisyTest, "0", "predictions-test.csv"));
         var reference = PredictionsFile.Read(clean.PredictionsPath);
         Assert.Equal(reference.SampleIds, zero.SampleIds);
         Assert.Equal(reference.Probabilities[0], zero.Probabilities[0]);
         Assert.Equal("Time series only", zero.Metadata.Model);
 
         var loaded = RunFolders.Load(run);
-        Assert.Equal([0, 40], loaded.Robustness.Where(r => r.Protocol == RunFolders.CleanTrainNoisyTest).Select(r => r.Level));
+        Assert.Equal([0, 40], loaded.Robustness.Where(r => r.Protocol == RobustnessLayout.CleanTrainNoisyTest).Select(r => r.Level));
 
-        var metrics = Path.Combine(run, "robustness", RunFolders.CleanTrainNoisyTest, "40", "metrics.json");
+        var metrics = Path.Combine(run, "robustness", RobustnessLayout.CleanTrainNoisyTest, "40", "metrics.json");
         var written = File.GetLastWriteTimeUtc(metrics);
         var again = RobustnessStage.Run(Request(RobustnessProtocol.CleanTrain, run, 0, 40, 60), StageProgress.None);
         Assert.Equal([true, true, false], again.Select(o => o.Skipped));
@@ -115,13 +115,13 @@ public sealed class RobustnessTests
         var outDir = Runs.Scratch("noisy-train-out");
         var request = Request(RobustnessProtocol.NoisyTrain, run, 30) with { OutFolder = outDir };
         var outcome = Assert.Single(RobustnessStage.Run(request, StageProgress.None));
-        var folder = Path.Combine(outDir, "robustness", RunFolders.NoisyTrainTest, "30");
+        var folder = Path.Combine(outDir, "robustness", RobustnessLayout.NoisyTrainTest, "30");
         Assert.Equal(folder, outcome.Folder);
         Assert.True(File.Exists(Path.Combine(folder, "model", "best.safetensors")));
         Assert.True(File.Exists(Path.Combine(folder, "data", "train.split")));
         Assert.Contains("\"noise_percent\": 30", File.ReadAllText(Path.Combine(folder, "model", "config.json")));
         var set = PredictionsFile.Read(Path.Combine(folder, "predictions-test.csv"));
-        Assert.Contains(set.Metadata.Extra!, kv => kv.Key == "protocol" && kv.Value == RunFolders.NoisyTrainTest);
+        Assert.Contains(set.Metadata.Extra!, kv => kv.Key == "protocol" && kv.Value == RobustnessLayout.NoisyTrainTest);
         Assert.False(Directory.Exists(Path.Combine(run, "robustness")));
 
         // The trained model of a level whose metrics were lost is reused, not trained again.
@@ -141,7 +141,7 @@ public sealed class RobustnessTests
         var run = Runs.CopyRun(Runs.AttentionRun, "missing-image");
         var outcome = Assert.Single(RobustnessStage.Run(Request(RobustnessProtocol.MissingImage, run), StageProgress.None));
         Assert.Null(outcome.Level);
-        Assert.Equal(Path.Combine(run, RobustnessStage.MissingImageFolder), outcome.Folder);
+        Assert.Equal(Path.Combine(run, ClinFuse.Evaluation.RobustnessLayout.MissingImageFolder), outcome.Folder);
         var set = PredictionsFile.Read(Path.Combine(outcome.Folder, "predictions-test.csv"));
         Assert.Equal("Attention + CLAHE", set.Metadata.Model);
         using var test = PreparedStore.Open(Runs.StoreFolder).OpenSplit(Split.Test);
