@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using ClinFuse.Core;
+using ClinFuse.Core.Runs;
 using ClinFuse.Core.Randomness;
 using ClinFuse.Core.Stages;
 using ClinFuse.Models;
@@ -37,6 +39,8 @@ public sealed record TrainingJob(TrainingConfig Config, IReadOnlyList<string> La
 {
     /// <summary>Pre-trained encoders loaded into the fresh network (ignored on resume: the run's own weights are loaded).</summary>
     public IReadOnlyList<EncoderInit> Encoders { get; init; } = [];
+    /// <summary>What the run is, recorded in config.json for evaluation and the report (null: not recorded).</summary>
+    public ModelDescriptor? Descriptor { get; init; }
     /// <summary>Normalizer and data provenance recorded in config.json and checkpoint sidecars.</summary>
     public JsonObject Provenance { get; init; } = [];
     /// <summary>Continue the interrupted run in <see cref="RunFolder"/>.</summary>
@@ -124,6 +128,8 @@ public static class Trainer
         {
             resumed = RunFolder.OpenForResume(job.RunFolder);
             var saved = resumed.ReadConfig();
+            // A run started before descriptors were recorded resumes without one.
+            if (!saved.ContainsKey(ModelDescriptor.ConfigKey)) document.Remove(ModelDescriptor.ConfigKey);
             if (!JsonNode.DeepEquals(saved, document))
                 throw new ClinFuseException($"{resumed.ConfigFile} was written for another configuration, seed or data than this command's: {RunFolder.FirstDifference(saved, document)}.",
                     "Resume with exactly the same options, or start a new run.");
@@ -306,6 +312,7 @@ public static class Trainer
             ["provenance"] = job.Provenance.DeepClone(),
         };
         if (phase != TrainingPhase.Main) document["phase"] = phase.ToString();
+        else if (job.Descriptor is not null) document[ModelDescriptor.ConfigKey] = JsonSerializer.SerializeToNode(job.Descriptor);
         return document;
     }
 }

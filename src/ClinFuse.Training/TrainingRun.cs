@@ -218,6 +218,7 @@ public static class TrainingRun
             request.Out, request.Seed, request.Compute)
         {
             Encoders = encoders,
+            Descriptor = ModelNames.Describe(config, store, encoders, radiology),
             Provenance = store.Provenance(PreparedStore.SplitFile(Split.Train, radiology), PreparedStore.SplitFile(Split.Validation, radiology)),
             Resume = request.Resume,
             Force = request.Force,
@@ -226,9 +227,7 @@ public static class TrainingRun
         var result = Trainer.Run(job, progress, cancellationToken);
         var (predictions, _) = Predictor.Run(result.Model, validation, validationSelection, job.Validation.Images, labelNames,
             config.BatchSize, config.PrefetchDepth, request.Seed, cancellationToken: cancellationToken);
-        var set = RunEvaluation.ToPredictionSet(predictions, radiology
-            ? new PredictionMetadata("radiology", "CXR encoder (radiology pre-training)", "val")
-            : new PredictionMetadata(store.Labels.Task, ModelNames.For(config, store), "val"));
+        var set = RunEvaluation.ToPredictionSet(predictions, new PredictionMetadata(job.Descriptor.Task, job.Descriptor.Name, Splits.Name(Split.Validation)));
         PredictionsFile.Write(Path.Combine(request.Out, RunEvaluation.PredictionsFileName(Split.Validation)), set);
         return result;
     }

@@ -89,7 +89,7 @@ public static class PredictionsOutput
     }
 
     /// <summary>The model descriptor served at <c>GET /model</c> and used in file headers.</summary>
-    public static ModelDescriptor Describe(RunPredictor predictor) => new(
+    public static ServedModel Describe(RunPredictor predictor) => new(
         predictor.ModelName,
         predictor.Run.Config.Model.ToString(),
         Core.Tasks.ClinicalTasks.Name(predictor.Preprocessing.Task),
@@ -106,7 +106,7 @@ public static class PredictionsOutput
 }
 
 /// <summary>What a loaded model is: name, task, labels, calibration, preprocessing and provenance.</summary>
-public sealed record ModelDescriptor(
+public sealed record ServedModel(
     [property: JsonPropertyName("model")] string Model,
     [property: JsonPropertyName("fusion")] string Fusion,
     [property: JsonPropertyName("task")] string Task,

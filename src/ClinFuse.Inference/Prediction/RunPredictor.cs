@@ -28,7 +28,7 @@ public sealed class RunPredictor : IDisposable
         Preprocessing = preprocessing;
         this.model = model;
         Calibration = calibration;
-        ModelName = run.ModelName(store);
+        ModelName = run.Descriptor(store).Name;
     }
 
     /// <summary>The run.</summary>

@@ -60,7 +60,7 @@ public static class RunEvaluation
         var images = run.Config.UsesImages ? store.Images(request.Split) : null;
         try
         {
-            var metadata = new PredictionMetadata(store.Labels.Task, run.ModelName(store), Splits.Name(request.Split), [KeyValuePair.Create("run", run.Folder)]);
+            var metadata = new PredictionMetadata(store.Labels.Task, run.Descriptor(store).Name, Splits.Name(request.Split), [KeyValuePair.Create("run", run.Folder)]);
             return Score(model, run, split, images, metadata, run.Folder, request.Scoring, request.Compute, cancellationToken);
         }
         finally

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ClinFuse.Core;
+using ClinFuse.Core.Runs;
 using ClinFuse.Core.Stages;
 using ClinFuse.Models;
 using ClinFuse.Models.Networks;
@@ -25,6 +26,9 @@ namespace ClinFuse.Training.Evaluation;
 /// <param name="Encoders">Pre-trained encoders the run started from.</param>
 public sealed record TrainedRun(string Folder, TrainingConfig Config, IReadOnlyList<string> Labels, ulong Seed, string StoreFolder, IReadOnlyList<EncoderInit> Encoders)
 {
+    /// <summary>The descriptor recorded when the run was trained; null for runs trained before descriptors were recorded.</summary>
+    public ModelDescriptor? RecordedDescriptor { get; init; }
+
     /// <summary>The store files the run read, as config.json records them (<see cref="PreparedStore.Provenance"/>).</summary>
     public JsonNode? StoreProvenance() => ReadDocument(RunFolder.At(Folder).ConfigFile)["provenance"];
 
@@ -60,7 +64,10 @@ public sealed record TrainedRun(string Folder, TrainingConfig Config, IReadOnlyL
         var encoders = encoderDocument["encoders"]?.AsArray()
             .Select(e => new EncoderInit(e?["checkpoint"]?.GetValue<string>() ?? "", e?["prefix"]?.GetValue<string>() ?? ""))
             .ToList() ?? [];
-        var run = new TrainedRun(full, config, labels, seed.Value, store, encoders);
+        ModelDescriptor? descriptor;
+        try { descriptor = document[ModelDescriptor.ConfigKey]?.Deserialize<ModelDescriptor>(); }
+        catch (JsonException e) { throw Invalid(configFile, e.Message); }
+        var run = new TrainedRun(full, config, labels, seed.Value, store, encoders) { RecordedDescriptor = descriptor };
         // A pre-training run is continued by the command that started it.
         var command = config.Recipe.Contains("pretrain", StringComparison.Ordinal) ? "pretrain"
             : config.Model is FusionType.UniEhr or FusionType.UniCxr ? "pretrain --resume` (a pre-training run) or `clinfuse train" // a unimodal run may be either
@@ -98,25 +105,26 @@ public sealed record TrainedRun(string Folder, TrainingConfig Config, IReadOnlyL
     /// <summary>The model with the best weights, in eval mode, on the device of <paramref name="compute"/> (libtorch must be initialised).</summary>
     public TrainableModel LoadModel(ComputeSettings compute) => ModelFactory.Load(Config.Model, BestWeights, TorchRuntime.DeviceOf(compute));
 
-    /// <summary>The model name results are reported under (<see cref="ModelNames"/>).</summary>
-    public string ModelName(PreparedStore store) => ModelNames.For(Config, store);
+    /// <summary>What the run is: its recorded descriptor, or for a run trained before descriptors were recorded, the one its configuration and <paramref name="store"/> give.</summary>
+    public ModelDescriptor Descriptor(PreparedStore store) => RecordedDescriptor ?? ModelNames.Describe(Config, store, Encoders);
 }
 
 /// <summary>Names of models as the paper's tables print them.</summary>
 public static class ModelNames
 {
     /// <summary>
-    /// The name of a run with <paramref name="config"/> on <paramref name="store"/>, matching the paper's
-    /// rows (docs/report.md): the fusion type, "+ uncertainty loss", and "+ CLAHE" when the store's
-    /// images were CLAHE'd.
+    /// The descriptor of a run with <paramref name="config"/> trained on <paramref name="store"/> from
+    /// <paramref name="encoders"/>; <paramref name="radiology"/> for the CXR encoder's radiology pre-training.
     /// </summary>
-    public static string For(TrainingConfig config, PreparedStore store) => For(config, UsesClahe(store));
-
-    /// <summary>Whether the store's image cache was built with CLAHE (its manifest says so).</summary>
-    public static bool UsesClahe(PreparedStore store)
+    public static ModelDescriptor Describe(TrainingConfig config, PreparedStore store, IReadOnlyList<EncoderInit> encoders, bool radiology = false)
     {
-        return store.HasImages && (store.Recipe?.Images?.Clahe ?? false);
+        bool clahe = store.HasImages && (store.Recipe?.Images?.Clahe ?? false);
+        return new ModelDescriptor(radiology ? RadiologyName : For(config, clahe), config.Model.ToString(), config.Loss.ToString(), config.UsesImages && clahe,
+            radiology ? RadiologyTask : store.Labels.Task, [.. encoders.Select(e => e.Checkpoint)]);
     }
+
+    /// <summary>The task and the reported name of the CXR encoder's radiology pre-training.</summary>
+    public const string RadiologyTask = "radiology", RadiologyName = "CXR encoder (radiology pre-training)";
 
     /// <summary>The reported name of a run with <paramref name="config"/>; <paramref name="clahe"/> when its images were CLAHE'd.</summary>
     public static string For(TrainingConfig config, bool clahe)

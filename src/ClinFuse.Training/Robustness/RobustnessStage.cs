@@ -107,7 +107,7 @@ public static class RobustnessStage
     }
 
     static PredictionMetadata Metadata(TrainedRun run, PreparedStore store, string protocol, int? level) =>
-        new(store.Labels.Task, run.ModelName(store), "test",
+        new(store.Labels.Task, run.Descriptor(store).Name, "test",
         [
             KeyValuePair.Create("run", run.Folder),
             KeyValuePair.Create("protocol", protocol),
@@ -201,6 +201,7 @@ public static class RobustnessStage
                 modelFolder, run.Seed, request.Compute)
             {
                 Encoders = [.. run.Encoders.Where(e => File.Exists(e.Checkpoint))],
+                Descriptor = run.Descriptor(store),
                 Provenance = new JsonObject
                 {
                     ["data"] = dataFolder,
