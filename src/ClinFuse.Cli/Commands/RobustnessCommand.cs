@@ -17,16 +17,17 @@ public static class RobustnessCommand
         var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Folder for the results (default: inside each run folder, where `clinfuse report` reads them)." };
         var bootstrap = CommonOptions.Bootstrap();
         var seed = CommonOptions.Seed();
+        var force = new Option<bool>("--force") { Description = "Compute every level again (by default a level whose metrics.json is there and readable is skipped)." };
         var command = new Command("robustness", "Measure metrics under Gaussian noise on a fraction of time steps and pixels, or with images removed.")
         {
-            runs, protocol, levels, output, bootstrap, seed,
+            runs, protocol, levels, output, bootstrap, seed, force,
         };
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
             var request = new RobustnessRequest(
                 [.. r.GetValue(runs)!.Select(d => d.FullName)],
                 r.GetValue(protocol),
-                r.GetValue(levels)!, r.GetValue(output)?.FullName, r.GetValue(seed), new ScoringSettings(r.GetValue(bootstrap), r.GetValue(seed)), CommonOptions.Compute(r));
+                r.GetValue(levels)!, r.GetValue(output)?.FullName, r.GetValue(seed), new ScoringSettings(r.GetValue(bootstrap), r.GetValue(seed)), CommonOptions.Compute(r)) { Force = r.GetValue(force) };
             var outcomes = await Task.Run(() => RobustnessStage.Run(request, CommonOptions.Progress(r), ct), ct);
             var text = r.InvocationConfiguration.Output;
             await text.WriteLineAsync("run\tlevel\tAUROC\tAUPRC\tmacro-F1\tbinary-F1\tfolder");

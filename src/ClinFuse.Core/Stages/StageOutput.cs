@@ -1,5 +1,10 @@
 namespace ClinFuse.Core.Stages;
 
+/// <summary>What <see cref="StageOutput.Check"/> decided.</summary>
+/// <param name="UpToDate">The existing output's manifest when the stage can skip; null when it must run.</param>
+/// <param name="Replace">Whether a run may replace a non-empty output folder.</param>
+public sealed record StageCheck(StageManifest? UpToDate, bool Replace);
+
 /// <summary>
 /// An output folder that appears only when complete: the stage writes into a sibling temporary
 /// folder and <see cref="Commit"/> renames it into place. If the stage fails or is cancelled, the
@@ -21,6 +26,30 @@ public sealed class StageOutput : IDisposable
 
     /// <summary>Where the output will be once committed.</summary>
     public string FinalPath => finalPath;
+
+    /// <summary>
+    /// The one skip rule of every stage: the existing output of <paramref name="outputDir"/> is kept when
+    /// its manifest records the same recipe as <paramref name="wanted"/> (inputs, configuration, tool
+    /// version) and every file it recorded is still there, unchanged, and <paramref name="force"/> is not
+    /// set. Otherwise the stage runs, and may replace the folder when forced or when the folder holds
+    /// this same recipe's damaged output. Says which on <paramref name="progress"/>.
+    /// </summary>
+    public static StageCheck Check(string outputDir, StageManifest wanted, bool force, IStageProgress progress)
+    {
+        if (force || StageManifest.TryRead(outputDir) is not { } existing || !existing.SameRecipe(wanted)) return new StageCheck(null, force);
+        if (existing.Outputs.Count == 0)
+        {
+            progress.Info($"{wanted.Stage}: {outputDir} records no output files to verify; running the stage again.");
+            return new StageCheck(null, Replace: true);
+        }
+        if (existing.FindDamage(outputDir) is { } damage)
+        {
+            progress.Info($"{wanted.Stage}: {outputDir} was written with the same inputs and settings, but {damage}; running the stage again.");
+            return new StageCheck(null, Replace: true);
+        }
+        progress.Info($"{wanted.Stage}: {outputDir} is up to date (same inputs and settings, every output verified); skipped.");
+        return new StageCheck(existing, Replace: false);
+    }
 
     /// <summary>
     /// Prepares to write <paramref name="outputDir"/>. Refuses a non-empty existing folder unless

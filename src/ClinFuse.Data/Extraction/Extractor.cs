@@ -38,22 +38,12 @@ public static class Extractor
             foreach (var (_, path) in mimic.Tables) inputs.Add(Describe(path, mimic.Root));
             if (cxr is not null) inputs.Add(Describe(cxr.Metadata, cxr.Root));
         }
-        var existing = StageManifest.TryRead(options.Out);
         var wanted = new StageManifest { Stage = "extract", Config = config, Inputs = inputs };
-        var damage = existing is not null && existing.SameRecipe(wanted) && !options.Force ? existing.FindDamage(options.Out) : null;
-        if (damage is not null)
-        {
-            progress.Info($"{options.Out} was written with the same inputs and configuration, but {damage}; extracting again.");
-            options = options with { Force = true };
-        }
-        if (existing is not null && existing.SameRecipe(wanted) && !options.Force)
-        {
-            var flowPath = Path.Combine(options.Out, CohortStore.FlowFile);
-            progress.Info($"{options.Out} is up to date (same inputs and configuration); nothing to do.");
-            return new ExtractionResult(Path.GetFullPath(options.Out), true, existing, File.Exists(flowPath) ? File.ReadAllText(flowPath) : "");
-        }
+        var check = StageOutput.Check(options.Out, wanted, options.Force, progress);
+        if (check.UpToDate is { } existing)
+            return new ExtractionResult(Path.GetFullPath(options.Out), true, existing, File.ReadAllText(Path.Combine(options.Out, CohortStore.FlowFile)));
 
-        using var output = StageOutput.Begin(options.Out, options.Force);
+        using var output = StageOutput.Begin(options.Out, check.Replace);
         var timings = new Dictionary<string, double>();
         var counts = new Dictionary<string, long>();
         var clock = Stopwatch.StartNew();

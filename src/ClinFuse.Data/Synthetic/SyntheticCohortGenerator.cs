@@ -31,7 +31,12 @@ public static class SyntheticCohortGenerator
     public static SynthResult Generate(SynthOptions options, string outputDir, bool force, ComputeSettings compute, IStageProgress progress, CancellationToken cancellationToken = default)
     {
         options.Validate();
-        using var stage = StageOutput.Begin(outputDir, force);
+        var wanted = new StageManifest { Stage = "synth", Config = ConfigJson(options) };
+        var check = StageOutput.Check(outputDir, wanted, force, progress);
+        if (check.UpToDate is { } existing)
+            return new SynthResult(Path.GetFullPath(outputDir), existing,
+                JsonSerializer.Deserialize<OracleReport>(File.ReadAllText(Path.Combine(outputDir, SynthTables.OracleMetricsFile)), Json)!);
+        using var stage = StageOutput.Begin(outputDir, check.Replace);
         var clock = Stopwatch.StartNew();
         var tables = Enum.GetValues<SynthTable>();
         var files = new FileStream[tables.Length];
@@ -91,10 +96,8 @@ public static class SyntheticCohortGenerator
         counts["ihm_paired_stays"] = oracle.InHospitalMortality.PairedStays;
         counts["phenotyping_stays"] = oracle.Phenotyping.Stays;
         counts["phenotyping_paired_stays"] = oracle.Phenotyping.PairedStays;
-        var manifest = new StageManifest
+        var manifest = wanted with
         {
-            Stage = "synth",
-            Config = ConfigJson(options),
             Counts = counts,
             TimingsSeconds = new Dictionary<string, double>
             {
@@ -103,6 +106,7 @@ public static class SyntheticCohortGenerator
             },
         };
         // manifest.json (time stamp, timings) is the only file that differs between runs of the same arguments.
+        manifest = manifest.WithOutputs(stage.Path);
         manifest.Write(stage.Path);
         stage.Commit();
         return new SynthResult(stage.FinalPath, manifest, oracle);

@@ -71,24 +71,12 @@ public static class PrepareStage
             options.CxrRoot is null ? null : Path.GetFullPath(options.CxrRoot), options.Images, options.Normalizer.ToString(), options.Radiology));
         var inputs = new[] { StageManifest.Describe(Path.Combine(cohortFolder, StageManifest.FileName)) };
         var wanted = new StageManifest { Stage = "prepare", Config = config, Inputs = inputs };
-        if (StageManifest.TryRead(options.OutputFolder) is { } existing && existing.SameRecipe(wanted))
-        {
-            // A skip must lead to a complete output: the files are checked against what was written.
-            if (existing.FindDamage(options.OutputFolder) is { } damage)
-            {
-                progress.Info($"prepare: {options.OutputFolder} was written from the same cohort and settings, but {damage}; preparing again.");
-                options = options with { Force = true };
-            }
-            else
-            {
-                progress.Info($"prepare: {options.OutputFolder} is up to date (same cohort and settings); skipped.");
-                return new PrepareSummary(Path.GetFullPath(options.OutputFolder), [], null, Skipped: true);
-            }
-        }
+        var check = StageOutput.Check(options.OutputFolder, wanted, options.Force, progress);
+        if (check.UpToDate is not null) return new PrepareSummary(Path.GetFullPath(options.OutputFolder), [], null, Skipped: true);
 
         if (cohort.Manifest.FindDamage(cohortFolder) is { } cohortDamage)
             throw new ClinFuseException($"The cohort store {cohortFolder} is damaged: {cohortDamage}.", "Run `clinfuse extract` again with the same options (it rebuilds a damaged store).");
-        using var output = StageOutput.Begin(options.OutputFolder, options.Force);
+        using var output = StageOutput.Begin(options.OutputFolder, check.Replace);
         var task = options.Task;
         var labelNames = CohortStore.LabelNames(task);
         var samplesBySplit = Splits.All.ToDictionary(s => s, s => cohort.Samples(task, s));

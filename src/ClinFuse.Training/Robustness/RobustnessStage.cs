@@ -37,6 +37,9 @@ public sealed record RobustnessRequest(IReadOnlyList<string> Runs, RobustnessPro
 {
     /// <summary>Training episodes and images sampled for the noise statistics (the paper's 1,000).</summary>
     public int StatisticsSamples { get; init; } = Features.TimeSeries.SeriesNoiseStatistics.DefaultSampleCount;
+
+    /// <summary>Compute every level again, even those whose metrics.json is there and readable.</summary>
+    public bool Force { get; init; }
 }
 
 /// <summary>One result folder of a sweep.</summary>
@@ -88,22 +91,36 @@ public static class RobustnessStage
         : Path.Combine(Path.GetFullPath(request.OutFolder), Path.GetFileName(run.Folder));
 
     /// <summary>The levels already done (their outcomes, read back) and those still to do.</summary>
-    static (List<RobustnessOutcome> Done, List<int> Pending) Pending(TrainedRun run, string output, string protocol, IReadOnlyList<int> levels)
+    static (List<RobustnessOutcome> Done, List<int> Pending) Pending(TrainedRun run, string output, string protocol, RobustnessRequest request, IStageProgress progress)
     {
         var done = new List<RobustnessOutcome>();
         var pending = new List<int>();
-        foreach (int level in levels)
+        foreach (int level in request.Levels)
         {
-            if (Done(run, level, RobustnessLayout.LevelFolder(output, protocol, level)) is { } outcome) done.Add(outcome);
+            if (Done(run, level, RobustnessLayout.LevelFolder(output, protocol, level), request, progress) is { } outcome) done.Add(outcome);
             else pending.Add(level);
         }
         return (done, pending);
     }
 
-    static RobustnessOutcome? Done(TrainedRun run, int? level, string folder)
+    /// <summary>
+    /// The outcome of a level already done: its metrics.json exists and reads back (a result folder is
+    /// written last-file-atomically, so that is the stage's skip rule); null when it must be computed,
+    /// always under <see cref="RobustnessRequest.Force"/>.
+    /// </summary>
+    static RobustnessOutcome? Done(TrainedRun run, int? level, string folder, RobustnessRequest request, IStageProgress progress)
     {
         var metrics = Path.Combine(folder, MetricsJson.FileName);
-        return File.Exists(metrics) ? new RobustnessOutcome(run.Folder, level, folder, true, MetricsJson.Read(metrics)) : null;
+        if (request.Force || !File.Exists(metrics)) return null;
+        try
+        {
+            return new RobustnessOutcome(run.Folder, level, folder, true, MetricsJson.Read(metrics));
+        }
+        catch (ClinFuseException e)
+        {
+            progress.Info($"{folder}: {e.Message}; computing it again.");
+            return null;
+        }
     }
 
     static PredictionMetadata Metadata(TrainedRun run, PreparedStore store, string protocol, int? level) =>
@@ -119,7 +136,7 @@ public static class RobustnessStage
         if (run.Config.Model is FusionType.UniEhr or FusionType.UniCxr)
             throw new ClinFuseException($"The run {run.Folder} is a {run.Config.Model} model: removing images tests nothing for it.", "Run the missing-image protocol on fusion models.");
         var folder = Path.Combine(output, RobustnessLayout.MissingImageFolder);
-        if (Done(run, null, folder) is { } done)
+        if (Done(run, null, folder, request, progress) is { } done)
         {
             progress.Info($"{folder}: done, skipped.");
             return done;
@@ -134,7 +151,7 @@ public static class RobustnessStage
 
     static List<RobustnessOutcome> CleanTrain(TrainedRun run, string output, RobustnessRequest request, IStageProgress progress, CancellationToken cancellationToken)
     {
-        var (outcomes, pending) = Pending(run, output, RobustnessLayout.CleanTrainNoisyTest, request.Levels);
+        var (outcomes, pending) = Pending(run, output, RobustnessLayout.CleanTrainNoisyTest, request, progress);
         progress.Info($"{run.Folder}: clean-train, noisy test at {string.Join(", ", request.Levels)} %; {request.Levels.Count - pending.Count} level(s) already done.");
         if (pending.Count == 0) return outcomes;
         var store = run.OpenStore();
@@ -163,7 +180,7 @@ public static class RobustnessStage
 
     static List<RobustnessOutcome> NoisyTrain(TrainedRun run, string output, RobustnessRequest request, IStageProgress progress, CancellationToken cancellationToken)
     {
-        var (outcomes, pending) = Pending(run, output, RobustnessLayout.NoisyTrainTest, request.Levels);
+        var (outcomes, pending) = Pending(run, output, RobustnessLayout.NoisyTrainTest, request, progress);
         var store = run.OpenStore();
         int trainSamples;
         using (var train = store.OpenSplit(Split.Train)) trainSamples = SampleSelection.Create(train, run.Config.TrainData).Count;
@@ -183,7 +200,7 @@ public static class RobustnessStage
             {
                 // A split file is written atomically: one that exists is complete (resume).
                 var path = Path.Combine(dataFolder, PreparedStore.SplitFile(split));
-                if (!File.Exists(path)) noisy.WriteSplit(split, fraction, (ulong)request.Seed, path, request.Compute, progress, cancellationToken);
+                if (request.Force || !File.Exists(path)) noisy.WriteSplit(split, fraction, (ulong)request.Seed, path, request.Compute, progress, cancellationToken);
             }
             using var train = PreparedSplit.Open(Path.Combine(dataFolder, PreparedStore.SplitFile(Split.Train)));
             using var validation = PreparedSplit.Open(Path.Combine(dataFolder, PreparedStore.SplitFile(Split.Validation)));
@@ -192,9 +209,9 @@ public static class RobustnessStage
             var validationSelection = SampleSelection.Create(validation, run.Config.ValidationData);
             var modelFolder = Path.Combine(folder, "model");
             var layout = RunFolder.At(modelFolder);
-            var state = File.Exists(layout.StateFile) ? RunFolder.OpenForResume(modelFolder).ReadState() : null;
+            var state = !request.Force && File.Exists(layout.StateFile) ? RunFolder.OpenForResume(modelFolder).ReadState() : null;
             // A baseline's first phase writes its state in pretrain/ before the run folder has its own.
-            bool started = state is not null || File.Exists(layout.PretrainPhase.StateFile);
+            bool started = state is not null || (!request.Force && File.Exists(layout.PretrainPhase.StateFile));
             var job = new TrainingJob(run.Config, run.Labels,
                 new SplitData(train, trainSelection, trainSelection.WithImages ? imageOpener(store.Folder, Split.Train) : null),
                 new SplitData(validation, validationSelection, validationSelection.WithImages ? imageOpener(store.Folder, Split.Validation) : null),

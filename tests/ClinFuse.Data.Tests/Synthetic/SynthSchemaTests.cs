@@ -121,4 +121,30 @@ public sealed partial class SynthSchemaTests(SynthCohortFixture cohort) : IClass
         Assert.Throws<ClinFuseException>(() => SyntheticCohortGenerator.Generate(new SynthOptions(2, 1, SynthImages.None), temp.Combine("b"), false, new ComputeSettings(1), StageProgress.None));
         Assert.True(File.Exists(temp.Combine("b", "keep.txt")));
     }
+
+    [Fact]
+    public void A_rerun_is_skipped_only_to_a_verified_output_and_force_always_generates()
+    {
+        using var temp = Fixtures.TempFolder();
+        var options = new SynthOptions(3, 5, SynthImages.None);
+        var folder = temp.Combine("cohort");
+        var first = SyntheticCohortGenerator.Generate(options, folder, false, new ComputeSettings(1), StageProgress.None);
+        Assert.NotEmpty(first.Manifest.Outputs);
+        var stamp = File.GetLastWriteTimeUtc(Path.Combine(folder, StageManifest.FileName));
+
+        var again = SyntheticCohortGenerator.Generate(options, folder, false, new ComputeSettings(1), StageProgress.None);
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(folder, StageManifest.FileName)));
+        Assert.Equal((first.Oracle.IcuStays, first.Oracle.Phenotyping.MacroAurocOracle), (again.Oracle.IcuStays, again.Oracle.Phenotyping.MacroAurocOracle));
+
+        var patients = Path.Combine(folder, SynthTables.PathOf(SynthTable.Patients, MimicLayout.V2));
+        var bytes = File.ReadAllBytes(patients);
+        File.WriteAllBytes(patients, bytes[..^3]);
+        SyntheticCohortGenerator.Generate(options, folder, false, new ComputeSettings(1), StageProgress.None);
+        Assert.Equal(bytes, File.ReadAllBytes(patients)); // a damaged output is generated again, not skipped to
+
+        var before = StageManifest.TryRead(folder)!.CreatedUtc;
+        var forced = SyntheticCohortGenerator.Generate(options, folder, true, new ComputeSettings(1), StageProgress.None);
+        Assert.True(forced.Manifest.CreatedUtc > before); // --force runs even when up to date
+        Assert.Throws<ClinFuseException>(() => SyntheticCohortGenerator.Generate(options with { Seed = 6 }, folder, false, new ComputeSettings(1), StageProgress.None));
+    }
 }

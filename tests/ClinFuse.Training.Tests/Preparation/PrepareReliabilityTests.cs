@@ -19,6 +19,7 @@ public sealed class PrepareReliabilityTests(DemoCohort demo) : IClassFixture<Dem
         Assert.Contains(manifest.Outputs, o => o.Path == "train.split");
         Assert.True(manifest.Counts["series.invalid_values"] > 0); // the demo holds values that are not numbers: counted, not dropped silently
         Assert.True(PrepareStage.Run(options, new ComputeSettings(2), StageProgress.None).Skipped);
+        Assert.False(PrepareStage.Run(options with { Force = true }, new ComputeSettings(2), StageProgress.None).Skipped); // --force always runs
 
         var split = Path.Combine(first.Folder, "train.split");
         var bytes = File.ReadAllBytes(split);
@@ -29,7 +30,7 @@ public sealed class PrepareReliabilityTests(DemoCohort demo) : IClassFixture<Dem
         var messages = new List<string>();
         var again = PrepareStage.Run(options, new ComputeSettings(2), new RecordingProgress(messages));
         Assert.False(again.Skipped);
-        Assert.Contains(messages, m => m.Contains("preparing again", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("running the stage again", StringComparison.Ordinal));
         Assert.Equal(bytes.Length, new FileInfo(split).Length);
         Assert.Null(StageManifest.TryRead(first.Folder)!.FindDamage(first.Folder));
         using var reopened = PreparedStore.Open(first.Folder).OpenSplit(Split.Train);

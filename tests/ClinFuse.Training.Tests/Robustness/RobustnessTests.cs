@@ -106,6 +106,13 @@ public sealed class RobustnessTests
         Assert.Equal([true, true, false], again.Select(o => o.Skipped));
         Assert.Equal(written, File.GetLastWriteTimeUtc(metrics));
         Assert.Equal(outcomes[1].Metrics.Summary.Auroc.Macro, again[1].Metrics.Summary.Auroc.Macro);
+
+        File.WriteAllText(metrics, "{ truncated"); // an unreadable result is computed again, not skipped to
+        var repaired = RobustnessStage.Run(Request(RobustnessProtocol.CleanTrain, run, 40), StageProgress.None);
+        Assert.False(Assert.Single(repaired).Skipped);
+        Assert.Equal(outcomes[1].Metrics.Summary.Auroc.Macro, MetricsJson.Read(metrics).Summary.Auroc.Macro);
+        var forced = RobustnessStage.Run(Request(RobustnessProtocol.CleanTrain, run, 40) with { Force = true }, StageProgress.None);
+        Assert.False(Assert.Single(forced).Skipped);
     }
 
     [Fact]
