@@ -27,9 +27,39 @@ public static class ImageDecoder
     /// <summary>The bytes of an image file; throws <see cref="ClinFuseException"/> naming the file when it is missing or unreadable.</summary>
     internal static byte[] ReadFile(string path)
     {
+        using var bytes = ReadFile(path, pooled: false);
+        return bytes.Buffer;
+    }
+
+    /// <summary>
+    /// <see cref="ReadFile(string)"/>; with <paramref name="pooled"/>, into a buffer rented from the shared array pool
+    /// (a full-size X-ray is about 1 MB, which a stream of images then reuses). Dispose the result to return it.
+    /// </summary>
+    internal static PooledBytes ReadFile(string path, bool pooled)
+    {
         try
         {
-            return File.ReadAllBytes(path);
+            using var handle = File.OpenHandle(path);
+            long length = RandomAccess.GetLength(handle);
+            if (length > Array.MaxLength)
+                throw new ClinFuseException($"Cannot read image {path}: {length:N0} bytes is too large for an image file.", "Check that the path names an X-ray image.");
+            var bytes = pooled ? PooledBytes.Rent((int)length) : new PooledBytes(new byte[length], (int)length, rented: false);
+            try
+            {
+                int done = 0;
+                while (done < bytes.Length)
+                {
+                    int read = RandomAccess.Read(handle, bytes.Buffer.AsSpan(done, bytes.Length - done), done);
+                    if (read == 0) throw new IOException("The file became shorter while it was read.");
+                    done += read;
+                }
+                return bytes;
+            }
+            catch
+            {
+                bytes.Dispose();
+                throw;
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -67,6 +97,7 @@ public static class ImageDecoder
     /// </summary>
     public static GrayImage Decode(byte[] encoded, string name, int minimumWidth = 0)
     {
+        ArgumentNullException.ThrowIfNull(encoded);
         using var decoded = Decode(encoded, name, minimumWidth, pooled: false);
         return decoded.ToImage();
     }
@@ -76,7 +107,7 @@ public static class ImageDecoder
     /// array pool where the system TurboJPEG decodes the file (full-size X-rays: 5–16 MB that a stream of images
     /// then reuses rather than faulting in fresh pages for each). Dispose the result to return it.
     /// </summary>
-    internal static PooledGrayImage Decode(byte[] encoded, string name, int minimumWidth, bool pooled)
+    internal static PooledGrayImage Decode(ReadOnlySpan<byte> encoded, string name, int minimumWidth, bool pooled)
     {
         // Gray JPEGs: the library reads the header itself, with no copy of the file and no codec object.
         if (TurboJpeg.Available && TurboJpeg.TryReadHeader(encoded, out int width, out int height, out bool gray) && gray)
@@ -90,7 +121,7 @@ public static class ImageDecoder
                     shrink = candidate;
                 }
             var (w, h) = TurboJpeg.ScaledSize(width, height, shrink);
-            var image = pooled ? PooledGrayImage.Rent(w, h) : new PooledGrayImage(w, h, GC.AllocateUninitializedArray<byte>(w * h), rented: false);
+            var image = pooled ? PooledGrayImage.Rent(w, h) : new PooledGrayImage(w, h, GC.AllocateUninitializedArray<byte>(w * h));
             try
             {
                 TurboJpeg.DecodeGray(encoded, name, w, h, image.Buffer);
@@ -103,7 +134,7 @@ public static class ImageDecoder
             return image;
         }
         var bundled = DecodeBundled(encoded, name, minimumWidth);
-        return new PooledGrayImage(bundled.Width, bundled.Height, bundled.Pixels, rented: false);
+        return new PooledGrayImage(bundled.Width, bundled.Height, bundled.Pixels);
     }
 
     /// <summary>Refuses a header size beyond <see cref="MaxSide"/> or <see cref="MaxPixels"/>.</summary>
@@ -115,7 +146,7 @@ public static class ImageDecoder
     }
 
     /// <summary>The decoders bundled with SkiaSharp and libvips (everything but gray JPEGs when the system has TurboJPEG).</summary>
-    static GrayImage DecodeBundled(byte[] encoded, string name, int minimumWidth)
+    static GrayImage DecodeBundled(ReadOnlySpan<byte> encoded, string name, int minimumWidth)
     {
         using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data);
@@ -130,7 +161,7 @@ public static class ImageDecoder
 
         bool gray = info.ColorType == SKColorType.Gray8;
         if (gray && codec.EncodedFormat == SKEncodedImageFormat.Jpeg && (long)info.Width * info.Height >= LargeJpegPixels)
-            return DecodeLargeGrayJpeg(encoded, name, shrink);
+            return DecodeLargeGrayJpeg(encoded.ToArray(), name, shrink);
         var target = new SKImageInfo(size.Width, size.Height, gray ? SKColorType.Gray8 : SKColorType.Rgba8888, gray ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
         var pixels = new byte[target.BytesSize];
         var decoded = codec.GetPixels(target, pixels);

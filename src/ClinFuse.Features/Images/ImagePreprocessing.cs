@@ -33,16 +33,17 @@ public sealed record ImagePreprocessing(int ResizeWidth = 512, bool Clahe = true
     /// <summary>Decode + resize.py + CLAHE: the image the reference wrote to disk before training (without its JPEG loss).</summary>
     public GrayImage LoadResized(string path)
     {
-        using var decoded = Decode(ImageDecoder.ReadFile(path), path);
+        using var encoded = ImageDecoder.ReadFile(path, pooled: true);
+        using var decoded = Decode(encoded.Span, path);
         return Resize(decoded, path);
     }
 
     /// <summary>resize.py + CLAHE applied to an image already decoded (<paramref name="name"/> names it in error messages).</summary>
     public GrayImage Resize(GrayImage decoded, string name = "image") =>
-        Resize(new PooledGrayImage(decoded.Width, decoded.Height, decoded.Pixels, rented: false), name);
+        Resize(new PooledGrayImage(decoded.Width, decoded.Height, decoded.Pixels), name);
 
     /// <summary>The decode step: into a pooled buffer when resize.py follows (the decoded image is then only read once, by it).</summary>
-    PooledGrayImage Decode(byte[] encoded, string name) =>
+    PooledGrayImage Decode(ReadOnlySpan<byte> encoded, string name) =>
         ImageDecoder.Decode(encoded, name, ShrinkOnLoad ? ResizeWidth : 0, pooled: ResizeWidth > 0);
 
     GrayImage Resize(PooledGrayImage decoded, string name)
@@ -58,10 +59,16 @@ public sealed record ImagePreprocessing(int ResizeWidth = 512, bool Clahe = true
     /// The full offline pipeline: the <see cref="SlotSize"/>² image stored in a cache slot. An image
     /// with a side under <see cref="MinXraySide"/> (or <see cref="SlotSize"/>) pixels is refused (<see cref="ClinFuseException"/>).
     /// </summary>
-    public GrayImage LoadSlot(string path) => LoadSlot(ImageDecoder.ReadFile(path), path);
+    public GrayImage LoadSlot(string path)
+    {
+        using var encoded = ImageDecoder.ReadFile(path, pooled: true);
+        return LoadSlot(encoded.Span, path);
+    }
 
     /// <summary>The full offline pipeline on an encoded image in memory (<paramref name="name"/> names it in error messages).</summary>
-    public GrayImage LoadSlot(byte[] encoded, string name)
+    public GrayImage LoadSlot(byte[] encoded, string name) => LoadSlot(encoded.AsSpan(), name);
+
+    GrayImage LoadSlot(ReadOnlySpan<byte> encoded, string name)
     {
         using var decoded = Decode(encoded, name);
         int minimum = Math.Min(MinXraySide, SlotSize);

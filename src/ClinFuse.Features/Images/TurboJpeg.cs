@@ -32,7 +32,7 @@ internal static partial class TurboJpeg
     /// The size and whether the image is gray, from a JPEG header; false when the data is not a JPEG
     /// the library can parse (a PNG, a damaged header), which then goes to the bundled decoders.
     /// </summary>
-    public static bool TryReadHeader(byte[] encoded, out int width, out int height, out bool gray)
+    public static bool TryReadHeader(ReadOnlySpan<byte> encoded, out int width, out int height, out bool gray)
     {
         var handle = Rent();
         try
@@ -55,7 +55,7 @@ internal static partial class TurboJpeg
     /// Decodes a gray JPEG of <paramref name="width"/>×<paramref name="height"/> at 1/<paramref name="shrink"/>
     /// (1, 2, 4 or 8: libjpeg's DCT scaling, output size rounded up as libjpeg does).
     /// </summary>
-    public static GrayImage DecodeGray(byte[] encoded, string name, int width, int height, int shrink)
+    public static GrayImage DecodeGray(ReadOnlySpan<byte> encoded, string name, int width, int height, int shrink)
     {
         var (w, h) = ScaledSize(width, height, shrink);
         // Every byte is written by the decoder: no need to zero 7–8 MB first.
@@ -68,7 +68,7 @@ internal static partial class TurboJpeg
     /// Decodes a gray JPEG into the first <paramref name="scaledWidth"/>×<paramref name="scaledHeight"/> bytes of
     /// <paramref name="destination"/> (a size from <see cref="ScaledSize"/>; the library picks the matching DCT scaling).
     /// </summary>
-    public static void DecodeGray(byte[] encoded, string name, int scaledWidth, int scaledHeight, byte[] destination)
+    public static void DecodeGray(ReadOnlySpan<byte> encoded, string name, int scaledWidth, int scaledHeight, byte[] destination)
     {
         if (destination.Length < scaledWidth * scaledHeight) throw new ArgumentException("Destination too small for the image.", nameof(destination));
         var handle = Rent();
@@ -101,10 +101,10 @@ internal static partial class TurboJpeg
     private static partial IntPtr tjInitDecompress();
 
     [LibraryImport(Library)]
-    private static partial int tjDecompressHeader3(IntPtr handle, byte[] jpegBuf, nuint jpegSize, out int width, out int height, out int jpegSubsamp, out int jpegColorspace);
+    private static partial int tjDecompressHeader3(IntPtr handle, ReadOnlySpan<byte> jpegBuf, nuint jpegSize, out int width, out int height, out int jpegSubsamp, out int jpegColorspace);
 
     [LibraryImport(Library)]
-    private static partial int tjDecompress2(IntPtr handle, byte[] jpegBuf, nuint jpegSize, byte[] dstBuf, int width, int pitch, int height, int pixelFormat, int flags);
+    private static partial int tjDecompress2(IntPtr handle, ReadOnlySpan<byte> jpegBuf, nuint jpegSize, byte[] dstBuf, int width, int pitch, int height, int pixelFormat, int flags);
 
     [LibraryImport(Library)]
     private static partial IntPtr tjGetErrorStr2(IntPtr handle);
