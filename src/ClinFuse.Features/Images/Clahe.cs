@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -51,30 +52,27 @@ public sealed class Clahe
         // OpenCV pads bottom/right with reflect-101 whenever either dimension is not a multiple of the
         // grid, and then pads BOTH by (tiles - size % tiles), i.e. a full extra tile row for a dimension
         // that was already divisible. The padded pixels only feed the histograms.
-        byte[] lutSource;
-        int extWidth, extHeight;
-        if (width % TilesX == 0 && height % TilesY == 0)
+        bool divisible = width % TilesX == 0 && height % TilesY == 0;
+        int extWidth = divisible ? width : width + TilesX - width % TilesX;
+        int extHeight = divisible ? height : height + TilesY - height % TilesY;
+        // The padded copy is pooled: the pipeline pads every resize.py output (614 rows is not a multiple of 8).
+        var padded = divisible ? null : ArrayPool<byte>.Shared.Rent(extWidth * extHeight);
+        try
         {
-            lutSource = image.Pixels;
-            extWidth = width;
-            extHeight = height;
+            if (padded is not null) PadReflect101(image, padded, extWidth, extHeight);
+            int tileWidth = extWidth / TilesX, tileHeight = extHeight / TilesY;
+            var luts = BuildLuts(padded ?? image.Pixels, extWidth, tileWidth, tileHeight);
+            Interpolate(image, destination, luts, tileWidth, tileHeight, portable);
         }
-        else
+        finally
         {
-            extWidth = width + TilesX - width % TilesX;
-            extHeight = height + TilesY - height % TilesY;
-            lutSource = PadReflect101(image, extWidth, extHeight);
+            if (padded is not null) ArrayPool<byte>.Shared.Return(padded);
         }
-
-        int tileWidth = extWidth / TilesX, tileHeight = extHeight / TilesY;
-        var luts = BuildLuts(lutSource, extWidth, tileWidth, tileHeight);
-        Interpolate(image, destination, luts, tileWidth, tileHeight, portable);
     }
 
-    static byte[] PadReflect101(GrayImage image, int extWidth, int extHeight)
+    static void PadReflect101(GrayImage image, byte[] padded, int extWidth, int extHeight)
     {
         int width = image.Width, height = image.Height;
-        var padded = new byte[extWidth * extHeight];
         var columnSource = new int[extWidth];
         for (int x = 0; x < extWidth; x++) columnSource[x] = Reflect101(x, width);
         var source = image.Pixels;
@@ -85,7 +83,6 @@ public sealed class Clahe
             source.AsSpan(sourceRow, width).CopyTo(padded.AsSpan(row, width));
             for (int x = width; x < extWidth; x++) padded[row + x] = source[sourceRow + columnSource[x]];
         }
-        return padded;
     }
 
     /// <summary>OpenCV's <c>borderInterpolate(p, len, BORDER_REFLECT_101)</c>, repeated reflection included.</summary>
