@@ -16,7 +16,6 @@ namespace ClinFuse.Features.Images;
 internal static partial class TurboJpeg
 {
     const string Library = "libturbojpeg.so.0";
-    const int PixelFormatGray = 6;          // TJPF_GRAY
     const int ColorspaceGray = 2;           // TJCS_GRAY
     const int FlagAccurateDct = 4096;       // TJFLAG_ACCURATEDCT: JDCT_ISLOW, as libvips and SkiaSharp decode
     const int ErrorWarning = 0;             // TJERR_WARNING
@@ -74,7 +73,13 @@ internal static partial class TurboJpeg
         var handle = Rent();
         try
         {
-            if (tjDecompress2(handle, encoded, (nuint)encoded.Length, destination, scaledWidth, scaledWidth, scaledHeight, PixelFormatGray, FlagAccurateDct) != 0)
+            // The raw-data path below writes every component plane: it must only ever see a one-component JPEG.
+            if (tjDecompressHeader3(handle, encoded, (nuint)encoded.Length, out _, out _, out _, out int colorspace) == 0 && colorspace != ColorspaceGray)
+                throw new ArgumentException($"{name} is not a gray JPEG.", nameof(encoded));
+            // A gray JPEG's "YUV" image is its Y plane alone, which with 1-byte row padding is the gray image itself:
+            // libjpeg-turbo's raw-data path writes the IDCT output straight into it, skipping the copy of every row
+            // that its gray-to-gray "colour conversion" does (same samples; about 5 % of the decode).
+            if (tjDecompressToYUV2(handle, encoded, (nuint)encoded.Length, destination, scaledWidth, 1, scaledHeight, FlagAccurateDct) != 0)
             {
                 // Recoverable warnings (e.g. extraneous bytes) still give an image, as libvips accepts them;
                 // a truncated file or a fatal error does not.
@@ -104,7 +109,7 @@ internal static partial class TurboJpeg
     private static partial int tjDecompressHeader3(IntPtr handle, ReadOnlySpan<byte> jpegBuf, nuint jpegSize, out int width, out int height, out int jpegSubsamp, out int jpegColorspace);
 
     [LibraryImport(Library)]
-    private static partial int tjDecompress2(IntPtr handle, ReadOnlySpan<byte> jpegBuf, nuint jpegSize, byte[] dstBuf, int width, int pitch, int height, int pixelFormat, int flags);
+    private static partial int tjDecompressToYUV2(IntPtr handle, ReadOnlySpan<byte> jpegBuf, nuint jpegSize, byte[] dstBuf, int width, int pad, int height, int flags);
 
     [LibraryImport(Library)]
     private static partial IntPtr tjGetErrorStr2(IntPtr handle);
