@@ -8,8 +8,8 @@ namespace ClinFuse.Features.Images;
 /// (OpenCV <c>imread(path, IMREAD_GRAYSCALE)</c>): gray files are taken as stored; for colour PNGs the
 /// libpng conversion OpenCV requests, <c>(9797·R + 19234·G + 3737·B) &gt;&gt; 15</c>, and R when
 /// R = G = B. Gray JPEGs (every MIMIC-CXR-JPG file) go to the system's TurboJPEG when it is installed
-/// (<see cref="TurboJpeg"/>, which also reads their header); otherwise large ones (full-size X-rays) go to libvips' libjpeg-turbo and
-/// small ones to SkiaSharp. Everything else is decoded by SkiaSharp (libjpeg-turbo, libpng) with no
+/// (<see cref="TurboJpeg"/>, which also reads their header); otherwise large ones (full-size X-rays) go
+/// to libvips' libjpeg-turbo and small ones to SkiaSharp. Everything else is decoded by SkiaSharp (libjpeg-turbo, libpng) with no
 /// colour management. All paths give the same pixels.
 /// </summary>
 public static class ImageDecoder
