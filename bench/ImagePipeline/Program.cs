@@ -44,7 +44,7 @@ try
     Stages("full JPEG", filesFull, exact);
     Stages("full JPEG, shrink-on-load", filesFull, shrink);
 
-    Console.WriteLine($"Throughput, 1 thread each, {rounds} alternating rounds (images/s):");
+    Console.WriteLine($"Throughput, 1 thread each, {rounds} alternating rounds (images/s, wall time; CPU time per image):");
     Compare("512px JPEG (decode+CLAHE+Resize256+crop)", "512", folder512, files512, [("exact", at512)]);
     Compare("full JPEG (decode+resize.py+CLAHE+Resize256+crop)", "full", folderFull, filesFull, [("exact", exact), ("shrink-on-load", shrink)]);
 
@@ -64,29 +64,45 @@ finally
 
 void Compare(string title, string workload, string folder, string[] files, (string Name, ImagePreprocessing Settings)[] variants)
 {
+    // Wall time and CPU time of both sides: on a loaded machine the wall-time ratio also measures who waited
+    // for a core; CPU time per image (the process's, GC and JIT threads included) does not.
     var dotnetSeconds = new double[variants.Length];
-    double pythonSeconds = 0;
+    var dotnetCpuSeconds = new double[variants.Length];
+    double pythonSeconds = 0, pythonCpuSeconds = 0;
     int pythonImages = 0;
     string versions = "";
     foreach (var (_, settings) in variants) settings.LoadSlot(files[0]);
     for (int r = 0; r < rounds; r++)
     {
-        for (int v = 0; v < variants.Length; v++) dotnetSeconds[v] += files.Length / DotNetRound(files, variants[v].Settings, 1);
+        for (int v = 0; v < variants.Length; v++)
+        {
+            var cpu = ProcessCpuSeconds();
+            dotnetSeconds[v] += files.Length / DotNetRound(files, variants[v].Settings, 1);
+            dotnetCpuSeconds[v] += ProcessCpuSeconds() - cpu;
+        }
         var python = Python(workload, folder);
         if (python is null) break;
         pythonSeconds += python.Value.GetProperty("seconds").GetDouble();
+        pythonCpuSeconds += python.Value.GetProperty("cpu_seconds").GetDouble();
         pythonImages += python.Value.GetProperty("images").GetInt32();
         versions = $"Python {python.Value.GetProperty("python")}, OpenCV {python.Value.GetProperty("opencv")}, Pillow {python.Value.GetProperty("pillow")}";
     }
     Console.WriteLine($"  {title}");
-    double pythonRate = pythonImages / pythonSeconds;
+    double pythonRate = pythonImages / pythonSeconds, pythonCpuMs = pythonCpuSeconds * 1000 / pythonImages;
     for (int v = 0; v < variants.Length; v++)
     {
-        double rate = files.Length * rounds / dotnetSeconds[v];
-        Console.WriteLine($"    .NET {variants[v].Name,-16} {rate,8:F1}" + (pythonImages > 0 ? $"   {rate / pythonRate:F2}x Python" : ""));
+        double rate = files.Length * rounds / dotnetSeconds[v], cpuMs = dotnetCpuSeconds[v] * 1000 / (files.Length * rounds);
+        Console.WriteLine($"    .NET {variants[v].Name,-16} {rate,8:F1}" + (pythonImages > 0 ? $"   {rate / pythonRate:F2}x Python" : "")
+            + $"   CPU {cpuMs,6:F2} ms/image" + (pythonImages > 0 ? $"   {pythonCpuMs / cpuMs:F2}x Python" : ""));
     }
-    if (pythonImages > 0) Console.WriteLine($"    {"Python",-21} {pythonRate,8:F1}   ({versions})");
+    if (pythonImages > 0) Console.WriteLine($"    {"Python",-21} {pythonRate,8:F1}          CPU {pythonCpuMs,6:F2} ms/image   ({versions})");
     else Console.WriteLine("    Python run failed (needs /usr/bin/python3 with python3-opencv and python3-pil); no comparison.");
+}
+
+static double ProcessCpuSeconds()
+{
+    using var process = Process.GetCurrentProcess();
+    return process.TotalProcessorTime.TotalSeconds;
 }
 
 static double DotNetRound(string[] files, ImagePreprocessing settings, int threadCount)

@@ -1,7 +1,7 @@
 """Reference-stack throughput for the same work the .NET benchmark times.
 
 Usage: /usr/bin/python3 pipeline_python.py WORKLOAD FOLDER ROUNDS   (WORKLOAD: 512 or full)
-Prints one JSON object with the images done and the seconds taken, single-threaded
+Prints one JSON object with the images done and the seconds taken (wall and process CPU), single-threaded
 (cv2.setNumThreads(1); Pillow is single-threaded). The .NET benchmark alternates rounds of both.
 
 Work per image, as the reference pipeline does it (without its lossy JPEG re-encodes):
@@ -48,12 +48,12 @@ def work_full(path):
 def measure(folder, rounds, work):
     files = sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".jpg"))
     work(files[0])  # warm-up
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in range(rounds):
         for f in files:
             work(f)
-    elapsed = time.perf_counter() - start
-    return {"images": len(files) * rounds, "seconds": elapsed, "images_per_second": len(files) * rounds / elapsed}
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {"images": len(files) * rounds, "seconds": elapsed, "cpu_seconds": cpu, "images_per_second": len(files) * rounds / elapsed}
 
 
 if __name__ == "__main__":

@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ClinFuse.Features.Images;
 
@@ -38,7 +41,10 @@ public sealed class Clahe
     }
 
     /// <summary>Equalises <paramref name="image"/> into <paramref name="destination"/> (same size, may not alias the input).</summary>
-    public void Apply(GrayImage image, Span<byte> destination)
+    public void Apply(GrayImage image, Span<byte> destination) => Apply(image, destination, portable: false);
+
+    /// <summary><paramref name="portable"/> takes the scalar blend even where the AVX2 one applies (same pixels; tests compare the two).</summary>
+    internal void Apply(GrayImage image, Span<byte> destination, bool portable)
     {
         int width = image.Width, height = image.Height;
         if (destination.Length != image.Pixels.Length) throw new ArgumentException("Destination size differs from the image size.", nameof(destination));
@@ -46,30 +52,27 @@ public sealed class Clahe
         // OpenCV pads bottom/right with reflect-101 whenever either dimension is not a multiple of the
         // grid, and then pads BOTH by (tiles - size % tiles), i.e. a full extra tile row for a dimension
         // that was already divisible. The padded pixels only feed the histograms.
-        byte[] lutSource;
-        int extWidth, extHeight;
-        if (width % TilesX == 0 && height % TilesY == 0)
+        bool divisible = width % TilesX == 0 && height % TilesY == 0;
+        int extWidth = divisible ? width : width + TilesX - width % TilesX;
+        int extHeight = divisible ? height : height + TilesY - height % TilesY;
+        // The padded copy is pooled: the pipeline pads every resize.py output (614 rows is not a multiple of 8).
+        var padded = divisible ? null : ArrayPool<byte>.Shared.Rent(extWidth * extHeight);
+        try
         {
-            lutSource = image.Pixels;
-            extWidth = width;
-            extHeight = height;
+            if (padded is not null) PadReflect101(image, padded, extWidth, extHeight);
+            int tileWidth = extWidth / TilesX, tileHeight = extHeight / TilesY;
+            var luts = BuildLuts(padded ?? image.Pixels, extWidth, tileWidth, tileHeight);
+            Interpolate(image, destination, luts, tileWidth, tileHeight, portable);
         }
-        else
+        finally
         {
-            extWidth = width + TilesX - width % TilesX;
-            extHeight = height + TilesY - height % TilesY;
-            lutSource = PadReflect101(image, extWidth, extHeight);
+            if (padded is not null) ArrayPool<byte>.Shared.Return(padded);
         }
-
-        int tileWidth = extWidth / TilesX, tileHeight = extHeight / TilesY;
-        var luts = BuildLuts(lutSource, extWidth, tileWidth, tileHeight);
-        Interpolate(image, destination, luts, tileWidth, tileHeight);
     }
 
-    static byte[] PadReflect101(GrayImage image, int extWidth, int extHeight)
+    static void PadReflect101(GrayImage image, byte[] padded, int extWidth, int extHeight)
     {
         int width = image.Width, height = image.Height;
-        var padded = new byte[extWidth * extHeight];
         var columnSource = new int[extWidth];
         for (int x = 0; x < extWidth; x++) columnSource[x] = Reflect101(x, width);
         var source = image.Pixels;
@@ -80,7 +83,6 @@ public sealed class Clahe
             source.AsSpan(sourceRow, width).CopyTo(padded.AsSpan(row, width));
             for (int x = width; x < extWidth; x++) padded[row + x] = source[sourceRow + columnSource[x]];
         }
-        return padded;
     }
 
     /// <summary>OpenCV's <c>borderInterpolate(p, len, BORDER_REFLECT_101)</c>, repeated reflection included.</summary>
@@ -101,16 +103,31 @@ public sealed class Clahe
         // Stored as float: the 8-bit values are exact in float32 and the blend needs them as float anyway.
         var luts = new float[TilesX * TilesY * HistSize];
         Span<int> histogram = stackalloc int[HistSize];
+        // Four interleaved partial histograms: neighbouring X-ray pixels often share a level, and one
+        // histogram would make every such increment wait for the previous store to the same bin.
+        Span<int> partial = stackalloc int[4 * HistSize];
         for (int ty = 0; ty < TilesY; ty++)
         {
             for (int tx = 0; tx < TilesX; tx++)
             {
-                histogram.Clear();
+                partial.Clear();
+                ref int partialRef = ref partial[0];
                 for (int y = 0; y < tileHeight; y++)
                 {
                     var row = source.AsSpan((ty * tileHeight + y) * stride + tx * tileWidth, tileWidth);
-                    foreach (byte v in row) histogram[v]++;
+                    ref byte pixel = ref row[0];
+                    int x = 0;
+                    for (; x + 4 <= row.Length; x += 4)
+                    {
+                        Unsafe.Add(ref partialRef, Unsafe.Add(ref pixel, x))++;
+                        Unsafe.Add(ref partialRef, HistSize + Unsafe.Add(ref pixel, x + 1))++;
+                        Unsafe.Add(ref partialRef, 2 * HistSize + Unsafe.Add(ref pixel, x + 2))++;
+                        Unsafe.Add(ref partialRef, 3 * HistSize + Unsafe.Add(ref pixel, x + 3))++;
+                    }
+                    for (; x < row.Length; x++) Unsafe.Add(ref partialRef, Unsafe.Add(ref pixel, x))++;
                 }
+                for (int i = 0; i < HistSize; i++)
+                    histogram[i] = partial[i] + partial[HistSize + i] + partial[2 * HistSize + i] + partial[3 * HistSize + i];
                 if (clipLimit > 0) ClipAndRedistribute(histogram, clipLimit);
 
                 var lut = luts.AsSpan((ty * TilesX + tx) * HistSize, HistSize);
@@ -147,7 +164,7 @@ public sealed class Clahe
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    void Interpolate(GrayImage image, Span<byte> destination, float[] luts, int tileWidth, int tileHeight)
+    void Interpolate(GrayImage image, Span<byte> destination, float[] luts, int tileWidth, int tileHeight, bool portable)
     {
         int width = image.Width, height = image.Height;
         float inverseTileWidth = 1.0f / tileWidth, inverseTileHeight = 1.0f / tileHeight;
@@ -184,7 +201,9 @@ public sealed class Clahe
             ref float bottom = ref luts[Math.Min(ty1 + 1, TilesY - 1) * TilesX * HistSize];
             ref byte sourceRow = ref pixels[y * width];
             var destinationRow = destination.Slice(y * width, width);
-            int x = 0;
+            int x = Avx2.IsSupported && !portable
+                ? InterpolateAvx2(ref sourceRow, destinationRow, ref top, ref bottom, left, right, weightLeft, weightRight, ya, ya1)
+                : 0;
             for (; x < destinationRow.Length; x++)
             {
                 int v = Unsafe.Add(ref sourceRow, x);
@@ -195,6 +214,39 @@ public sealed class Clahe
                 destinationRow[x] = SaturateRound(result);
             }
         }
+    }
+
+    /// <summary>
+    /// The blend of one row, eight pixels at a time (LUT values by AVX2 gathers), in the scalar loop's order of
+    /// float operations, so every lane rounds as it does; returns how many pixels it did (the rest go to the scalar loop).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static unsafe int InterpolateAvx2(ref byte sourceRow, Span<byte> destinationRow, ref float top, ref float bottom,
+        int[] left, int[] right, float[] weightLeft, float[] weightRight, float ya, float ya1)
+    {
+        int width = destinationRow.Length, x = 0;
+        var yWeight = Vector256.Create(ya);
+        var yWeight1 = Vector256.Create(ya1);
+        fixed (byte* source = &sourceRow, destination = destinationRow)
+        fixed (float* topLut = &top, bottomLut = &bottom, xWeight1 = weightLeft, xWeight = weightRight)
+        fixed (int* leftOffset = left, rightOffset = right)
+        {
+            for (; x + 8 <= width; x += 8)
+            {
+                var v = Avx2.ConvertToVector256Int32(source + x);
+                var i1 = Avx2.Add(Avx.LoadVector256(leftOffset + x), v);
+                var i2 = Avx2.Add(Avx.LoadVector256(rightOffset + x), v);
+                var xa1 = Avx.LoadVector256(xWeight1 + x);
+                var xa = Avx.LoadVector256(xWeight + x);
+                var upper = Avx.Add(Avx.Multiply(Avx2.GatherVector256(topLut, i1, 4), xa1), Avx.Multiply(Avx2.GatherVector256(topLut, i2, 4), xa));
+                var lower = Avx.Add(Avx.Multiply(Avx2.GatherVector256(bottomLut, i1, 4), xa1), Avx.Multiply(Avx2.GatherVector256(bottomLut, i2, 4), xa));
+                // Round half to even (the default rounding mode), then saturating packs to bytes, as SaturateRound.
+                var rounded = Avx.ConvertToVector256Int32(Avx.Add(Avx.Multiply(upper, yWeight1), Avx.Multiply(lower, yWeight)));
+                var words = Sse2.PackSignedSaturate(rounded.GetLower(), rounded.GetUpper());
+                *(ulong*)(destination + x) = Sse2.PackUnsignedSaturate(words, words).AsUInt64().ToScalar();
+            }
+        }
+        return x;
     }
 
     /// <summary>OpenCV's <c>saturate_cast&lt;uchar&gt;(float)</c>: round half to even (MathF.Round's default), clamp to 0..255.</summary>

@@ -8,8 +8,8 @@ namespace ClinFuse.Features.Images;
 /// (OpenCV <c>imread(path, IMREAD_GRAYSCALE)</c>): gray files are taken as stored; for colour PNGs the
 /// libpng conversion OpenCV requests, <c>(9797·R + 19234·G + 3737·B) &gt;&gt; 15</c>, and R when
 /// R = G = B. Gray JPEGs (every MIMIC-CXR-JPG file) go to the system's TurboJPEG when it is installed
-/// (<see cref="TurboJpeg"/>); otherwise large ones (full-size X-rays) go to libvips' libjpeg-turbo and
-/// small ones to SkiaSharp. Everything else is decoded by SkiaSharp (libjpeg-turbo, libpng) with no
+/// (<see cref="TurboJpeg"/>, which also reads their header); otherwise large ones (full-size X-rays) go
+/// to libvips' libjpeg-turbo and small ones to SkiaSharp. Everything else is decoded by SkiaSharp (libjpeg-turbo, libpng) with no
 /// colour management. All paths give the same pixels.
 /// </summary>
 public static class ImageDecoder
@@ -22,18 +22,49 @@ public static class ImageDecoder
         Extensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Reads and decodes a file; throws <see cref="ClinFuseException"/> naming the file when it is missing or unreadable.</summary>
-    public static GrayImage DecodeFile(string path, int minimumWidth = 0)
+    public static GrayImage DecodeFile(string path, int minimumWidth = 0) => Decode(ReadFile(path), path, minimumWidth);
+
+    /// <summary>The bytes of an image file; throws <see cref="ClinFuseException"/> naming the file when it is missing or unreadable.</summary>
+    internal static byte[] ReadFile(string path)
     {
-        byte[] bytes;
+        using var bytes = ReadFile(path, pooled: false);
+        return bytes.Buffer;
+    }
+
+    /// <summary>
+    /// <see cref="ReadFile(string)"/>; with <paramref name="pooled"/>, into a buffer rented from the shared array pool
+    /// (a full-size X-ray is about 1 MB, which a stream of images then reuses). Dispose the result to return it.
+    /// </summary>
+    internal static PooledBytes ReadFile(string path, bool pooled)
+    {
         try
         {
-            bytes = File.ReadAllBytes(path);
+            using var handle = File.OpenHandle(path);
+            long length = RandomAccess.GetLength(handle);
+            if (length > Array.MaxLength)
+                throw new ClinFuseException($"Cannot read image {path}: {length:N0} bytes is too large for an image file.", "Check that the path names an X-ray image.");
+            var bytes = pooled ? PooledBytes.Rent((int)length) : new PooledBytes(new byte[length], (int)length, rented: false);
+            try
+            {
+                int done = 0;
+                while (done < bytes.Length)
+                {
+                    int read = RandomAccess.Read(handle, bytes.Buffer.AsSpan(done, bytes.Length - done), done);
+                    if (read == 0) throw new IOException("The file became shorter while it was read.");
+                    done += read;
+                }
+                return bytes;
+            }
+            catch
+            {
+                bytes.Dispose();
+                throw;
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ClinFuseException($"Cannot read image {path}: {e.Message}", "Check that the file exists and is readable.", inner: e);
         }
-        return Decode(bytes, path, minimumWidth);
     }
 
     /// <summary>
@@ -66,24 +97,71 @@ public static class ImageDecoder
     /// </summary>
     public static GrayImage Decode(byte[] encoded, string name, int minimumWidth = 0)
     {
+        ArgumentNullException.ThrowIfNull(encoded);
+        using var decoded = Decode(encoded, name, minimumWidth, pooled: false);
+        return decoded.ToImage();
+    }
+
+    /// <summary>
+    /// <see cref="Decode(byte[], string, int)"/>; with <paramref name="pooled"/>, into a buffer rented from the shared
+    /// array pool where the system TurboJPEG decodes the file (full-size X-rays: 5–16 MB that a stream of images
+    /// then reuses rather than faulting in fresh pages for each). Dispose the result to return it.
+    /// </summary>
+    internal static PooledGrayImage Decode(ReadOnlySpan<byte> encoded, string name, int minimumWidth, bool pooled)
+    {
+        // Gray JPEGs: the library reads the header itself, with no copy of the file and no codec object.
+        if (TurboJpeg.Available && TurboJpeg.TryReadHeader(encoded, out int width, out int height, out bool gray) && gray)
+        {
+            CheckSize(width, height, name);
+            int shrink = 1;
+            if (minimumWidth > 0)
+                foreach (int candidate in (ReadOnlySpan<int>)[2, 4, 8])
+                {
+                    if (TurboJpeg.ScaledSize(width, height, candidate).Width < minimumWidth) break;
+                    shrink = candidate;
+                }
+            var (w, h) = TurboJpeg.ScaledSize(width, height, shrink);
+            var image = pooled ? PooledGrayImage.Rent(w, h) : new PooledGrayImage(w, h, GC.AllocateUninitializedArray<byte>(w * h));
+            try
+            {
+                TurboJpeg.DecodeGray(encoded, name, w, h, image.Buffer);
+            }
+            catch
+            {
+                image.Dispose();
+                throw;
+            }
+            return image;
+        }
+        var bundled = DecodeBundled(encoded, name, minimumWidth);
+        return new PooledGrayImage(bundled.Width, bundled.Height, bundled.Pixels);
+    }
+
+    /// <summary>Refuses a header size beyond <see cref="MaxSide"/> or <see cref="MaxPixels"/>.</summary>
+    static void CheckSize(int width, int height, string name)
+    {
+        if (width <= 0 || height <= 0 || width > MaxSide || height > MaxSide || (long)width * height > MaxPixels)
+            throw new ClinFuseException($"Cannot decode image {name}: its header claims {width}×{height} pixels, more than the limit of {MaxSide:N0} per side and {MaxPixels:N0} in all.",
+                "The file is damaged or not an X-ray; re-export or exclude it.");
+    }
+
+    /// <summary>The decoders bundled with SkiaSharp and libvips (everything but gray JPEGs when the system has TurboJPEG).</summary>
+    static GrayImage DecodeBundled(ReadOnlySpan<byte> encoded, string name, int minimumWidth)
+    {
         using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data);
         if (codec is null)
             throw new ClinFuseException($"Cannot decode image {name}: not a readable JPEG or PNG.", "Only JPEG and PNG files are supported; the file may be truncated or corrupt.");
 
         var info = codec.Info;
-        if (info.Width <= 0 || info.Height <= 0 || info.Width > MaxSide || info.Height > MaxSide || (long)info.Width * info.Height > MaxPixels)
-            throw new ClinFuseException($"Cannot decode image {name}: its header claims {info.Width}×{info.Height} pixels, more than the limit of {MaxSide:N0} per side and {MaxPixels:N0} in all.",
-                "The file is damaged or not an X-ray; re-export or exclude it.");
+        CheckSize(info.Width, info.Height, name);
         var (size, shrink) = minimumWidth > 0 && codec.EncodedFormat == SKEncodedImageFormat.Jpeg
             ? ShrunkSize(codec, minimumWidth)
             : (info.Size, 1);
 
         bool gray = info.ColorType == SKColorType.Gray8;
-        if (gray && codec.EncodedFormat == SKEncodedImageFormat.Jpeg && TurboJpeg.Available)
-            return TurboJpeg.DecodeGray(encoded, name, info.Width, info.Height, shrink);
         if (gray && codec.EncodedFormat == SKEncodedImageFormat.Jpeg && (long)info.Width * info.Height >= LargeJpegPixels)
-            return DecodeLargeGrayJpeg(encoded, name, shrink);
+            return DecodeLargeGrayJpeg(encoded.ToArray(), name, shrink);
         var target = new SKImageInfo(size.Width, size.Height, gray ? SKColorType.Gray8 : SKColorType.Rgba8888, gray ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
         var pixels = new byte[target.BytesSize];
         var decoded = codec.GetPixels(target, pixels);

@@ -31,15 +31,27 @@ public sealed record ImagePreprocessing(int ResizeWidth = 512, bool Clahe = true
     }
 
     /// <summary>Decode + resize.py + CLAHE: the image the reference wrote to disk before training (without its JPEG loss).</summary>
-    public GrayImage LoadResized(string path) => Resize(ImageDecoder.DecodeFile(path, ShrinkOnLoad ? ResizeWidth : 0), path);
+    public GrayImage LoadResized(string path)
+    {
+        using var encoded = ImageDecoder.ReadFile(path, pooled: true);
+        using var decoded = Decode(encoded.Span, path);
+        return Resize(decoded, path);
+    }
 
     /// <summary>resize.py + CLAHE applied to an image already decoded (<paramref name="name"/> names it in error messages).</summary>
-    public GrayImage Resize(GrayImage decoded, string name = "image")
+    public GrayImage Resize(GrayImage decoded, string name = "image") =>
+        Resize(new PooledGrayImage(decoded.Width, decoded.Height, decoded.Pixels), name);
+
+    /// <summary>The decode step: into a pooled buffer when resize.py follows (the decoded image is then only read once, by it).</summary>
+    PooledGrayImage Decode(ReadOnlySpan<byte> encoded, string name) =>
+        ImageDecoder.Decode(encoded, name, ShrinkOnLoad ? ResizeWidth : 0, pooled: ResizeWidth > 0);
+
+    GrayImage Resize(PooledGrayImage decoded, string name)
     {
         if (ResizeWidth > 0 && (long)ResizeWidth * decoded.Height / decoded.Width * ResizeWidth > ImageDecoder.MaxPixels)
             throw new ClinFuseException($"Resizing {name} ({decoded.Width}×{decoded.Height}) to width {ResizeWidth} would give more than {ImageDecoder.MaxPixels:N0} pixels.",
                 "Use a smaller resize width.");
-        var resized = ResizeWidth > 0 ? PillowResample.ResizeToWidth(decoded, ResizeWidth) : decoded;
+        var resized = ResizeWidth > 0 ? PillowResample.ResizeToWidth(decoded.Buffer, decoded.Width, decoded.Height, ResizeWidth) : decoded.ToImage();
         return Clahe ? Images.Clahe.Paper.Apply(resized) : resized;
     }
 
@@ -47,13 +59,18 @@ public sealed record ImagePreprocessing(int ResizeWidth = 512, bool Clahe = true
     /// The full offline pipeline: the <see cref="SlotSize"/>² image stored in a cache slot. An image
     /// with a side under <see cref="MinXraySide"/> (or <see cref="SlotSize"/>) pixels is refused (<see cref="ClinFuseException"/>).
     /// </summary>
-    public GrayImage LoadSlot(string path) => Slot(ImageDecoder.DecodeFile(path, ShrinkOnLoad ? ResizeWidth : 0), path);
+    public GrayImage LoadSlot(string path)
+    {
+        using var encoded = ImageDecoder.ReadFile(path, pooled: true);
+        return LoadSlot(encoded.Span, path);
+    }
 
     /// <summary>The full offline pipeline on an encoded image in memory (<paramref name="name"/> names it in error messages).</summary>
-    public GrayImage LoadSlot(byte[] encoded, string name) => Slot(ImageDecoder.Decode(encoded, name, ShrinkOnLoad ? ResizeWidth : 0), name);
+    public GrayImage LoadSlot(byte[] encoded, string name) => LoadSlot(encoded.AsSpan(), name);
 
-    GrayImage Slot(GrayImage decoded, string name)
+    GrayImage LoadSlot(ReadOnlySpan<byte> encoded, string name)
     {
+        using var decoded = Decode(encoded, name);
         int minimum = Math.Min(MinXraySide, SlotSize);
         if (decoded.Width < minimum || decoded.Height < minimum)
             throw new ClinFuseException($"Image {name} is {decoded.Width}×{decoded.Height} pixels: too small for a chest X-ray (at least {minimum} per side).",

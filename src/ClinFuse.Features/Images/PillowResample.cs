@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ClinFuse.Features.Images;
 
@@ -22,20 +24,47 @@ public static class PillowResample
     const int PrecisionBits = 32 - 8 - 2;
 
     /// <summary>Resizes to <paramref name="width"/>×<paramref name="height"/>.</summary>
-    public static GrayImage Resize(GrayImage image, int width, int height, ResampleFilter filter)
+    public static GrayImage Resize(GrayImage image, int width, int height, ResampleFilter filter) =>
+        Resize(image.Pixels, image.Width, image.Height, width, height, filter);
+
+    /// <summary>
+    /// Resizes the <paramref name="inWidth"/>×<paramref name="inHeight"/> image held in the first bytes of
+    /// <paramref name="source"/> (row-major, no padding; the array may be longer, e.g. pooled). <paramref name="portable"/>
+    /// takes the portable vector code even where the AVX2 kernel applies (same pixels; tests compare the two).
+    /// </summary>
+    internal static GrayImage Resize(byte[] source, int inWidth, int inHeight, int width, int height, ResampleFilter filter, bool portable = false)
     {
         if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"Target size must be positive, got {width}x{height}.");
-        if (width == image.Width && height == image.Height) return new GrayImage(width, height, (byte[])image.Pixels.Clone());
-
-        var horizontal = width == image.Width ? image : ResampleHorizontal(image, width, filter);
-        return height == image.Height ? horizontal : ResampleVertical(horizontal, height, filter);
+        var output = new GrayImage(width, height);
+        if (width == inWidth && height == inHeight) source.AsSpan(0, width * height).CopyTo(output.Pixels);
+        else if (height == inHeight) ResampleHorizontal(source, inWidth, inHeight, output.Pixels, width, filter, portable);
+        else if (width == inWidth) ResampleVertical(source, width, inHeight, output.Pixels, height, filter);
+        else
+        {
+            // The intermediate (output width × input height) is the largest buffer after the decoded image: pooled, so
+            // that a stream of images reuses committed memory instead of faulting in fresh pages each time.
+            var intermediate = ArrayPool<byte>.Shared.Rent(width * inHeight);
+            try
+            {
+                ResampleHorizontal(source, inWidth, inHeight, intermediate, width, filter, portable);
+                ResampleVertical(intermediate, width, inHeight, output.Pixels, height, filter);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(intermediate);
+            }
+        }
+        return output;
     }
 
     /// <summary><c>resize.py</c>: width <paramref name="width"/>, height truncated to keep the aspect ratio, BICUBIC.</summary>
-    public static GrayImage ResizeToWidth(GrayImage image, int width)
+    public static GrayImage ResizeToWidth(GrayImage image, int width) => ResizeToWidth(image.Pixels, image.Width, image.Height, width);
+
+    /// <summary><c>resize.py</c> on the <paramref name="inWidth"/>×<paramref name="inHeight"/> image at the start of <paramref name="source"/>.</summary>
+    internal static GrayImage ResizeToWidth(byte[] source, int inWidth, int inHeight, int width)
     {
-        int height = Math.Max(1, (int)(image.Height * ((double)width / image.Width)));
-        return Resize(image, width, height, ResampleFilter.Bicubic);
+        int height = Math.Max(1, (int)(inHeight * ((double)width / inWidth)));
+        return Resize(source, inWidth, inHeight, width, height, ResampleFilter.Bicubic);
     }
 
     /// <summary>torchvision <c>Resize(size)</c> on a PIL image: shorter side to <paramref name="size"/>, longer side truncated, BILINEAR.</summary>
@@ -111,21 +140,102 @@ public static class PillowResample
         return (byte)(value >> PrecisionBits);
     }
 
-    // Integer sums make the summation order irrelevant, so both passes use 8-lane vectors and stay bit-exact.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static GrayImage ResampleHorizontal(GrayImage image, int width, ResampleFilter filter)
+    /// <summary>Rounding term added to every sum before the fixed-point shift.</summary>
+    const int Half = 1 << (PrecisionBits - 1);
+
+    // Integer sums make the summation order irrelevant, so every kernel below vectorises freely and stays bit-exact.
+    static void ResampleHorizontal(byte[] source, int inWidth, int rows, byte[] destination, int width, ResampleFilter filter, bool portable)
     {
-        var c = Precompute(image.Width, width, filter);
-        var output = new GrayImage(width, image.Height);
-        int inWidth = image.Width, taps = c.TapsPerOutput;
+        var c = Precompute(inWidth, width, filter);
+        if (Avx2.IsSupported && !portable && inWidth >= c.TapsPerOutput) HorizontalAvx2(source, inWidth, rows, destination, width, InBounds(c, inWidth));
+        else HorizontalPortable(source, inWidth, rows, destination, width, c);
+    }
+
+    /// <summary>
+    /// The same coefficients with every tap window moved left where needed so that it ends inside the row
+    /// (first + taps ≤ input size; the weights move with it, zeros in front): whole-vector loads then never
+    /// read past the row. Needs an input at least one window wide.
+    /// </summary>
+    static Coefficients InBounds(Coefficients c, int inputSize)
+    {
+        int taps = c.TapsPerOutput;
+        var first = (int[])c.First.Clone();
+        var weights = (int[])c.Weights.Clone();
+        for (int i = 0; i < first.Length; i++)
+        {
+            int shift = first[i] - Math.Min(first[i], inputSize - taps);
+            if (shift == 0) continue;
+            first[i] -= shift;
+            var row = weights.AsSpan(i * taps, taps);
+            c.Weights.AsSpan(i * taps, taps - shift).CopyTo(row[shift..]);
+            row[..shift].Clear();
+        }
+        return c with { First = first, Weights = weights };
+    }
+
+    /// <summary>
+    /// AVX2: eight output pixels at a time; each is a dot product of 8-lane vectors (bytes zero-extended
+    /// straight from the row), and the eight partial-sum vectors are reduced together by a horizontal-add tree.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static unsafe void HorizontalAvx2(byte[] source, int inWidth, int rows, byte[] destination, int width, Coefficients c)
+    {
+        int taps = c.TapsPerOutput;
+        fixed (byte* sourceStart = source, destinationStart = destination)
+        fixed (int* first = c.First, weights = c.Weights)
+        {
+            for (int y = 0; y < rows; y++)
+            {
+                byte* row = sourceStart + (long)y * inWidth, outRow = destinationStart + (long)y * width;
+                int x = 0;
+                for (; x + 8 <= width; x += 8)
+                {
+                    int* w = weights + x * taps;
+                    int* f = first + x;
+                    var h01 = Avx2.HorizontalAdd(Dot(row + f[0], w, taps), Dot(row + f[1], w + taps, taps));
+                    var h23 = Avx2.HorizontalAdd(Dot(row + f[2], w + 2 * taps, taps), Dot(row + f[3], w + 3 * taps, taps));
+                    var h45 = Avx2.HorizontalAdd(Dot(row + f[4], w + 4 * taps, taps), Dot(row + f[5], w + 5 * taps, taps));
+                    var h67 = Avx2.HorizontalAdd(Dot(row + f[6], w + 6 * taps, taps), Dot(row + f[7], w + 7 * taps, taps));
+                    // Per 128-bit lane: sums of elements 0–3 (low lane) and 4–7 (high lane) of outputs 0–3 and 4–7.
+                    var q0 = Avx2.HorizontalAdd(h01, h23);
+                    var q1 = Avx2.HorizontalAdd(h45, h67);
+                    var sums = Avx2.Add(Avx2.Permute2x128(q0, q1, 0x20), Avx2.Permute2x128(q0, q1, 0x31));
+                    var shifted = Avx2.ShiftRightArithmetic(Avx2.Add(sums, Vector256.Create(Half)), PrecisionBits);
+                    // Saturating packs clamp to 0..255 exactly as Clip8 does.
+                    var words = Sse2.PackSignedSaturate(shifted.GetLower(), shifted.GetUpper());
+                    *(ulong*)(outRow + x) = Sse2.PackUnsignedSaturate(words, words).AsUInt64().ToScalar();
+                }
+                for (; x < width; x++) outRow[x] = Clip8(Half + Vector256.Sum(Dot(row + first[x], weights + x * taps, taps)));
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe Vector256<int> Dot(byte* pixels, int* weights, int taps)
+    {
+        // Up to 24 taps (a bicubic downscale by up to 5, as resize.py's of a full-size X-ray) unrolled, then a loop.
+        var sum = Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(pixels), Avx.LoadVector256(weights));
+        if (taps <= 8) return sum;
+        sum = Avx2.Add(sum, Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(pixels + 8), Avx.LoadVector256(weights + 8)));
+        if (taps <= 16) return sum;
+        sum = Avx2.Add(sum, Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(pixels + 16), Avx.LoadVector256(weights + 16)));
+        for (int k = 24; k < taps; k += 8)
+            sum = Avx2.Add(sum, Avx2.MultiplyLow(Avx2.ConvertToVector256Int32(pixels + k), Avx.LoadVector256(weights + k)));
+        return sum;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void HorizontalPortable(byte[] source, int inWidth, int rows, byte[] destination, int width, Coefficients c)
+    {
+        int taps = c.TapsPerOutput;
         // The widened row is padded so that a tap vector starting at the last taps never reads past it (its extra weights are 0).
         var widened = new int[inWidth + taps];
         ref int rowRef = ref widened[0];
         ref int weightRef = ref c.Weights[0];
-        for (int y = 0; y < image.Height; y++)
+        for (int y = 0; y < rows; y++)
         {
-            Widen(image.Row(y), widened);
-            var outRow = output.Row(y);
+            Widen(source.AsSpan(y * inWidth, inWidth), widened);
+            var outRow = destination.AsSpan(y * width, width);
             for (int x = 0; x < width; x++)
             {
                 int firstTap = c.First[x], weightOffset = x * taps;
@@ -136,49 +246,60 @@ public static class PillowResample
                     var weights = Vector256.LoadUnsafe(ref weightRef, (nuint)(weightOffset + k));
                     sum += pixels * weights;
                 }
-                outRow[x] = Clip8((1 << (PrecisionBits - 1)) + Vector256.Sum(sum));
+                outRow[x] = Clip8(Half + Vector256.Sum(sum));
             }
         }
-        return output;
     }
 
+    /// <summary>
+    /// 32 output pixels of a row at a time: their sums stay in four vector registers over all taps, then are
+    /// shifted, clamped and narrowed to bytes in one go.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static GrayImage ResampleVertical(GrayImage image, int height, ResampleFilter filter)
+    static void ResampleVertical(byte[] source, int width, int inHeight, byte[] destination, int height, ResampleFilter filter)
     {
-        var c = Precompute(image.Height, height, filter);
-        int width = image.Width;
-        var output = new GrayImage(width, height);
-        var source = image.Pixels;
-        var accumulator = new int[width];
-        ref int accumulatorRef = ref accumulator[0];
+        var c = Precompute(inHeight, height, filter);
         int vectorWidth = width - width % Vector256<byte>.Count;
+        ref byte sourceRef = ref source[0];
+        ref byte destinationRef = ref destination[0];
+        var zero = Vector256<int>.Zero;
+        var max = Vector256.Create(255);
         for (int y = 0; y < height; y++)
         {
-            // Row-wise accumulation keeps memory access sequential.
-            Array.Fill(accumulator, 1 << (PrecisionBits - 1));
-            int firstRow = c.First[y];
-            for (int k = 0; k < c.Count[y]; k++)
+            int firstRow = c.First[y], count = c.Count[y];
+            var weights = c.Weights.AsSpan(y * c.TapsPerOutput, count);
+            ref byte outRow = ref Unsafe.Add(ref destinationRef, y * width);
+            int x = 0;
+            for (; x < vectorWidth; x += Vector256<byte>.Count)
             {
-                int w = c.Weights[y * c.TapsPerOutput + k];
-                var weight = Vector256.Create(w);
-                ref byte rowRef = ref source[(firstRow + k) * width];
-                int x = 0;
-                for (; x < vectorWidth; x += Vector256<byte>.Count)
+                Vector256<int> a0 = Vector256.Create(Half), a1 = a0, a2 = a0, a3 = a0;
+                ref byte column = ref Unsafe.Add(ref sourceRef, firstRow * width + x);
+                for (int k = 0; k < weights.Length; k++)
                 {
-                    var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref rowRef, (nuint)x));
+                    var weight = Vector256.Create(weights[k]);
+                    var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref column, (nuint)(k * width)));
                     var (p0, p1) = Vector256.Widen(low);
                     var (p2, p3) = Vector256.Widen(high);
-                    Add(ref accumulatorRef, x, p0.AsInt32() * weight);
-                    Add(ref accumulatorRef, x + 8, p1.AsInt32() * weight);
-                    Add(ref accumulatorRef, x + 16, p2.AsInt32() * weight);
-                    Add(ref accumulatorRef, x + 24, p3.AsInt32() * weight);
+                    a0 += p0.AsInt32() * weight;
+                    a1 += p1.AsInt32() * weight;
+                    a2 += p2.AsInt32() * weight;
+                    a3 += p3.AsInt32() * weight;
                 }
-                for (; x < width; x++) accumulator[x] += Unsafe.Add(ref rowRef, x) * w;
+                // Clip8 as clamp(sum >> 22, 0, 255), then truncating narrows of values already in range.
+                a0 = Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(a0, PrecisionBits), zero), max);
+                a1 = Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(a1, PrecisionBits), zero), max);
+                a2 = Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(a2, PrecisionBits), zero), max);
+                a3 = Vector256.Min(Vector256.Max(Vector256.ShiftRightArithmetic(a3, PrecisionBits), zero), max);
+                var bytes = Vector256.Narrow(Vector256.Narrow(a0.AsUInt32(), a1.AsUInt32()), Vector256.Narrow(a2.AsUInt32(), a3.AsUInt32()));
+                bytes.StoreUnsafe(ref outRow, (nuint)x);
             }
-            var outRow = output.Row(y);
-            for (int x = 0; x < width; x++) outRow[x] = Clip8(accumulator[x]);
+            for (; x < width; x++)
+            {
+                int sum = Half;
+                for (int k = 0; k < weights.Length; k++) sum += source[(firstRow + k) * width + x] * weights[k];
+                Unsafe.Add(ref outRow, x) = Clip8(sum);
+            }
         }
-        return output;
     }
 
     /// <summary>Copies bytes into the start of an int buffer, 32 at a time.</summary>
@@ -200,9 +321,4 @@ public static class PillowResample
         for (; x < source.Length; x++) destination[x] = source[x];
     }
 
-    static void Add(ref int accumulator, int offset, Vector256<int> value)
-    {
-        ref int at = ref Unsafe.Add(ref accumulator, offset);
-        (Vector256.LoadUnsafe(ref at) + value).StoreUnsafe(ref at);
-    }
 }

@@ -121,3 +121,43 @@ public sealed class LargeJpegTests
         Assert.Contains("cut.jpg", error.Message);
     }
 }
+
+/// <summary>TurboJPEG's raw-data decode of gray JPEGs (the Y plane written in place) against Skia's full decode.</summary>
+public sealed class TurboJpegRawDecodeTests
+{
+    [Theory]
+    [InlineData(1001, 777, 1)]
+    [InlineData(1001, 777, 2)]
+    [InlineData(1001, 777, 4)]
+    [InlineData(1001, 777, 8)]
+    [InlineData(67, 9, 1)]
+    public void Odd_sized_gray_jpeg_decodes_to_Skias_pixels_at_every_scale(int width, int height, int shrink)
+    {
+        if (!TurboJpeg.Available) return; // its absence is reported by LargeJpegTests
+        var xray = ImageDecoder.DecodeFile(Fixtures.Path("clahe", "inputs", "cxr_00015192_000_512x512.png"));
+        var jpeg = ImageWriter.EncodeJpeg(PillowResample.Resize(xray, width, height, ResampleFilter.Bicubic), 95);
+        using var codec = SkiaSharp.SKCodec.Create(new SkiaSharp.SKMemoryStream(jpeg));
+        var size = codec.GetScaledDimensions(1f / shrink);
+        var info = new SkiaSharp.SKImageInfo(size.Width, size.Height, SkiaSharp.SKColorType.Gray8, SkiaSharp.SKAlphaType.Opaque);
+        var expected = new byte[info.BytesSize];
+        Assert.Equal(SkiaSharp.SKCodecResult.Success, codec.GetPixels(info, expected));
+
+        var decoded = TurboJpeg.DecodeGray(jpeg, "odd.jpg", width, height, shrink);
+        Assert.Equal((size.Width, size.Height), (decoded.Width, decoded.Height));
+        Assert.Equal(expected, decoded.Pixels);
+    }
+
+    [Fact]
+    public void A_colour_jpeg_is_refused_before_its_planes_are_written()
+    {
+        if (!TurboJpeg.Available) return; // its absence is reported by LargeJpegTests
+        using var bitmap = new SkiaSharp.SKBitmap(64, 48, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Opaque);
+        bitmap.Erase(new SkiaSharp.SKColor(200, 30, 90));
+        using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 90);
+        var destination = new byte[64 * 48];
+        Assert.Throws<ArgumentException>(() => TurboJpeg.DecodeGray(data.ToArray(), "colour.jpg", 64, 48, destination));
+        // Through the decoder, the same file is an ordinary colour image converted to gray.
+        var gray = ImageDecoder.Decode(data.ToArray(), "colour.jpg");
+        Assert.Equal((64, 48), (gray.Width, gray.Height));
+    }
+}
