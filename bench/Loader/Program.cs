@@ -25,10 +25,10 @@ using ClinFuse.Models.Training;
 using ClinFuse.Training;
 using ClinFuse.Training.Batching;
 using ClinFuse.Training.Data;
-using ClinFuse.Training.Images;
+using ClinFuse.Preparation;
+using ClinFuse.Preparation.Images;
 using ClinFuse.Training.Modeling;
 using ClinFuse.Training.Recipes;
-using ClinFuse.Training.Store;
 using static TorchSharp.torch;
 
 string store = Argument("--store", "clinfuse-demo/prepared/clahe");

@@ -7,10 +7,10 @@ using ClinFuse.Evaluation;
 using ClinFuse.Models.Networks;
 using ClinFuse.Models.Training;
 using ClinFuse.Training.Data;
+using ClinFuse.Preparation;
 using ClinFuse.Training.Evaluation;
 using ClinFuse.Training.Inference;
 using ClinFuse.Training.Recipes;
-using ClinFuse.Training.Store;
 
 namespace ClinFuse.Training;
 

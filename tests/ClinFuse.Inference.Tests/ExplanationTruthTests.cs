@@ -9,8 +9,7 @@ using ClinFuse.Inference.Explanations;
 using ClinFuse.Models;
 using ClinFuse.Models.Networks;
 using RankMetrics = ClinFuse.Training.Metrics.RankMetrics;
-using ClinFuse.Training.Preparation;
-using ClinFuse.Training.Store;
+using ClinFuse.Preparation;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 

@@ -1,5 +1,5 @@
 using ClinFuse.Core.Randomness;
-using ClinFuse.Training.Images;
+using ClinFuse.Preparation.Images;
 
 namespace ClinFuse.Training.Tests;
 

@@ -3,8 +3,8 @@ using ClinFuse.Core;
 using ClinFuse.Core.Stages;
 using ClinFuse.Models.Networks;
 using ClinFuse.Training.Data;
+using ClinFuse.Preparation;
 using ClinFuse.Training.Evaluation;
-using ClinFuse.Training.Store;
 
 namespace ClinFuse.Training.Tests;
 

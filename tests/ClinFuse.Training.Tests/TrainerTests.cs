@@ -4,6 +4,7 @@ using ClinFuse.Models.Checkpoints;
 using ClinFuse.Models.Networks;
 using ClinFuse.Models.Training;
 using ClinFuse.Training.Data;
+using ClinFuse.Preparation;
 using ClinFuse.Training.Inference;
 using ClinFuse.Training.Modeling;
 using ClinFuse.Training.Recipes;
@@ -171,7 +172,7 @@ public sealed class TrainerTests
         fusion.eval();
         var selection = SampleSelection.Create(data.ValSplit, DatasetMode.Partial);
         var plan = ClinFuse.Training.Batching.EpochPlan.Batches(selection.Count, 16, shuffle: false, dropLast: false, runSeed: 0, epoch: 0);
-        foreach (var loadedBatch in ClinFuse.Training.Batching.BatchTensors.Stream(data.ValSplit, selection, data.ValImages, plan, (_, _) => ClinFuse.Training.Images.ImageView.Eval, 1, CancellationToken.None))
+        foreach (var loadedBatch in ClinFuse.Training.Batching.BatchTensors.Stream(data.ValSplit, selection, data.ValImages, plan, (_, _) => ClinFuse.Preparation.Images.ImageView.Eval, 1, CancellationToken.None))
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();

@@ -1,7 +1,7 @@
 using ClinFuse.Core;
 using ClinFuse.Core.Stages;
 using ClinFuse.Training.Recipes;
-using ClinFuse.Training.Store;
+using ClinFuse.Preparation;
 
 namespace ClinFuse.Training.Tests;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using ClinFuse.Core.Tasks;
 using ClinFuse.Features.Images;
-using ClinFuse.Training.Preparation;
+using ClinFuse.Preparation;
 
 namespace ClinFuse.Cli.Commands;
 

@@ -3,6 +3,7 @@ using ClinFuse.Core;
 using ClinFuse.Evaluation;
 using ClinFuse.Inference.Prediction;
 using ClinFuse.Training.Data;
+using ClinFuse.Preparation;
 using ClinFuse.Training.Evaluation;
 
 namespace ClinFuse.Inference.Calibration;

@@ -5,7 +5,7 @@ using ClinFuse.Models;
 using ClinFuse.Training.Batching;
 using ClinFuse.Training.Evaluation;
 using ClinFuse.Training.Modeling;
-using ClinFuse.Training.Store;
+using ClinFuse.Preparation;
 using static TorchSharp.torch;
 
 namespace ClinFuse.Inference.Prediction;

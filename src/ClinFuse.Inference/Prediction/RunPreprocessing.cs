@@ -5,9 +5,9 @@ using ClinFuse.Core.Tasks;
 using ClinFuse.Features.Images;
 using ClinFuse.Features.TimeSeries;
 using ClinFuse.Training.Data;
+using ClinFuse.Preparation;
 using ClinFuse.Training.Evaluation;
-using ClinFuse.Training.Images;
-using ClinFuse.Training.Store;
+using ClinFuse.Preparation.Images;
 
 namespace ClinFuse.Inference.Prediction;
 

@@ -6,9 +6,8 @@ using ClinFuse.Data.Extraction;
 using ClinFuse.Features.Images;
 using ClinFuse.Features.TimeSeries;
 using ClinFuse.Training.Data;
-using ClinFuse.Training.Images;
-using ClinFuse.Training.Preparation;
-using ClinFuse.Training.Store;
+using ClinFuse.Preparation;
+using ClinFuse.Preparation.Images;
 
 namespace ClinFuse.Inference.Prediction;
 

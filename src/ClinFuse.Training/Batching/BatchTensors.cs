@@ -1,7 +1,8 @@
 using ClinFuse.Core;
 using ClinFuse.Models.Networks;
 using ClinFuse.Training.Data;
-using ClinFuse.Training.Images;
+using ClinFuse.Preparation;
+using ClinFuse.Preparation.Images;
 using static TorchSharp.torch;
 
 namespace ClinFuse.Training.Batching;

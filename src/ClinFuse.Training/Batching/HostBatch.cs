@@ -1,4 +1,5 @@
 using ClinFuse.Training.Data;
+using ClinFuse.Preparation;
 
 namespace ClinFuse.Training.Batching;
 

@@ -1,3 +1,4 @@
+using ClinFuse.Preparation;
 using ClinFuse.Core;
 
 namespace ClinFuse.Training.Data;

@@ -4,7 +4,8 @@ using ClinFuse.Core;
 using ClinFuse.Evaluation;
 using ClinFuse.Models;
 using ClinFuse.Training.Data;
-using ClinFuse.Training.Images;
+using ClinFuse.Preparation;
+using ClinFuse.Preparation.Images;
 using ClinFuse.Training.Inference;
 using ClinFuse.Training.Modeling;
 

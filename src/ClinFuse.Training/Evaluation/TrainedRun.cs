@@ -9,7 +9,7 @@ using ClinFuse.Models.Training;
 using ClinFuse.Training.Modeling;
 using ClinFuse.Training.Recipes;
 using ClinFuse.Training.Runs;
-using ClinFuse.Training.Store;
+using ClinFuse.Preparation;
 
 namespace ClinFuse.Training.Evaluation;
 

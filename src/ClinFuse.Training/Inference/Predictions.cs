@@ -1,7 +1,8 @@
 using ClinFuse.Core.Randomness;
 using ClinFuse.Training.Batching;
 using ClinFuse.Training.Data;
-using ClinFuse.Training.Images;
+using ClinFuse.Preparation;
+using ClinFuse.Preparation.Images;
 using ClinFuse.Training.Modeling;
 using static TorchSharp.torch;
 

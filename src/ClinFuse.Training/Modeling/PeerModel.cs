@@ -4,7 +4,7 @@ using ClinFuse.Models.Networks;
 using ClinFuse.Models.Peers;
 using ClinFuse.Models.Training;
 using ClinFuse.Training.Batching;
-using ClinFuse.Training.Images;
+using ClinFuse.Preparation.Images;
 using ClinFuse.Training.Recipes;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

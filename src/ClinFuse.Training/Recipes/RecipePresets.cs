@@ -3,6 +3,7 @@ using ClinFuse.Core.Tasks;
 using ClinFuse.Models.Networks;
 using ClinFuse.Models.Training;
 using ClinFuse.Training.Data;
+using ClinFuse.Preparation;
 
 namespace ClinFuse.Training.Recipes;
 

@@ -6,6 +6,7 @@ using ClinFuse.Models.Peers;
 using ClinFuse.Models.Training;
 using ClinFuse.Training.Batching;
 using ClinFuse.Training.Data;
+using ClinFuse.Preparation;
 
 namespace ClinFuse.Training.Recipes;
 

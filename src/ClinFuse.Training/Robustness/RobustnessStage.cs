@@ -7,10 +7,10 @@ using ClinFuse.Evaluation;
 using ClinFuse.Models;
 using ClinFuse.Models.Networks;
 using ClinFuse.Training.Data;
+using ClinFuse.Preparation;
 using ClinFuse.Training.Evaluation;
 using ClinFuse.Training.Modeling;
 using ClinFuse.Training.Runs;
-using ClinFuse.Training.Store;
 
 namespace ClinFuse.Training.Robustness;
 

@@ -2,7 +2,8 @@ using ClinFuse.Core;
 using ClinFuse.Models;
 using ClinFuse.Training.Batching;
 using ClinFuse.Training.Data;
-using ClinFuse.Training.Images;
+using ClinFuse.Preparation;
+using ClinFuse.Preparation.Images;
 
 namespace ClinFuse.Training.Tests.Batching;
 

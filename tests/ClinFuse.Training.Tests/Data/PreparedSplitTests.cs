@@ -1,6 +1,7 @@
 using ClinFuse.Core;
 using ClinFuse.Training.Batching;
 using ClinFuse.Training.Data;
+using ClinFuse.Preparation;
 
 namespace ClinFuse.Training.Tests.Data;
 

@@ -5,9 +5,9 @@ using ClinFuse.Evaluation.Report;
 using ClinFuse.Models.Networks;
 using ClinFuse.Models.Training;
 using ClinFuse.Training.Data;
+using ClinFuse.Preparation;
 using ClinFuse.Training.Evaluation;
 using ClinFuse.Training.Recipes;
-using ClinFuse.Training.Store;
 
 namespace ClinFuse.Training.Tests.Evaluation;
 

@@ -5,7 +5,7 @@ using ClinFuse.Data.Extraction;
 using ClinFuse.Data.Synthetic;
 using ClinFuse.Features.Images;
 using ClinFuse.Models.Networks;
-using ClinFuse.Training.Preparation;
+using ClinFuse.Preparation;
 
 namespace ClinFuse.Training.Tests.Evaluation;
 

@@ -4,6 +4,7 @@ using ClinFuse.Models.Networks;
 using ClinFuse.Models.Peers;
 using ClinFuse.Models.Training;
 using ClinFuse.Training.Data;
+using ClinFuse.Preparation;
 using ClinFuse.Training.Evaluation;
 using ClinFuse.Training.Inference;
 using ClinFuse.Training.Metrics;

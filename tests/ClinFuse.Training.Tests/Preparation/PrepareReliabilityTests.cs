@@ -2,8 +2,7 @@ using ClinFuse.Core;
 using ClinFuse.Core.Stages;
 using ClinFuse.Core.Tasks;
 using ClinFuse.Features.Images;
-using ClinFuse.Training.Preparation;
-using ClinFuse.Training.Store;
+using ClinFuse.Preparation;
 
 namespace ClinFuse.Training.Tests.Preparation;
 

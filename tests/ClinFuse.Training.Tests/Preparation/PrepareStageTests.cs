@@ -6,8 +6,7 @@ using ClinFuse.Data.Extraction;
 using ClinFuse.Features.Images;
 using ClinFuse.Features.TimeSeries;
 using ClinFuse.Training.Data;
-using ClinFuse.Training.Preparation;
-using ClinFuse.Training.Store;
+using ClinFuse.Preparation;
 
 namespace ClinFuse.Training.Tests.Preparation;
 

@@ -8,8 +8,7 @@ using ClinFuse.Data.Mimic;
 using ClinFuse.Features.Images;
 using ClinFuse.Models.Checkpoints;
 using ClinFuse.Training.Evaluation;
-using ClinFuse.Training.Preparation;
-using ClinFuse.Training.Store;
+using ClinFuse.Preparation;
 using ClinFuse.Training.Tests.Evaluation;
 
 namespace ClinFuse.Training.Tests.Preparation;

@@ -3,6 +3,7 @@ using ClinFuse.Core;
 using ClinFuse.Models.Networks;
 using ClinFuse.Models.Training;
 using ClinFuse.Training.Data;
+using ClinFuse.Preparation;
 using ClinFuse.Training.Recipes;
 
 namespace ClinFuse.Training.Tests.Recipes;

@@ -5,9 +5,9 @@ using ClinFuse.Data.Extraction;
 using ClinFuse.Evaluation;
 using ClinFuse.Evaluation.Report;
 using ClinFuse.Training.Data;
+using ClinFuse.Preparation;
 using ClinFuse.Training.Evaluation;
 using ClinFuse.Training.Robustness;
-using ClinFuse.Training.Store;
 using ClinFuse.Training.Tests.Evaluation;
 using ClinFuse.Core.Tasks;
 

@@ -2,7 +2,7 @@ using ClinFuse.Core;
 using ClinFuse.Core.Randomness;
 using ClinFuse.Features.Images;
 
-namespace ClinFuse.Training.Images;
+namespace ClinFuse.Preparation.Images;
 
 /// <summary>Gaussian pixel noise applied to every image a source serves (the paper's robustness protocol).</summary>
 /// <param name="Statistics">Per-position mean and standard deviation from training images.</param>
@@ -47,7 +47,7 @@ public sealed class CachedImageSource : IImageSource, IDisposable
     /// </summary>
     public static IImageSource? OpenForStore(string storeFolder, int? size = null)
     {
-        var path = Path.Combine(storeFolder, Store.PreparedStore.ImageCacheFile);
+        var path = Path.Combine(storeFolder, PreparedStore.ImageCacheFile);
         if (!File.Exists(path)) return null;
         var cache = ImageCache.Open(path);
         return new CachedImageSource(cache, size ?? CropSize(Math.Min(cache.Width, cache.Height)));

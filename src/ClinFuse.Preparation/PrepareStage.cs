@@ -10,10 +10,9 @@ using ClinFuse.Data.Extraction;
 using ClinFuse.Data.Mimic;
 using ClinFuse.Features.Images;
 using ClinFuse.Features.TimeSeries;
-using ClinFuse.Training.Data;
-using ClinFuse.Training.Store;
+using ClinFuse.Preparation;
 
-namespace ClinFuse.Training.Preparation;
+namespace ClinFuse.Preparation;
 
 /// <summary>Where the normaliser's statistics come from.</summary>
 public enum NormalizerSource
@@ -147,7 +146,7 @@ public static class PrepareStage
     }
 
     /// <summary>Reads every sample's episode once, in store order (the store serves episodes by row group).</summary>
-    internal static Dictionary<CohortSample, SeriesEpisode> ReadEpisodes(CohortStore cohort, Dictionary<Split, IReadOnlyList<CohortSample>> samplesBySplit,
+    public static Dictionary<CohortSample, SeriesEpisode> ReadEpisodes(CohortStore cohort, Dictionary<Split, IReadOnlyList<CohortSample>> samplesBySplit,
         DiscretizerConfig config, IStageProgress progress, CancellationToken cancellationToken)
     {
         var all = samplesBySplit.Values.SelectMany(s => s).ToList();

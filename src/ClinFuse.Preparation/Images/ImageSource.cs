@@ -1,4 +1,4 @@
-namespace ClinFuse.Training.Images;
+namespace ClinFuse.Preparation.Images;
 
 /// <summary>How an image is wanted: for evaluation (as cached) or for training (augmented with a seed).</summary>
 /// <param name="Augment">True for the training view.</param>

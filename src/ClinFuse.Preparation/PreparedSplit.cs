@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using ClinFuse.Core;
 
-namespace ClinFuse.Training.Data;
+namespace ClinFuse.Preparation;
 
 /// <summary>One model-ready sample as <c>prepare</c> writes it.</summary>
 /// <param name="StayId">The ICU stay the sample comes from.</param>

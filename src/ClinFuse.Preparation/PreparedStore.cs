@@ -5,10 +5,10 @@ using ClinFuse.Core.Stages;
 using ClinFuse.Core.Tasks;
 using ClinFuse.Features.Images;
 using System.Text.Json.Serialization;
-using ClinFuse.Training.Data;
-using ClinFuse.Training.Images;
+using ClinFuse.Preparation;
+using ClinFuse.Preparation.Images;
 
-namespace ClinFuse.Training.Store;
+namespace ClinFuse.Preparation;
 
 /// <summary>The task of a prepared store as <c>labels.json</c> names it.</summary>
 /// <param name="Task">The task's full name (<see cref="ClinicalTasks.Name"/>).</param>
