@@ -156,6 +156,7 @@ public static class Extractor
         var stays = cohort.Stays;
         var withDiagnoses = cohort.DiagnosesByStay.Keys.ToHashSet();
         var perSubject = new List<Episode>[subjects.Subjects.Count];
+        var cells = new CellPool();
         using var step = progress.Step("build episodes", perSubject.Length, "subjects");
         for (int p = 0; p < subjects.Count; p++)
         {
@@ -172,7 +173,7 @@ public static class Extractor
             Parallel.For(first, end, compute.ParallelOptions(ct), s =>
             {
                 var slice = grouped.AsSpan(starts[s - first], starts[s - first + 1] - starts[s - first]);
-                perSubject[s] = EpisodeBuilder.Build(stays, subjects.Subjects[s], slice, withDiagnoses, compat);
+                perSubject[s] = EpisodeBuilder.Build(stays, subjects.Subjects[s], slice, withDiagnoses, compat, cells);
                 step.Advance();
             });
         }
