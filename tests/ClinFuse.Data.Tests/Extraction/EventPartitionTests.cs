@@ -6,11 +6,9 @@ using ClinFuse.Data.Extraction;
 namespace ClinFuse.Data.Tests.Extraction;
 
 /// <summary>Spilling the cleaned events to subject partitions changes nothing in the output.</summary>
-public sealed class EventPartitionTests : IDisposable
+public sealed class EventPartitionTests
 {
-    readonly TempFolder temp = Fixtures.TempFolder("clinfuse-partitions-");
-
-    async Task<string> Extract(CompatMode compat, int? partitions, string name)
+    static async Task<string> Extract(TempFolder temp, CompatMode compat, int? partitions, string name)
     {
         var options = new ExtractionOptions
         {
@@ -30,11 +28,12 @@ public sealed class EventPartitionTests : IDisposable
     [InlineData(CompatMode.MedFuse)]
     public async Task Few_partitions_give_the_output_of_all_events_in_memory(CompatMode compat)
     {
-        var inMemory = Files(await Extract(compat, 1, "one"));
+        using var temp = Fixtures.TempFolder("clinfuse-partitions-");
+        var inMemory = Files(await Extract(temp, compat, 1, "one"));
         Assert.Contains(CohortStore.SeriesFile, inMemory.Keys);
         foreach (var partitions in new int?[] { 3, 7, null })
         {
-            var folder = await Extract(compat, partitions, $"p{partitions}");
+            var folder = await Extract(temp, compat, partitions, $"p{partitions}");
             var spilled = Files(folder);
             Assert.Equal(inMemory.Keys, spilled.Keys);
             foreach (var (file, bytes) in inMemory) Assert.True(bytes.AsSpan().SequenceEqual(spilled[file]), $"{file} differs with {partitions} partitions");
@@ -58,6 +57,4 @@ public sealed class EventPartitionTests : IDisposable
         Assert.Equal([0, 0, 0, 0, 1, 0, 1], parts.PartitionOfStay);
         Assert.Equal(5, new SubjectPartitions(stays, 64).Count); // never more partitions than subjects
     }
-
-    public void Dispose() => temp.Dispose();
 }
