@@ -5,36 +5,78 @@ using System.Text;
 using ClinFuse.Core;
 using ClinFuse.Core.Stages;
 using ClinFuse.Data.Extraction;
+using ClinFuse.Data.Mimic;
+using ClinFuse.Data.Synthetic;
 
-// End-to-end extraction benchmark: replicates a MIMIC-IV folder (default: the demo fixture) N times
-// with shifted ids into a scratch folder, runs the extraction and reports wall time per stage,
-// rows/s and peak RSS. Usage: dotnet run -c Release -- [--scale N] [--source DIR] [--threads T] [--compat medfuse]
+// End-to-end extraction benchmark. The input is the MIMIC-IV demo (default: the test fixture)
+// replicated N times with shifted ids, or a synthetic cohort (`--synth PATIENTS`, with `--filler`
+// chart rows per ICU hour of unmapped items; its mapped share of chartevents is counted and
+// printed), or an existing folder (`--mimic-iv DIR`). Reports wall time per stage, rows/s and the
+// extraction's own peak RSS. `--keep` leaves the scratch folder (input and output) in place.
+// Usage: dotnet run -c Release -- [--scale N] [--source DIR] [--synth PATIENTS [--filler RATE] [--seed S]] [--mimic-iv DIR] [--threads T] [--compat medfuse] [--keep]
 var argsList = args.ToList();
 string Arg(string name, string fallback) => argsList.IndexOf(name) is var i and >= 0 && i + 1 < argsList.Count ? argsList[i + 1] : fallback;
-var scale = int.Parse(Arg("--scale", "20"), CultureInfo.InvariantCulture);
-var threads = int.Parse(Arg("--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+int IntArg(string name, int fallback) => int.Parse(Arg(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+var scale = IntArg("--scale", 20);
+var threads = IntArg("--threads", Environment.ProcessorCount);
 var source = Arg("--source", Path.Combine(AppContext.BaseDirectory, "../../../../../../tests/fixtures/mimic-iv-demo"));
+var synthPatients = IntArg("--synth", 0);
+var existing = Arg("--mimic-iv", "");
 var compat = Arg("--compat", "none") == "medfuse" ? CompatMode.MedFuse : CompatMode.None;
+var keep = argsList.Contains("--keep");
 var scratch = Directory.CreateTempSubdirectory("clinfuse-bench-extract-").FullName;
 try
 {
     var input = Path.Combine(scratch, "mimic");
     var clock = Stopwatch.StartNew();
-    var rows = Replicate(source, input, scale);
-    Console.WriteLine($"input: {source} x{scale} -> {rows:N0} chart+lab rows, written in {clock.Elapsed.TotalSeconds:F1} s");
+    long rows;
+    if (existing.Length > 0)
+    {
+        input = existing;
+        rows = -1;
+        Console.WriteLine($"input: {existing}");
+    }
+    else if (synthPatients > 0)
+    {
+        var synth = new SynthOptions(synthPatients, IntArg("--seed", 42), SynthImages.None, FillerChartRowsPerHour: IntArg("--filler", 50));
+        var generated = SyntheticCohortGenerator.Generate(synth, Path.Combine(scratch, "synth"), force: false, new ComputeSettings(threads), StageProgress.None);
+        input = Path.Combine(generated.Folder, "mimic-iv");
+        rows = generated.Manifest.Counts["chartevents"] + generated.Manifest.Counts["labevents"];
+        Console.WriteLine($"input: synthetic, {synthPatients:N0} patients, {synth.FillerChartRowsPerHour} unmapped chart rows per ICU hour, written in {clock.Elapsed.TotalSeconds:F1} s");
+        var (chart, mapped) = MappedChartRows(Path.Combine(input, "icu", "chartevents.csv.gz"));
+        Console.WriteLine($"chartevents: {chart:N0} rows, {mapped:N0} of mapped items ({100.0 * mapped / chart:F1} %); labevents {generated.Manifest.Counts["labevents"]:N0} rows");
+    }
+    else
+    {
+        rows = Replicate(source, input, scale);
+        Console.WriteLine($"input: {source} x{scale} -> {rows:N0} chart+lab rows, written in {clock.Elapsed.TotalSeconds:F1} s");
+    }
     var progress = new TimingProgress();
+    PeakRss.Reset();
     clock.Restart();
     var result = await Extractor.RunAsync(new ExtractionOptions { MimicIv = input, Out = Path.Combine(scratch, "cohort"), Compat = compat }, new ComputeSettings(threads), progress);
     var total = clock.Elapsed.TotalSeconds;
-    using var self = Process.GetCurrentProcess();
-    Console.WriteLine($"extract: {total:F1} s wall, {rows / total:N0} rows/s overall, peak RSS {self.PeakWorkingSet64 / (1 << 20):N0} MiB, threads {threads}");
+    if (rows < 0) rows = result.Manifest.Counts["events.read"];
+    Console.WriteLine($"extract: {total:F1} s wall, {rows / total:N0} rows/s overall, peak RSS {PeakRss.MiB():N0} MiB, threads {threads}");
     foreach (var (stage, seconds) in result.Manifest.TimingsSeconds) Console.WriteLine($"  stage {stage,-10} {seconds,8:F2} s");
     foreach (var (step, seconds, amount) in progress.Steps) Console.WriteLine($"  step {step,-28} {seconds,8:F2} s {amount,14:N0} {(seconds > 0 ? amount / seconds : 0),12:N0}/s");
-    Console.WriteLine($"episodes {result.Manifest.Counts["episodes"]:N0}, rows {result.Manifest.Counts["episode_rows"]:N0}; ihm train {result.Manifest.Counts["ihm.train.samples"]:N0}");
+    Console.WriteLine($"events mapped {result.Manifest.Counts["events.mapped"]:N0}, kept {result.Manifest.Counts["events.kept"]:N0}; episodes {result.Manifest.Counts["episodes"]:N0}, rows {result.Manifest.Counts["episode_rows"]:N0}; ihm train {result.Manifest.Counts["ihm.train.samples"]:N0}");
 }
 finally
 {
-    Directory.Delete(scratch, recursive: true);
+    if (keep) Console.WriteLine($"kept: {scratch}");
+    else Directory.Delete(scratch, recursive: true);
+}
+
+// Rows of chartevents, and those of the 17 variables' items.
+static (long Rows, long Mapped) MappedChartRows(string path)
+{
+    long mapped = 0;
+    var rows = CsvSource.ForEachRow(path, ["itemid"], [], (row, c) =>
+    {
+        if (int.TryParse(row[c[0]].Span, out var item) && ExtractionResources.Items.ContainsKey(item)) mapped++;
+    });
+    return (rows, mapped);
 }
 
 static long Replicate(string source, string target, int scale)
@@ -112,5 +154,26 @@ sealed class TimingProgress : IStageProgress
         {
             lock (owner.gate) owner.Steps.Add((name, clock.Elapsed.TotalSeconds, amount));
         }
+    }
+}
+
+/// <summary>The process's peak resident set (VmHWM), which Linux lets a process reset.</summary>
+static class PeakRss
+{
+    public static void Reset()
+    {
+        // Hand back what preparing the input left on the heap, then start counting from here.
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        try { File.WriteAllText("/proc/self/clear_refs", "5"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { Console.WriteLine("(peak RSS not reset: it includes the input's preparation)"); }
+    }
+
+    public static long MiB()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+        using var self = Process.GetCurrentProcess();
+        return self.PeakWorkingSet64 >> 20;
     }
 }

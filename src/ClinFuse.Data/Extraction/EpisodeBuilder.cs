@@ -16,7 +16,12 @@ public static class EpisodeBuilder
     /// indices; <paramref name="events"/> its cleaned events (any order).
     /// </summary>
     public static List<Episode> Build(IReadOnlyList<Stay> stays, IReadOnlyList<int> subjectStays, Span<CleanEvent> events,
-        IReadOnlySet<long> staysWithDiagnoses, CompatMode compat)
+        IReadOnlySet<long> staysWithDiagnoses, CompatMode compat) =>
+        Build(stays, subjectStays, events, staysWithDiagnoses, compat, new CellPool());
+
+    /// <summary>As above, sharing the cells' text with other subjects' episodes through <paramref name="pool"/>.</summary>
+    internal static List<Episode> Build(IReadOnlyList<Stay> stays, IReadOnlyList<int> subjectStays, Span<CleanEvent> events,
+        IReadOnlySet<long> staysWithDiagnoses, CompatMode compat, CellPool pool)
     {
         var n = ExtractionResources.Variables.Count;
         // Default: a row holds one stay's observations at one time. MedFuse: a row holds every
@@ -46,7 +51,7 @@ public static class EpisodeBuilder
                 if (best[e.Variable] is not { } current || CleanValue.Compare(e.Value, current) >= 0) best[e.Variable] = e.Value;
             }
             var cells = new string?[n];
-            for (int v = 0; v < n; v++) cells[v] = best[v]?.Cell;
+            for (int v = 0; v < n; v++) cells[v] = best[v] is { } value ? pool.Cell(value) : null;
             stayBuffer.Sort((a, b) => stays[a].StayId.CompareTo(stays[b].StayId));
             foreach (var st in stayBuffer) rows.Add((time, st, cells));
         }
@@ -70,7 +75,7 @@ public static class EpisodeBuilder
             }
             if (selected.Count == 0) continue;
             // Rows are already in time order, so Hours order too (stable for equal hours).
-            episodes.Add(new Episode(stay, k + 1, selected,
+            episodes.Add(new Episode(stay, k + 1, new PackedEpisodeRows(selected),
                 FirstValid(selected, ExtractionResources.IndexOfVariable("Weight")),
                 FirstValid(selected, ExtractionResources.IndexOfVariable("Height")),
                 staysWithDiagnoses.Contains(stay.StayId)));
@@ -84,4 +89,18 @@ public static class EpisodeBuilder
             if (r.Cells[variable] is { } c) return c;
         return null;
     }
+}
+
+/// <summary>
+/// The cell text of cleaned values, made once per distinct number and shared by every row that
+/// holds it (an extraction writes millions of cells from far fewer distinct values). Thread-safe.
+/// </summary>
+internal sealed class CellPool
+{
+    // Keyed by the bits: 0.0 and -0.0 are equal doubles but different cells.
+    readonly System.Collections.Concurrent.ConcurrentDictionary<long, string> numbers = new();
+
+    /// <summary>The value's cell, as <see cref="CleanValue.Cell"/> writes it.</summary>
+    public string Cell(CleanValue value) =>
+        value.Text ?? numbers.GetOrAdd(BitConverter.DoubleToInt64Bits(value.Number), static bits => PythonFloat.Repr(BitConverter.Int64BitsToDouble(bits)));
 }

@@ -17,11 +17,14 @@ public static class EventReader
         "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null",
     };
 
+    /// <summary>The tables read, in the order <see cref="Read"/> writes them to the spill.</summary>
+    internal const int Tables = 2;
+
     /// <summary>
-    /// Reads and cleans the events of <paramref name="stays"/> (cleaning runs on the reading thread,
-    /// so raw events are never held); the result is unordered.
+    /// Reads and cleans the events of <paramref name="stays"/> into <paramref name="spill"/>, table
+    /// <c>t</c> into <c>spill.Table(t)</c> (cleaning runs on the reading thread, so raw events are never held).
     /// </summary>
-    public static (List<CleanEvent> Events, EventCounts Counts) Read(MimicIvSource source, IReadOnlyList<Stay> stays, CompatMode compat, int threads, IStageProgress progress, CancellationToken ct)
+    internal static EventCounts Read(MimicIvSource source, IReadOnlyList<Stay> stays, CompatMode compat, int threads, EventSpill spill, IStageProgress progress, CancellationToken ct)
     {
         var stayIndex = new Dictionary<long, int>(stays.Count);
         var hadmStay = new Dictionary<long, int>(stays.Count);
@@ -33,14 +36,14 @@ public static class EventReader
             subjects.Add(stays[i].SubjectId);
         }
         var tables = new[] { (Path: source.ChartEvents, Name: "chartevents"), (Path: source.LabEvents, Name: "labevents") };
-        var results = new (List<CleanEvent>, EventCounts)[tables.Length];
+        var results = new EventCounts[tables.Length];
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = ct };
         try
         {
             Parallel.For(0, tables.Length, options, t =>
             {
                 using var step = progress.Step($"read {tables[t].Name}", unit: "rows");
-                results[t] = ReadTable(tables[t].Path, stayIndex, hadmStay, subjects, compat, step, ct);
+                results[t] = ReadTable(tables[t].Path, stayIndex, hadmStay, subjects, compat, spill.Table(t), step, ct);
             });
         }
         catch (AggregateException e) when (e.InnerExceptions.OfType<ClinFuseException>().FirstOrDefault() is { } first)
@@ -48,21 +51,15 @@ public static class EventReader
             // A user error in one table is the message, not the parallel loop around it.
             ExceptionDispatchInfo.Capture(first).Throw();
         }
-        var all = new List<CleanEvent>(results.Sum(r => r.Item1.Count));
         var counts = new EventCounts();
-        foreach (var (events, c) in results)
-        {
-            all.AddRange(events);
-            counts.Add(c);
-        }
-        return (all, counts);
+        foreach (var c in results) counts.Add(c);
+        return counts;
     }
 
-    static (List<CleanEvent>, EventCounts) ReadTable(string path, Dictionary<long, int> stayIndex, Dictionary<long, int> hadmStay, HashSet<long> subjects,
-        CompatMode compat, IProgressStep step, CancellationToken ct)
+    static EventCounts ReadTable(string path, Dictionary<long, int> stayIndex, Dictionary<long, int> hadmStay, HashSet<long> subjects,
+        CompatMode compat, EventSpill.TableWriter events, IProgressStep step, CancellationToken ct)
     {
         var items = ExtractionResources.Items;
-        var events = new List<CleanEvent>();
         var counts = new EventCounts();
         var pandasNa = PandasNa.GetAlternateLookup<ReadOnlySpan<char>>();
         // Text values that survive cleaning (GCS, and HR/RR/MBP in compat) are stored per event and
@@ -105,7 +102,7 @@ public static class EventReader
                 counts.PerVariable[item.Variable]++;
                 events.Add(new CleanEvent(stayOfHadm, time, item.Variable, clean));
             }, step, ct, requireRows: Path.GetFileName(path).StartsWith("chartevents", StringComparison.Ordinal));
-        return (events, counts);
+        return counts;
     }
 }
 

@@ -23,6 +23,11 @@ public sealed record ExtractionOptions
     /// <summary>Also write the MedFuse directory layout (root/, in-hospital-mortality/, phenotyping/).</summary>
     public bool ExportMedFuse { get; init; }
     public bool Force { get; init; }
+    /// <summary>
+    /// Subject partitions the cleaned events are spilled to (default <see cref="EventSpill.DefaultPartitions"/>);
+    /// 1 holds all events in memory at once. The output does not depend on it.
+    /// </summary>
+    internal int? EventPartitions { get; init; }
 }
 
 /// <summary>The <c>extract</c> stage's recipe as its manifest.json records it (<see cref="Core.Stages.StageManifest.ConfigAs{T}"/>).</summary>

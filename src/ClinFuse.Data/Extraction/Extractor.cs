@@ -24,6 +24,9 @@ public static class Extractor
     /// <summary>Files at least this large are identified by size + mtime instead of SHA-256.</summary>
     public const long HashLimitBytes = 256L << 20;
 
+    /// <summary>Folder of the working output that holds the cleaned events between reading and building episodes.</summary>
+    internal const string SpillFolder = ".events";
+
     /// <summary>Runs the extraction.</summary>
     public static async Task<ExtractionResult> RunAsync(ExtractionOptions options, ComputeSettings compute, IStageProgress progress, CancellationToken ct = default)
     {
@@ -54,11 +57,17 @@ public static class Extractor
         if (cohort.Stays.Count == 0)
             throw new ClinFuseException($"--mimic-iv: no ICU stay of {mimic.Root} passes the cohort filters.", "Check that icustays, admissions and patients are complete tables.");
 
-        var (events, eventCounts) = EventReader.Read(mimic, cohort.Stays, options.Compat, compute.Threads, progress, ct);
-        Lap("events");
-
-        var episodes = BuildEpisodes(cohort, events, options.Compat, compute, progress, ct);
-        events = [];
+        var subjects = new SubjectPartitions(cohort.Stays, options.EventPartitions ?? EventSpill.DefaultPartitions);
+        EventCounts eventCounts;
+        List<Episode> episodes;
+        // The spill lives in the working folder, so a failed or cancelled run removes it with the rest;
+        // a finished one removes it before the store is written.
+        using (var spill = new EventSpill(Path.Combine(output.Path, SpillFolder), subjects.PartitionOfStay, subjects.Count, EventReader.Tables))
+        {
+            eventCounts = EventReader.Read(mimic, cohort.Stays, options.Compat, compute.Threads, spill, progress, ct);
+            Lap("events");
+            episodes = BuildEpisodes(cohort, subjects, spill, options.Compat, compute, progress, ct);
+        }
         Lap("episodes");
 
         var splits = SubjectSplit.Assign(cohort.Stays.Select(s => s.SubjectId), options.Split, options.Seed);
@@ -125,39 +134,29 @@ public static class Extractor
         return new InputFile(Path.GetRelativePath(root, path), info.Length, "size+mtime:" + info.LastWriteTimeUtc.ToString("O", CultureInfo.InvariantCulture));
     }
 
-    static List<Episode> BuildEpisodes(StayCohort cohort, List<CleanEvent> events, CompatMode compat, ComputeSettings compute, IStageProgress progress, CancellationToken ct)
+    static List<Episode> BuildEpisodes(StayCohort cohort, SubjectPartitions subjects, EventSpill spill, CompatMode compat, ComputeSettings compute, IStageProgress progress, CancellationToken ct)
     {
         var stays = cohort.Stays;
-        var subjectOrdinal = new Dictionary<long, int>();
-        var subjectStays = new List<List<int>>();
-        var ordinalOfStay = new int[stays.Count];
-        for (int i = 0; i < stays.Count; i++)
-        {
-            if (!subjectOrdinal.TryGetValue(stays[i].SubjectId, out var o))
-            {
-                o = subjectStays.Count;
-                subjectOrdinal[stays[i].SubjectId] = o;
-                subjectStays.Add([]);
-            }
-            subjectStays[o].Add(i);
-            ordinalOfStay[i] = o;
-        }
-        // Group by subject in place (no second copy of the events): each subject's events become one slice.
-        var starts = new int[subjectStays.Count + 1];
-        using (progress.Step("group events by subject", events.Count, "events"))
-        {
-            foreach (var e in events) starts[ordinalOfStay[e.StayIndex] + 1]++;
-            for (int s = 0; s < subjectStays.Count; s++) starts[s + 1] += starts[s];
-            events.Sort((a, b) => ordinalOfStay[a.StayIndex].CompareTo(ordinalOfStay[b.StayIndex]));
-        }
         var withDiagnoses = cohort.DiagnosesByStay.Keys.ToHashSet();
-        var perSubject = new List<Episode>[subjectStays.Count];
-        using (var step = progress.Step("build episodes", subjectStays.Count, "subjects"))
+        var perSubject = new List<Episode>[subjects.Subjects.Count];
+        var cells = new CellPool();
+        using var step = progress.Step("build episodes", perSubject.Length, "subjects");
+        for (int p = 0; p < subjects.Count; p++)
         {
-            Parallel.For(0, subjectStays.Count, compute.ParallelOptions(ct), s =>
+            var (first, end) = subjects.Range(p);
+            // Group the partition's events by subject, keeping their order: each subject's events become one slice.
+            var events = spill.Read(p);
+            var starts = new int[end - first + 1];
+            foreach (var e in events) starts[subjects.OrdinalOfStay[e.StayIndex] - first + 1]++;
+            for (int s = 0; s < end - first; s++) starts[s + 1] += starts[s];
+            var grouped = new CleanEvent[events.Count];
+            var next = starts[..^1];
+            foreach (var e in events) grouped[next[subjects.OrdinalOfStay[e.StayIndex] - first]++] = e;
+            events = null;
+            Parallel.For(first, end, compute.ParallelOptions(ct), s =>
             {
-                var slice = CollectionsMarshal.AsSpan(events)[starts[s]..starts[s + 1]];
-                perSubject[s] = EpisodeBuilder.Build(stays, subjectStays[s], slice, withDiagnoses, compat);
+                var slice = grouped.AsSpan(starts[s - first], starts[s - first + 1] - starts[s - first]);
+                perSubject[s] = EpisodeBuilder.Build(stays, subjects.Subjects[s], slice, withDiagnoses, compat, cells);
                 step.Advance();
             });
         }
