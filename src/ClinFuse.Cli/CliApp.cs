@@ -7,7 +7,7 @@ using ClinFuse.Core;
 namespace ClinFuse.Cli;
 
 /// <summary>The <c>clinfuse</c> command tree and its error policy.</summary>
-public static class CliApp
+internal static class CliApp
 {
     /// <summary>Builds the root command with every subcommand.</summary>
     public static RootCommand CreateRoot()

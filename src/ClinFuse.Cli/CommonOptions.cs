@@ -5,7 +5,7 @@ using ClinFuse.Core.Tasks;
 namespace ClinFuse.Cli;
 
 /// <summary>Options shared by several commands; one definition each.</summary>
-public static class CommonOptions
+internal static class CommonOptions
 {
     /// <summary>Threads for libtorch and the data pipeline; inherited by every subcommand.</summary>
     public static readonly Option<int?> Threads = new("--threads")

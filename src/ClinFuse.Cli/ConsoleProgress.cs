@@ -8,7 +8,7 @@ namespace ClinFuse.Cli;
 /// at most 5 times a second; otherwise (logs, CI) a line when a step starts, every 10 seconds, and
 /// when it ends. Thread-safe.
 /// </summary>
-public sealed class ConsoleProgress : IStageProgress
+internal sealed class ConsoleProgress : IStageProgress
 {
     readonly Lock gate = new();
     readonly TextWriter writer;

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace ClinFuse.Cli;
 
 /// <summary>JSON settings for everything the command line prints.</summary>
-public static class JsonOptions
+internal static class JsonOptions
 {
     public static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 }

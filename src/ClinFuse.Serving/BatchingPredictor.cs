@@ -8,7 +8,7 @@ namespace ClinFuse.Serving;
 /// queued, and a single worker predicts whatever is waiting (up to <see cref="ServeOptions.MaxBatch"/>)
 /// in one forward pass. A full queue refuses new requests (503) instead of growing.
 /// </summary>
-public sealed class BatchingPredictor : IAsyncDisposable
+internal sealed class BatchingPredictor : IAsyncDisposable
 {
     sealed record Pending(ModelInput Input, TaskCompletionSource<StayPrediction> Result);
 

@@ -1,7 +1,7 @@
 namespace ClinFuse.Serving;
 
 /// <summary>A request the service refuses: the HTTP status and a one-line message for the client.</summary>
-public sealed class RequestError(int status, string message) : Exception(OneLine(message))
+internal sealed class RequestError(int status, string message) : Exception(OneLine(message))
 {
     /// <summary>The 4xx (or 503) status.</summary>
     public int Status { get; } = status;

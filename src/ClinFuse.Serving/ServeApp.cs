@@ -168,4 +168,4 @@ public sealed class ServeApp : IAsyncDisposable
 }
 
 /// <summary>The answer of <c>POST /predict</c>.</summary>
-public sealed record PredictResponse(string Model, IReadOnlyList<string> Labels, double? Temperature, StayPredictionJson Prediction, StayExplanation? Explanation);
+internal sealed record PredictResponse(string Model, IReadOnlyList<string> Labels, double? Temperature, StayPredictionJson Prediction, StayExplanation? Explanation);

@@ -11,7 +11,7 @@ namespace ClinFuse.Serving;
 /// probability: integrated gradients summed per variable and hour, and, when an image was given,
 /// the CLAHE'd crop the model saw and the Grad-CAM heat layer (transparent PNG of the same size).
 /// </summary>
-public sealed record StayExplanation(
+internal sealed record StayExplanation(
     [property: JsonPropertyName("label")] string Label,
     [property: JsonPropertyName("channels")] IReadOnlyList<string> Channels,
     [property: JsonPropertyName("hours")] int Hours,

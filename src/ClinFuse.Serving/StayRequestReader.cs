@@ -13,7 +13,7 @@ namespace ClinFuse.Serving;
 /// Every problem is a <see cref="RequestError"/> with a 4xx status and one line; the messages name
 /// the field, never the content.
 /// </summary>
-public static class StayRequestReader
+internal static class StayRequestReader
 {
     static readonly string[] Fields = ["series", "image", "hours", "id", "explain"];
 

@@ -18,7 +18,7 @@ public sealed record EncoderInit(string Checkpoint, string Prefix);
 /// fail there). Nothing is frozen afterwards: fusion models fine-tune end to end, as the reference
 /// does for its attention and LSTM fusions.
 /// </summary>
-public static class EncoderTransfer
+internal static class EncoderTransfer
 {
     /// <summary>Prefix of the EHR encoder's tensors.</summary>
     public const string Ehr = "ehr_model.";

@@ -13,7 +13,7 @@ public sealed record PlateauState(double Best, int BadEpochs, double[] LearningR
 /// cooldown 0, min_lr 0): after more than <c>patience</c> epochs without a loss below
 /// best·(1 − 1e-4), every parameter group's rate is multiplied by <c>factor</c>.
 /// </summary>
-public sealed class PlateauScheduler
+internal sealed class PlateauScheduler
 {
     const double Threshold = 1e-4;
     const double Eps = 1e-8;

@@ -4,7 +4,7 @@ using ClinFuse.Cli.Demo;
 namespace ClinFuse.Cli.Commands;
 
 /// <summary><c>clinfuse demo</c>: the whole chain on a built-in synthetic cohort.</summary>
-public static class DemoCommand
+internal static class DemoCommand
 {
     public static Command Create()
     {

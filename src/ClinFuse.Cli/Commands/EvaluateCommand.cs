@@ -6,7 +6,7 @@ using ClinFuse.Training.Evaluation;
 namespace ClinFuse.Cli.Commands;
 
 /// <summary><c>clinfuse evaluate</c>: predictions and metrics with confidence intervals.</summary>
-public static class EvaluateCommand
+internal static class EvaluateCommand
 {
     public static Command Create()
     {

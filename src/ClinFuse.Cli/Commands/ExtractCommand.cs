@@ -5,7 +5,7 @@ using ClinFuse.Data.Extraction;
 namespace ClinFuse.Cli.Commands;
 
 /// <summary><c>clinfuse extract</c>: MIMIC-IV + MIMIC-CXR-JPG to task cohorts.</summary>
-public static class ExtractCommand
+internal static class ExtractCommand
 {
     public static Command Create()
     {

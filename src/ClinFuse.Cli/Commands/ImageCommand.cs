@@ -5,7 +5,7 @@ using ClinFuse.Features.Images;
 namespace ClinFuse.Cli.Commands;
 
 /// <summary><c>clinfuse image</c>: apply the image preprocessing to a file or folder.</summary>
-public static class ImageCommand
+internal static class ImageCommand
 {
     public static Command Create()
     {

@@ -7,7 +7,7 @@ using ClinFuse.Models;
 namespace ClinFuse.Cli.Commands;
 
 /// <summary><c>clinfuse info</c>: versions, native library status, threads, CPU features, devices.</summary>
-public static class InfoCommand
+internal static class InfoCommand
 {
     /// <summary>Everything <c>info</c> reports; the JSON form uses these property names in camelCase.</summary>
     public sealed record Report(

@@ -7,7 +7,7 @@ using ClinFuse.Inference.Prediction;
 namespace ClinFuse.Cli.Commands;
 
 /// <summary><c>clinfuse predict</c>: a trained run on new stays.</summary>
-public static class PredictCommand
+internal static class PredictCommand
 {
     public static Command Create()
     {
@@ -63,7 +63,7 @@ public static class PredictCommand
 }
 
 /// <summary><c>clinfuse calibrate</c>: temperature scaling fitted on the validation split, stored with the run.</summary>
-public static class CalibrateCommand
+internal static class CalibrateCommand
 {
     public static Command Create()
     {

@@ -6,7 +6,7 @@ using ClinFuse.Preparation;
 namespace ClinFuse.Cli.Commands;
 
 /// <summary><c>clinfuse prepare</c>: cohort store to model-ready splits and an image cache.</summary>
-public static class PrepareCommand
+internal static class PrepareCommand
 {
     public static Command Create()
     {

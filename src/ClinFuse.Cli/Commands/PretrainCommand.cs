@@ -7,7 +7,7 @@ using ClinFuse.Training.Recipes;
 namespace ClinFuse.Cli.Commands;
 
 /// <summary><c>clinfuse pretrain</c>: train one encoder alone.</summary>
-public static class PretrainCommand
+internal static class PretrainCommand
 {
     public static Command Create()
     {
@@ -52,7 +52,7 @@ public static class PretrainCommand
 }
 
 /// <summary>Options shared by <c>pretrain</c> and <c>train</c>: recipe, config file, overrides, run folder.</summary>
-public sealed class RunOptions
+internal sealed class RunOptions
 {
     readonly Option<string?> recipe = new("--recipe") { Description = $"Recipe preset: {string.Join(", ", RecipePresets.Names)} (default: the task's preset for this stage)." };
     readonly Option<FileInfo?> config = new("--config") { Description = "Training configuration file (JSON, docs/training.md); CLI options override it." };

@@ -5,7 +5,7 @@ using ClinFuse.Evaluation.Report;
 namespace ClinFuse.Cli.Commands;
 
 /// <summary><c>clinfuse report</c>: the paper's tables and figure from run folders.</summary>
-public static class ReportCommand
+internal static class ReportCommand
 {
     public static Command Create()
     {

@@ -6,7 +6,7 @@ using ClinFuse.Training.Robustness;
 namespace ClinFuse.Cli.Commands;
 
 /// <summary><c>clinfuse robustness</c>: the paper's Gaussian-noise protocols.</summary>
-public static class RobustnessCommand
+internal static class RobustnessCommand
 {
     public static Command Create()
     {

@@ -6,7 +6,7 @@ using ClinFuse.Serving;
 namespace ClinFuse.Cli.Commands;
 
 /// <summary><c>clinfuse serve</c>: a local web service and page over a trained run.</summary>
-public static class ServeCommand
+internal static class ServeCommand
 {
     public static Command Create()
     {

@@ -5,7 +5,7 @@ using ClinFuse.Data.Synthetic;
 namespace ClinFuse.Cli.Commands;
 
 /// <summary><c>clinfuse synth</c>: a synthetic MIMIC-IV + MIMIC-CXR-JPG cohort with oracle truth.</summary>
-public static class SynthCommand
+internal static class SynthCommand
 {
     public static Command Create()
     {

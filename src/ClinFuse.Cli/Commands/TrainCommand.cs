@@ -8,7 +8,7 @@ using ClinFuse.Training.Recipes;
 namespace ClinFuse.Cli.Commands;
 
 /// <summary><c>clinfuse train</c>: fine-tune a fusion model from pre-trained encoders.</summary>
-public static class TrainCommand
+internal static class TrainCommand
 {
     public static Command Create()
     {

@@ -10,7 +10,7 @@ namespace ClinFuse.Cli.Demo;
 /// <c>prepared/&lt;store&gt;/</c>, <c>runs/&lt;run&gt;/</c>, <c>report/</c>) and the report's inputs.
 /// </summary>
 /// <param name="Root">The working folder (<c>demo --out</c>).</param>
-public sealed record DemoLayout(string Root)
+internal sealed record DemoLayout(string Root)
 {
     string P(params string[] parts) => Path.Combine([Root, .. parts]);
 

@@ -9,7 +9,7 @@ namespace ClinFuse.Cli.Demo;
 /// <param name="Title">What the step does, for the plan and progress.</param>
 /// <param name="Arguments">The command line, without the program name.</param>
 /// <param name="DoneMarker">A file that exists once the step has completed (the step is then skipped on a rerun).</param>
-public sealed record DemoStep(string Title, string[] Arguments, string DoneMarker)
+internal sealed record DemoStep(string Title, string[] Arguments, string DoneMarker)
 {
     /// <summary>The command as a user would type it.</summary>
     public string CommandLine => "clinfuse " + string.Join(' ', Arguments.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
@@ -34,7 +34,7 @@ public sealed record DemoStep(string Title, string[] Arguments, string DoneMarke
 /// epochs: its validation loss rose from 0.65 to 5.2 (seed 42, 800 patients) while the training loss
 /// fell; at 1e-4 it stays between 0.54 and 0.63.
 /// </param>
-public sealed record DemoSize(int Patients, int PretrainEpochs, int FinetuneEpochs, int[] NoiseLevels, bool Ablation, int BatchSize = 16,
+internal sealed record DemoSize(int Patients, int PretrainEpochs, int FinetuneEpochs, int[] NoiseLevels, bool Ablation, int BatchSize = 16,
     double PretrainLearningRate = 1e-3, double FinetuneLearningRate = 3e-4, bool Baselines = false, int ImageSize = 128, int RadiologyEpochs = 4,
     bool NoisyTrain = false, double TransferLearningRate = 1e-4)
 {
@@ -64,7 +64,7 @@ public sealed record DemoSize(int Patients, int PretrainEpochs, int FinetuneEpoc
 /// noise, and report. Every step writes its own folder under the demo folder, so each can be rerun
 /// or inspected alone, and the printed plan is exactly what a user would type.
 /// </summary>
-public static class DemoPlan
+internal static class DemoPlan
 {
     /// <summary>A model run the report reads.</summary>
     /// <param name="Folder">The run folder.</param>

@@ -15,7 +15,7 @@ namespace ClinFuse.Cli.Demo;
 /// and a verdict: does the fusion model beat both single-modality models, and how far is it from
 /// the oracle AUROC.
 /// </summary>
-public sealed class DemoRunner(TextWriter output, TextWriter error)
+internal sealed class DemoRunner(TextWriter output, TextWriter error)
 {
     /// <summary>Runs the plan; returns the process exit code.</summary>
     public async Task<int> RunAsync(string root, DemoSize size, ClinicalTask task, int seed, int? threads, string? device, CancellationToken cancellationToken)

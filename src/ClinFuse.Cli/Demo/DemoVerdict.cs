@@ -14,10 +14,10 @@ namespace ClinFuse.Cli.Demo;
 /// Set when the oracle itself fails the check on the same test stays: no model can pass it at this
 /// test size; says the oracle's numbers and the test size from which it would pass.
 /// </param>
-public sealed record VerdictCheck(string Statement, bool? Passed, string Evidence, string? OutOfReach = null);
+internal sealed record VerdictCheck(string Statement, bool? Passed, string Evidence, string? OutOfReach = null);
 
 /// <summary>A model's test metrics (null: not evaluated) and the oracle that bounds it.</summary>
-public sealed record ScoredRun(string Title, OracleView Ceiling, MetricsResult? Metrics);
+internal sealed record ScoredRun(string Title, OracleView Ceiling, MetricsResult? Metrics);
 
 /// <summary>
 /// The demo's claim as statistics on the test split, not as a comparison of point estimates.
@@ -33,7 +33,7 @@ public sealed record ScoredRun(string Title, OracleView Ceiling, MetricsResult? 
 /// stays is marked out of reach at this test size, with the size from which the oracle would pass
 /// (confidence intervals narrow as 1/√n).
 /// </summary>
-public sealed class DemoVerdict
+internal sealed class DemoVerdict
 {
     /// <summary>How far below its oracle a single-modality model may land.</summary>
     public const double OracleMargin = 0.05;

@@ -25,7 +25,7 @@ public enum OracleView
 /// The oracle is what is knowable from the modalities a stay has: the series-and-image probability
 /// for a stay with a linked image, the series-only probability otherwise (never the hidden factors).
 /// </summary>
-public static class SyntheticOracle
+internal static class SyntheticOracle
 {
     /// <summary>Whether <paramref name="synthFolder"/> holds the ground truth of <c>clinfuse synth</c>.</summary>
     public static bool Exists(string synthFolder) => File.Exists(StaysPath(synthFolder));

@@ -46,7 +46,7 @@ public sealed class SampleRow
 }
 
 /// <summary>A row of timeseries.parquet: one episode row in MedFuse's wide form.</summary>
-public sealed class SeriesRow
+internal sealed class SeriesRow
 {
     [JsonPropertyName("stay_id")] public long StayId { get; set; }
     [JsonPropertyName("Hours")] public double Hours { get; set; }
@@ -78,7 +78,7 @@ public sealed class SeriesRow
 }
 
 /// <summary>A row of timeseries_index.parquet: where a stay's rows are in timeseries.parquet.</summary>
-public sealed class SeriesIndexRow
+internal sealed class SeriesIndexRow
 {
     [JsonPropertyName("stay_id")] public long StayId { get; set; }
     [JsonPropertyName("row_group")] public int RowGroup { get; set; }

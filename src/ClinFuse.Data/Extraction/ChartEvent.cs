@@ -4,13 +4,13 @@ namespace ClinFuse.Data.Extraction;
 /// One event of a mapped item as read, already attributed to a cohort stay (by its own stay_id or,
 /// for labs, by its admission): the input of cleaning.
 /// </summary>
-public readonly record struct ChartEvent(int StayIndex, long Time, int ItemId, string Value, string ValueNum, string ValueUom);
+internal readonly record struct ChartEvent(int StayIndex, long Time, int ItemId, string Value, string ValueNum, string ValueUom);
 
 /// <summary>An event after validation and cleaning: its stay (index into the cohort's stays), time (s), variable and value.</summary>
-public readonly record struct CleanEvent(int StayIndex, long Time, int Variable, CleanValue Value);
+internal readonly record struct CleanEvent(int StayIndex, long Time, int Variable, CleanValue Value);
 
 /// <summary>Counts of the event validation step (reference stage 2, <c>validate_events.py</c>).</summary>
-public sealed class EventCounts
+internal sealed class EventCounts
 {
     public long RowsRead;
     public long MappedRows;

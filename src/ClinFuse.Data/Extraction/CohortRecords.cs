@@ -27,7 +27,7 @@ public sealed record Stay
 }
 
 /// <summary>One diagnosis of a stay's admission (after the join with d_icd_diagnoses).</summary>
-public sealed record Diagnosis(long StayId, int SeqNum, string IcdCode, int IcdVersion);
+internal sealed record Diagnosis(long StayId, int SeqNum, string IcdCode, int IcdVersion);
 
 /// <summary>A row of an episode time series: hours since ICU admission and 17 cells (null = not measured).</summary>
 public sealed record EpisodeRow(double Hours, string?[] Cells);
@@ -43,10 +43,10 @@ public sealed record Episode(Stay Stay, int Number, IReadOnlyList<EpisodeRow> Ro
 }
 
 /// <summary>A chest X-ray linked to a sample.</summary>
-public sealed record LinkedImage(string DicomId, long StudyId, string RelativePath, DateTime StudyTime);
+internal sealed record LinkedImage(string DicomId, long StudyId, string RelativePath, DateTime StudyTime);
 
 /// <summary>One sample of a task: a stay with its labels, observation period and linked image.</summary>
-public sealed record TaskSample(
+internal sealed record TaskSample(
     Episode Episode,
     Split Split,
     double PeriodHours,

@@ -6,7 +6,7 @@ using ClinFuse.Core.Tasks;
 namespace ClinFuse.Data.Extraction;
 
 /// <summary>One image row of mimic-cxr-2.0.0-metadata.</summary>
-public sealed record CxrImage(string DicomId, long SubjectId, long StudyId, string ViewPosition, DateTime? StudyTime)
+internal sealed record CxrImage(string DicomId, long SubjectId, long StudyId, string ViewPosition, DateTime? StudyTime)
 {
     /// <summary>Path relative to the MIMIC-CXR-JPG root: files/p{2 digits}/p{subject}/s{study}/{dicom}.jpg.</summary>
     public string RelativePath
@@ -24,7 +24,7 @@ public sealed record CxrImage(string DicomId, long SubjectId, long StudyId, stri
 /// image with intime ≤ StudyDateTime ≤ end, where end = intime + 48 h for IHM and outtime for
 /// phenotyping.
 /// </summary>
-public sealed class CxrLinker
+internal sealed class CxrLinker
 {
     readonly Dictionary<long, List<CxrImage>> bySubject;
 

@@ -7,7 +7,7 @@ namespace ClinFuse.Data.Extraction;
 /// <c>extract_episodes_from_subjects.py</c> + <c>subject.py</c>). All time-window rules of the
 /// episode live here.
 /// </summary>
-public static class EpisodeBuilder
+internal static class EpisodeBuilder
 {
     const double SecondsPerMinute = 60.0;
 

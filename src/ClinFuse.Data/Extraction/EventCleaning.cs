@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace ClinFuse.Data.Extraction;
 
 /// <summary>A cleaned value: a number (written as Python's float repr) or text kept verbatim.</summary>
-public readonly record struct CleanValue(double Number, string? Text)
+internal readonly record struct CleanValue(double Number, string? Text)
 {
     /// <summary>True for a number.</summary>
     public bool IsNumber => Text is null;
@@ -23,7 +23,7 @@ public readonly record struct CleanValue(double Number, string? Text)
 /// The per-variable cleaning of mimic3-benchmarks' <c>preprocessing.py</c> as MedFuse runs it on
 /// MIMIC-IV (unit column replaced by valuenum, so unit logic is dead), and the corrected default.
 /// </summary>
-public static partial class EventCleaning
+internal static partial class EventCleaning
 {
     const int CapillaryRefill = 0, Dbp = 1, FiO2 = 2, GcsEye = 3, GcsMotor = 4, GcsTotal = 5, GcsVerbal = 6, Glucose = 7,
         Height = 9, SpO2 = 11, Sbp = 13, Temperature = 14, Weight = 15, PH = 16;

@@ -9,7 +9,7 @@ namespace ClinFuse.Data.Extraction;
 /// Streams chartevents and labevents (in parallel, one table per core), keeps rows of mapped items
 /// and cohort subjects, and attributes each to a stay as the reference's validation does.
 /// </summary>
-public static class EventReader
+internal static class EventReader
 {
     /// <summary>pandas' default NA strings (pandas &lt; 2.0, as the reference ran): it reads events.csv with them, so these values vanish.</summary>
     static readonly HashSet<string> PandasNa = new(StringComparer.Ordinal)
@@ -107,7 +107,7 @@ public static class EventReader
 }
 
 /// <summary>Fast parsing of MIMIC's fixed "yyyy-MM-dd HH:mm:ss" timestamps to seconds since 0001-01-01.</summary>
-public static class FastTime
+internal static class FastTime
 {
     /// <summary>Seconds since <see cref="DateTime.MinValue"/>, or null when the text is not a timestamp.</summary>
     public static long? Seconds(ReadOnlySpan<char> s)

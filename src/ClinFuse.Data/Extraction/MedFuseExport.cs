@@ -11,7 +11,7 @@ namespace ClinFuse.Data.Extraction;
 /// series per subject, and per task {train,test}/ series files with listfile.csv plus
 /// train_listfile.csv, val_listfile.csv and test_listfile.csv.
 /// </summary>
-public static class MedFuseExport
+internal static class MedFuseExport
 {
     static readonly UTF8Encoding Utf8 = new(false);
 

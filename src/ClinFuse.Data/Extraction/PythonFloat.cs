@@ -7,7 +7,7 @@ namespace ClinFuse.Data.Extraction;
 /// exponents in [-4, 16), otherwise <c>1e-05</c> style; integral values keep a trailing <c>.0</c>.
 /// The reference writes every float this way, so byte parity depends on it.
 /// </summary>
-public static class PythonFloat
+internal static class PythonFloat
 {
     /// <summary>Formats <paramref name="value"/> as Python's repr does.</summary>
     public static string Repr(double value)

@@ -6,10 +6,10 @@ using ClinFuse.Data.Mimic;
 namespace ClinFuse.Data.Extraction;
 
 /// <summary>Counts after one filter of the cohort flow.</summary>
-public sealed record FlowStep(string Key, string Step, long Stays, long Admissions, long Subjects);
+internal sealed record FlowStep(string Key, string Step, long Stays, long Admissions, long Subjects);
 
 /// <summary>The stays of the cohort and their diagnoses (reference stage 1, <c>extract_subjects_iv.py</c>).</summary>
-public sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<long, IReadOnlyList<Diagnosis>> DiagnosesByStay, IReadOnlyList<FlowStep> Flow, long DiagnosisRows)
+internal sealed record StayCohort(IReadOnlyList<Stay> Stays, IReadOnlyDictionary<long, IReadOnlyList<Diagnosis>> DiagnosesByStay, IReadOnlyList<FlowStep> Flow, long DiagnosisRows)
 {
     sealed record RawStay(long SubjectId, long HadmId, long StayId, string FirstCareunit, string LastCareunit, DateTime Intime, DateTime Outtime, string Los);
     sealed record Admission(DateTime Admittime, DateTime Dischtime, DateTime? Deathtime, string Ethnicity, bool? HospitalExpire);

@@ -4,7 +4,7 @@ using ClinFuse.Core.Randomness;
 namespace ClinFuse.Data.Extraction;
 
 /// <summary>Subject-level train/validation/test assignment; a subject is in exactly one split.</summary>
-public static class SubjectSplit
+internal static class SubjectSplit
 {
     /// <summary>Share of subjects in test (MedFuse's testset_iv.csv flags 20 %).</summary>
     public const double TestFraction = 0.2;

@@ -4,7 +4,7 @@ using ClinFuse.Core.Tasks;
 namespace ClinFuse.Data.Extraction;
 
 /// <summary>Why episodes did not become samples, per task.</summary>
-public sealed class TaskExclusions
+internal sealed class TaskExclusions
 {
     public long NoDiagnoses;
     public long LosMissing;
@@ -16,7 +16,7 @@ public sealed class TaskExclusions
 /// Builds the IHM and phenotyping samples from episodes (reference stage 5,
 /// <c>create_in_hospital_mortality.py</c> and <c>create_phenotyping.py</c>).
 /// </summary>
-public static class TaskBuilder
+internal static class TaskBuilder
 {
     /// <summary>Observation window of IHM (hours).</summary>
     public const double IhmHours = 48.0;

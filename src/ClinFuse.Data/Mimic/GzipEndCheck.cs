@@ -14,7 +14,7 @@ namespace ClinFuse.Data.Mimic;
 /// (kept in a ring buffer when the last member holds at most 64 MiB) must. A file cut exactly
 /// between two members cannot be told from a complete one.
 /// </summary>
-public sealed class GzipEndCheck : Stream
+internal sealed class GzipEndCheck : Stream
 {
     readonly string path;
     readonly GZipStream inner;

@@ -15,7 +15,7 @@ public enum MimicIvLayout
 /// The MIMIC-IV tables the extraction reads, located on disk. Each table may be plain <c>.csv</c>
 /// or <c>.csv.gz</c>; the layout is detected from the folders present.
 /// </summary>
-public sealed record MimicIvSource(
+internal sealed record MimicIvSource(
     string Root,
     MimicIvLayout Layout,
     string Patients,
@@ -95,7 +95,7 @@ static class TableFile
 }
 
 /// <summary>The MIMIC-CXR-JPG metadata table (and, optionally, the CheXpert labels), located on disk.</summary>
-public sealed record MimicCxrSource(string Root, string Metadata)
+internal sealed record MimicCxrSource(string Root, string Metadata)
 {
     /// <summary>Finds <c>mimic-cxr-2.0.0-metadata.csv[.gz]</c> in <paramref name="root"/>.</summary>
     public static MimicCxrSource Detect(string root)

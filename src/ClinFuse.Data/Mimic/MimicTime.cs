@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ClinFuse.Data.Mimic;
 
 /// <summary>MIMIC date/time text (shifted calendar years 2100–2200) to <see cref="DateTime"/> and back.</summary>
-public static class MimicTime
+internal static class MimicTime
 {
     static readonly string[] Formats = ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm:ss.FFFFFFF", "yyyy-MM-dd", "yyyy-MM-ddTHH:mm:ss", "yyyy-MM-dd HH:mm"];
 

@@ -1,7 +1,7 @@
 namespace ClinFuse.Data.Synthetic;
 
 /// <summary>What one block of consecutive patients produced: a byte block per table, image jobs, stay outcomes.</summary>
-public sealed class BlockOutput : IDisposable
+internal sealed class BlockOutput : IDisposable
 {
     readonly CsvRowWriter[] writers;
 
@@ -45,9 +45,9 @@ public sealed class BlockOutput : IDisposable
 /// One ICU stay's task eligibility, pairing, labels (index 0 = in-hospital mortality, 1..25 the
 /// phenotypes) and oracle probabilities (<c>Probabilities[label * 4 + (int)OracleView]</c>).
 /// </summary>
-public sealed record StayOutcome(bool IhmEligible, bool PhenoEligible, bool IhmPaired, bool PhenoPaired, double LosHours, byte[] Labels, double[] Probabilities);
+internal sealed record StayOutcome(bool IhmEligible, bool PhenoEligible, bool IhmPaired, bool PhenoPaired, double LosHours, byte[] Labels, double[] Probabilities);
 
 /// <summary>A radiograph to render: where it goes, its size and its planted findings.</summary>
-public sealed record CxrImageSpec(
+internal sealed record CxrImageSpec(
     string RelativePath, int Rows, int Columns, bool Lateral, bool Portable,
     double Opacity, double Effusion, double HeartSize, bool SupportDevices, int Patient, int ImageIndex);

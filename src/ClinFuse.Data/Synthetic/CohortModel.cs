@@ -9,7 +9,7 @@ namespace ClinFuse.Data.Synthetic;
 /// cohorts; loadings put part of each label's signal in the series only (instability, metabolic,
 /// neuro), part in the images only (lung) and part in both (fluid).
 /// </summary>
-public static class CohortModel
+internal static class CohortModel
 {
     /// <summary>In-hospital mortality of the admission.</summary>
     public static LabelModel Mortality { get; } = new("in-hospital-mortality", 0.125, [0.9, 0.5, 0.6, 0.9, 0.8, 0.4]);
@@ -58,7 +58,7 @@ public static class CohortModel
 }
 
 /// <summary>Embedded resource tables: phenotype groups, ICD codes with titles, item dictionaries.</summary>
-public static class SyntheticResources
+internal static class SyntheticResources
 {
     /// <summary>The 25 benchmark CCS group names, alphabetical.</summary>
     public static IReadOnlyList<string> PhenotypeGroups { get; } = ReadLines("phenotype-groups.txt");
@@ -96,4 +96,4 @@ public static class SyntheticResources
 }
 
 /// <summary>One ICD diagnosis code with its CCS benchmark group (-1 when none).</summary>
-public sealed record IcdCode(int Group, string Code, int Version, string Title);
+internal sealed record IcdCode(int Group, string Code, int Version, string Title);

@@ -10,7 +10,7 @@ namespace ClinFuse.Data.Synthetic;
 /// consecutive patients are produced in parallel and concatenated in order, which keeps the output
 /// independent of the thread count and readable as one gzip stream (multi-member gzip).
 /// </summary>
-public sealed class CsvRowWriter : IDisposable
+internal sealed class CsvRowWriter : IDisposable
 {
     static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
     readonly MemoryStream buffer = new();

@@ -8,7 +8,7 @@ namespace ClinFuse.Data.Synthetic;
 /// findings whose strength follows the latent state: opacities (lung factor), a basal effusion with
 /// a meniscus (fluid factor), heart size, and tubes/ECG leads when support devices are present.
 /// </summary>
-public static class CxrRenderer
+internal static class CxrRenderer
 {
     /// <summary>Pixel size of the image written for <paramref name="spec"/> at <paramref name="mode"/>.</summary>
     public static (int Width, int Height) SizeOf(CxrImageSpec spec, SynthImages mode) =>

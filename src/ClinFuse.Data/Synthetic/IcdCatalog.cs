@@ -1,7 +1,7 @@
 namespace ClinFuse.Data.Synthetic;
 
 /// <summary>Diagnosis codes by CCS benchmark group and ICD version, from the embedded code list.</summary>
-public static class IcdCatalog
+internal static class IcdCatalog
 {
     // [group + 1][version == 10 ? 1 : 0]: group -1 (codes in no benchmark group) sits at index 0.
     static readonly IcdCode[][][] ByGroup = Build();

@@ -7,7 +7,7 @@ namespace ClinFuse.Data.Synthetic;
 /// and <see cref="Fluid"/>; the chest X-rays show <see cref="Lung"/> and <see cref="Fluid"/>;
 /// <see cref="Frailty"/> (a per-patient factor) is shown by neither and only loosely tied to age.
 /// </summary>
-public enum LatentFactor
+internal enum LatentFactor
 {
     /// <summary>Haemodynamic instability: heart rate, blood pressure, temperature, lactate.</summary>
     Instability,
@@ -40,7 +40,7 @@ public enum OracleView
 /// A binary label drawn as Bernoulli(sigmoid(Intercept + Σ Loadings[f]·z[f])). The intercept is
 /// solved so that the marginal prevalence over z ~ N(0, I) equals <see cref="Prevalence"/>.
 /// </summary>
-public sealed record LabelModel(string Name, double Prevalence, double[] Loadings)
+internal sealed record LabelModel(string Name, double Prevalence, double[] Loadings)
 {
     /// <summary>The calibrated intercept.</summary>
     public double Intercept { get; } = LatentMath.InterceptFor(Prevalence, LatentMath.Norm(Loadings));
@@ -71,7 +71,7 @@ public sealed record LabelModel(string Name, double Prevalence, double[] Loading
 }
 
 /// <summary>Numerics of the latent model.</summary>
-public static class LatentMath
+internal static class LatentMath
 {
     /// <summary>Number of latent factors.</summary>
     public const int Factors = 6;

@@ -18,7 +18,7 @@ public sealed record TaskOracle(string Task, int Stays, int PairedStays, double 
 public sealed record OracleReport(int IcuStays, double FractionStaysUnder48h, TaskOracle InHospitalMortality, TaskOracle Phenotyping);
 
 /// <summary>The oracle's scores per label, ranked by <see cref="RankedScores"/> (ties as scikit-learn handles them).</summary>
-public static class OracleMetrics
+internal static class OracleMetrics
 {
     /// <summary>Scores every label of both tasks on the eligible (and paired) stays.</summary>
     public static OracleReport Compute(IReadOnlyList<StayOutcome> stays)

@@ -1,7 +1,7 @@
 namespace ClinFuse.Data.Synthetic;
 
 /// <summary>Hourly charting, labs and urine output of the simulated stays.</summary>
-public sealed partial class PatientSimulator
+internal sealed partial class PatientSimulator
 {
     static readonly string[] EyeOpening = ["Spontaneously", "To Speech", "To Pain", "None"];
     static readonly string[] VerbalResponse = ["Oriented", "Confused", "Inappropriate Words", "Incomprehensible sounds", "No Response"];

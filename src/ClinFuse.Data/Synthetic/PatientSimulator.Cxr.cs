@@ -1,7 +1,7 @@
 namespace ClinFuse.Data.Synthetic;
 
 /// <summary>Chest X-ray studies and the truth rows of the simulated patient.</summary>
-public sealed partial class PatientSimulator
+internal sealed partial class PatientSimulator
 {
     /// <summary>What a radiograph shows: finding strengths (≈ latent values) and devices.</summary>
     readonly record struct ImageState(double Opacity, double Effusion, double HeartSize, bool Devices);

@@ -7,7 +7,7 @@ namespace ClinFuse.Data.Synthetic;
 /// patient's rows do not depend on any other patient or on the thread that generates them.
 /// See docs/synthetic-cohort.md for the model; the constants below are its parameters.
 /// </summary>
-public sealed partial class PatientSimulator
+internal sealed partial class PatientSimulator
 {
     // Fraction of patients who appear in MIMIC-CXR-JPG, and the chance that an in-CXR patient's ICU
     // stay gets portable AP films: chosen so that ≈ 25 % of IHM stays and ≈ 18 % of phenotyping

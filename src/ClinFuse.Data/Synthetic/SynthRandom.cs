@@ -7,7 +7,7 @@ namespace ClinFuse.Data.Synthetic;
 /// substream). A seed names the same cohort, byte for byte, on every machine and release, so this
 /// generator keeps its algorithm and seeding rather than <see cref="SeededRandom"/>'s; see <see cref="Seeds"/>.
 /// </summary>
-public sealed class SynthRandom
+internal sealed class SynthRandom
 {
     ulong s0, s1, s2, s3;
     double spareGaussian;

@@ -4,7 +4,7 @@ namespace ClinFuse.Evaluation.Metrics;
 /// Confusion counts of one label at the reference threshold, and the F1 variants the reference
 /// reports. Counts are doubles because bootstrap resamples weight rows by how often they were drawn.
 /// </summary>
-public readonly record struct Confusion(double TrueNegatives, double FalsePositives, double FalseNegatives, double TruePositives)
+internal readonly record struct Confusion(double TrueNegatives, double FalsePositives, double FalseNegatives, double TruePositives)
 {
     /// <summary>
     /// The reference predicts with <c>np.round(p)</c> on float32, which rounds half to even, so

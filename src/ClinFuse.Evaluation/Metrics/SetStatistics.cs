@@ -9,13 +9,13 @@ namespace ClinFuse.Evaluation.Metrics;
 /// <param name="MacroAuprc">Mean average precision, same coverage.</param>
 /// <param name="F1Macro">Mean over labels of the two-class macro F1.</param>
 /// <param name="F1Binary">Mean over labels of the positive-class F1.</param>
-public sealed record SampleStatistics(double[] Auroc, double[] Auprc, double MacroAuroc, double MacroAuprc, double F1Macro, double F1Binary);
+internal sealed record SampleStatistics(double[] Auroc, double[] Auprc, double MacroAuroc, double MacroAuprc, double F1Macro, double F1Binary);
 
 /// <summary>
 /// Sorts every label once and then evaluates the statistics that get confidence intervals on the
 /// full set or on any bootstrap resample in O(n) per label.
 /// </summary>
-public sealed class SetStatistics
+internal sealed class SetStatistics
 {
     readonly PredictionSet _set;
     readonly RankedScores[] _ranked;

@@ -1,7 +1,7 @@
 namespace ClinFuse.Evaluation.Report;
 
 /// <summary>The four summary metrics of a paper table row.</summary>
-public readonly record struct PaperRow(double MacroF1, double BinaryF1, double Auroc, double Auprc)
+internal readonly record struct PaperRow(double MacroF1, double BinaryF1, double Auroc, double Auprc)
 {
     /// <summary>A row the paper's table does not have (every value NaN).</summary>
     public static PaperRow NotReported => new(double.NaN, double.NaN, double.NaN, double.NaN);
@@ -11,19 +11,19 @@ public readonly record struct PaperRow(double MacroF1, double BinaryF1, double A
 /// <param name="Name">Row label as printed in the paper.</param>
 /// <param name="Published">The published test-set numbers.</param>
 /// <param name="ModelNames">Model names (metrics.json "model", case-insensitive) that this row shows.</param>
-public sealed record PaperTableRow(string Name, PaperRow Published, IReadOnlyList<string> ModelNames);
+internal sealed record PaperTableRow(string Name, PaperRow Published, IReadOnlyList<string> ModelNames);
 
 /// <summary>One noise level of Tables IV / V.</summary>
-public sealed record PaperNoiseRow(int Level, PaperRow Attention, PaperRow MedFuse);
+internal sealed record PaperNoiseRow(int Level, PaperRow Attention, PaperRow MedFuse);
 
 /// <summary>One phenotype of Table VI: AUROC / AUPRC with and without the uncertainty loss.</summary>
-public sealed record PaperLabelRow(string Label, double AurocWith, double AuprcWith, double AurocWithout, double AuprcWithout);
+internal sealed record PaperLabelRow(string Label, double AurocWith, double AuprcWith, double AurocWithout, double AuprcWithout);
 
 /// <summary>
 /// The published test-set numbers of Rasekh et al. ("Robust Fusion of Time Series and Image Data
 /// for Improved Multimodal Clinical Prediction", IEEE Access 2024), shown next to measured ones.
 /// </summary>
-public static class PaperResults
+internal static class PaperResults
 {
     /// <summary>Model names of the attention fusion without CLAHE or uncertainty loss.</summary>
     public static readonly string[] AttentionNames = ["Attention", "Multimodal attention"];

@@ -45,7 +45,7 @@ public sealed record ReportTable(string FileName, string Title, string Note, IRe
 }
 
 /// <summary>How numbers appear in report cells.</summary>
-public static class ReportFormat
+internal static class ReportFormat
 {
     /// <summary>The text of a cell whose run or row is missing.</summary>
     public const string NotRun = "not run";

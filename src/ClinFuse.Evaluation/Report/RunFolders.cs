@@ -22,7 +22,7 @@ public sealed record RunInput(string Folder, MetricsInput Main, IReadOnlyList<Ro
 }
 
 /// <summary>The run-folder convention read by <c>clinfuse report</c> (see docs/report.md).</summary>
-public static class RunFolders
+internal static class RunFolders
 {
     /// <summary>The short name of a task spelling (<see cref="ClinicalTasks.ShortName"/>), otherwise the name as given ("unknown" when absent).</summary>
     public static string NormalizeTask(string? task) =>

@@ -211,7 +211,7 @@ public sealed class Normalizer
 }
 
 /// <summary>Running per-column sums for <see cref="Normalizer.Fit"/>; usable directly to fit from streamed matrices.</summary>
-public sealed class NormalizerAccumulator(int columnCount)
+internal sealed class NormalizerAccumulator(int columnCount)
 {
     readonly double[] sum = new double[columnCount];
     readonly double[] sumOfSquares = new double[columnCount];

@@ -62,7 +62,7 @@ public sealed record CardConfig(
 }
 
 /// <summary>CARD's <c>ConditionalLinear</c>: a Linear whose output is gated per unit by a learned embedding of the step t.</summary>
-public sealed class ConditionalLinear : Module<Tensor, Tensor, Tensor>
+internal sealed class ConditionalLinear : Module<Tensor, Tensor, Tensor>
 {
     readonly Linear lin;
     readonly Embedding embed;

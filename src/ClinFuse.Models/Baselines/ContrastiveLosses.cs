@@ -4,7 +4,7 @@ using static TorchSharp.torch.nn;
 namespace ClinFuse.Models.Baselines;
 
 /// <summary>The contrastive objectives of the Contrastive + ViT baseline.</summary>
-public static class ContrastiveLosses
+internal static class ContrastiveLosses
 {
     /// <summary>
     /// SimCLR's NT-Xent (normalised temperature-scaled cross-entropy) for two views <paramref name="view1"/>,

@@ -41,7 +41,7 @@ public sealed record VitConfig(int ImageSize, int PatchSize, int Layers, int Hea
 /// torchvision's <c>EncoderBlock</c>: pre-norm self-attention and GELU MLP with residuals
 /// (<c>ln_1</c>, <c>self_attention</c>, <c>ln_2</c>, <c>mlp.0</c>, <c>mlp.3</c>; LayerNorm ε 1e-6).
 /// </summary>
-public sealed class VitEncoderBlock : Module<Tensor, Tensor>
+internal sealed class VitEncoderBlock : Module<Tensor, Tensor>
 {
     // Declaration order is registration order, and so state-dict order: torchvision's.
     readonly LayerNorm ln_1;
@@ -79,7 +79,7 @@ public sealed class VitEncoderBlock : Module<Tensor, Tensor>
 }
 
 /// <summary>torchvision's ViT <c>Encoder</c>: learned position embedding, blocks <c>layers.encoder_layer_{i}</c>, final <c>ln</c>.</summary>
-public sealed class VitEncoder : Module<Tensor, Tensor>
+internal sealed class VitEncoder : Module<Tensor, Tensor>
 {
     readonly Parameter pos_embedding;
     readonly Dropout dropout;

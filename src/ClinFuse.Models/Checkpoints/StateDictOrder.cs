@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace ClinFuse.Models.Checkpoints;
 
 /// <summary>State-dict entries in PyTorch's order.</summary>
-public static class StateDictOrder
+internal static class StateDictOrder
 {
     /// <summary>
     /// Every parameter and persistent buffer in PyTorch's <c>state_dict()</c> order — per module its own

@@ -10,7 +10,7 @@ namespace ClinFuse.Models.Peers;
 /// concatenated, through <c>aux</c> = Linear(C + H → bottleneck, no bias) → ReLU → Linear(→ 2H, no bias),
 /// split into a scale and a shift of the EHR hidden sequence, broadcast over time.
 /// </summary>
-public sealed class DaftBlock : Module
+internal sealed class DaftBlock : Module
 {
     readonly Sequential aux;
     readonly int ehrWidth;

@@ -9,7 +9,7 @@ namespace ClinFuse.Models.Peers;
 /// hidden sequence between the first and second LSTM; the prediction is the EHR head
 /// (<c>ehr_model.dense_layer</c>) on the modulated EHR feature (the CXR head is not used).
 /// </summary>
-public sealed class DaftNetwork : StagewiseNetwork
+internal sealed class DaftNetwork : StagewiseNetwork
 {
     readonly DaftBlock[] blocks;
 

@@ -9,7 +9,7 @@ namespace ClinFuse.Models.Peers;
 /// <param name="Shared">[B, D] mean over each stay's steps of the shared branch (before <c>shared_project</c>).</param>
 /// <param name="Distinct">[B, D] the same of the distinct branch.</param>
 /// <param name="Probabilities">[B, C] the EHR-only prediction from the distinct representation.</param>
-public sealed record DrFuseEhrEncoding(Tensor Shared, Tensor Distinct, Tensor Probabilities);
+internal sealed record DrFuseEhrEncoding(Tensor Shared, Tensor Distinct, Tensor Probabilities);
 
 /// <summary>
 /// DrFuse's EHR encoder (<c>ehr_model</c>, the reference's <c>EHRTransformer</c>): <c>emb</c> (features → D),
@@ -18,7 +18,7 @@ public sealed record DrFuseEhrEncoding(Tensor Shared, Tensor Distinct, Tensor Pr
 /// <c>model_distinct</c>), each PyTorch's post-norm encoder layer (FF 2048, ReLU) with padding masked as keys;
 /// each representation is the mean over the stay's own steps (the first 350 of a longer stay); <c>fc_distinct</c> is the EHR-only head.
 /// </summary>
-public sealed class DrFuseEhrTransformer : Module
+internal sealed class DrFuseEhrTransformer : Module
 {
     /// <summary>Longest series the positional encoding covers (the reference's <c>max_len</c>).</summary>
     public const int MaxLength = 350;

@@ -17,7 +17,7 @@ namespace ClinFuse.Models.Peers;
 /// <param name="Logits">[B, C] logits of the final prediction.</param>
 /// <param name="Pairs">[B] 1 where the stay has an image, 0 elsewhere.</param>
 /// <param name="CnnRows">Batch rows the CNN ran on (int64 [N]): the present images, or every row in the zero-image mode.</param>
-public sealed record DrFuseOutput(Tensor EhrShared, Tensor CxrShared, Tensor EhrDistinct, Tensor CxrDistinct, Tensor PredShared, Tensor PredEhr,
+internal sealed record DrFuseOutput(Tensor EhrShared, Tensor CxrShared, Tensor EhrDistinct, Tensor CxrDistinct, Tensor PredShared, Tensor PredEhr,
     Tensor PredCxr, Tensor AttentionWeights, Tensor Logits, Tensor Pairs, Tensor CnnRows)
 {
     /// <summary>[B, C] the final prediction.</summary>
@@ -77,7 +77,7 @@ public sealed record DrFuseOutput(Tensor EhrShared, Tensor CxrShared, Tensor Ehr
 /// <param name="SimCxr">The same for the CXR ones, on the stays with an image.</param>
 /// <param name="Jsd">Jensen–Shannon term between the sigmoids of the EHR and CXR shared representations.</param>
 /// <param name="AttentionRanking">The attention-ranking term.</param>
-public sealed record DrFuseLossTerms(Tensor PredFinal, Tensor PredShared, Tensor PredEhr, Tensor PredCxr, Tensor SimEhr, Tensor SimCxr, Tensor Jsd, Tensor AttentionRanking)
+internal sealed record DrFuseLossTerms(Tensor PredFinal, Tensor PredShared, Tensor PredEhr, Tensor PredCxr, Tensor SimEhr, Tensor SimCxr, Tensor Jsd, Tensor AttentionRanking)
 {
     /// <summary>The disentanglement and attention-ranking terms (what the objective adds to the prediction losses).</summary>
     public Tensor Penalty => Jsd + SimEhr + SimCxr + AttentionRanking;
@@ -98,7 +98,7 @@ public sealed record DrFuseLossTerms(Tensor PredFinal, Tensor PredShared, Tensor
 /// reading its own row. The reference's unused <c>ehr_model_linear</c> and <c>domain_classifier</c> are
 /// not built.
 /// </summary>
-public sealed class DrFuseNetwork : PeerNetwork
+internal sealed class DrFuseNetwork : PeerNetwork
 {
     readonly DrFuseEhrTransformer ehr_model;
     readonly Sequential cxr_model_feat;

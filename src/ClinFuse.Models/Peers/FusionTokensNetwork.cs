@@ -13,7 +13,7 @@ namespace ClinFuse.Models.Peers;
 /// and <c>lstm_fused_cls</c> on the fusion LSTM's last state over [EHR, SEP, CXR, CLS] ([EHR, SEP]
 /// without an image); <see cref="PeerConfig.TokenHead"/> picks the one that predicts.
 /// </summary>
-public sealed class FusionTokensNetwork : PeerNetwork
+internal sealed class FusionTokensNetwork : PeerNetwork
 {
     readonly Parameter missing_token, sep_token, cls_token;
     readonly Linear projection;

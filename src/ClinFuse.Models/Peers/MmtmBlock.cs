@@ -10,7 +10,7 @@ namespace ClinFuse.Models.Peers;
 /// and ReLU, then two sigmoid gates — <c>fc_visual</c> rescales the image channels, <c>fc_skeleton</c>
 /// the EHR features at every time step.
 /// </summary>
-public sealed class MmtmBlock : Module
+internal sealed class MmtmBlock : Module
 {
     readonly Linear fc_squeeze, fc_visual, fc_skeleton;
 

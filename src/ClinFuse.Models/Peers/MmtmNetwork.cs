@@ -11,7 +11,7 @@ namespace ClinFuse.Models.Peers;
 /// prediction is <c>joint_cls</c>(concat(<c>projection</c>(EHR feature) 256 → 512, pooled image feature));
 /// the uni-EHR and uni-CXR heads are trained alongside (auxiliary outputs <c>ehr_only</c>, <c>cxr_only</c>).
 /// </summary>
-public sealed class MmtmNetwork : StagewiseNetwork
+internal sealed class MmtmNetwork : StagewiseNetwork
 {
     readonly MmtmBlock[] blocks;
     readonly Sequential joint_cls;

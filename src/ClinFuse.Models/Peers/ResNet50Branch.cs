@@ -11,7 +11,7 @@ namespace ClinFuse.Models.Peers;
 /// average pool, and <c>fc</c> (2048 → hidden). The reference appends <c>fc</c> without the pool, which
 /// fails on every image; the pool is what ResNet-50 has before its own <c>fc</c> (docs/models.md).
 /// </summary>
-public sealed class ResNet50Branch : Module<Tensor, Tensor>
+internal sealed class ResNet50Branch : Module<Tensor, Tensor>
 {
     static readonly int[] BlocksPerStage = [3, 4, 6, 3];
     static readonly int[] WidthPerStage = [64, 128, 256, 512];

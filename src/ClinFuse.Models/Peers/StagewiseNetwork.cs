@@ -8,7 +8,7 @@ namespace ClinFuse.Models.Peers;
 /// <param name="EhrFeature">[B, H] last EHR layer's final hidden state, after dropout.</param>
 /// <param name="ImageFeature">[N, 512] pooled map of each CNN image row, or null when no image ran.</param>
 /// <param name="Presence">Where the image rows belong (null: every batch row).</param>
-public sealed record StagewiseEncoding(Tensor EhrFeature, Tensor? ImageFeature, ImagePresence? Presence)
+internal sealed record StagewiseEncoding(Tensor EhrFeature, Tensor? ImageFeature, ImagePresence? Presence)
 {
     /// <summary>The image feature as a [B, 512] matrix, zero rows where no image ran.</summary>
     public Tensor ImageFeatureOfEveryRow(long batchSize, Device device) =>
@@ -22,7 +22,7 @@ public sealed record StagewiseEncoding(Tensor EhrFeature, Tensor? ImageFeature, 
 /// the model's block after the configured stages exchanging information between the image map and
 /// that hidden sequence; then the remaining EHR layers on the re-packed sequence.
 /// </summary>
-public abstract class StagewiseNetwork : PeerNetwork
+internal abstract class StagewiseNetwork : PeerNetwork
 {
     /// <summary>Builds the encoders.</summary>
     protected StagewiseNetwork(string name, PeerConfig config) : base(name, config) { }

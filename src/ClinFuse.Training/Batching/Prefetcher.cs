@@ -5,7 +5,7 @@ namespace ClinFuse.Training.Batching;
 /// yields them strictly in order, so the model never waits for data and the order never depends on
 /// thread timing. Items should be plain managed data; tensors are made on the consuming thread.
 /// </summary>
-public static class Prefetcher
+internal static class Prefetcher
 {
     /// <summary>Runs <paramref name="build"/> for 0..count-1 ahead of the consumer, in order.</summary>
     public static IEnumerable<T> Ordered<T>(int count, Func<int, T> build, int depth, CancellationToken cancellationToken = default)

@@ -20,7 +20,7 @@ public sealed record Predictions(long[] StayIds, IReadOnlyList<string> LabelName
 }
 
 /// <summary>Runs a model over a split in evaluation mode.</summary>
-public static class Predictor
+internal static class Predictor
 {
     /// <summary>
     /// Probabilities of every selected sample, in selection order, and the mean validation loss over

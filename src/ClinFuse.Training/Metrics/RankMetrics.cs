@@ -7,7 +7,7 @@ namespace ClinFuse.Training.Metrics;
 /// <param name="AuprcMacro">Mean average precision over the same labels.</param>
 /// <param name="Auroc">Per-label AUROC (NaN for a label with one class only).</param>
 /// <param name="Auprc">Per-label average precision (NaN likewise).</param>
-public sealed record RankScores(double AurocMacro, double AuprcMacro, double[] Auroc, double[] Auprc);
+internal sealed record RankScores(double AurocMacro, double AuprcMacro, double[] Auroc, double[] Auprc);
 
 /// <summary>
 /// The trainer's view of the evaluation library's ranking metrics (<see cref="RankedScores"/>:
@@ -15,7 +15,7 @@ public sealed record RankScores(double AurocMacro, double AuprcMacro, double[] A
 /// float tensors a validation pass produces. The final metrics, with confidence intervals, come
 /// from <c>clinfuse evaluate</c>; these select the best epoch.
 /// </summary>
-public static class RankMetrics
+internal static class RankMetrics
 {
     /// <summary>Per-label and macro scores of row-major [n × labels] probabilities against 0/1 truth.</summary>
     public static RankScores Score(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> truth, int labels)

@@ -9,7 +9,7 @@ namespace ClinFuse.Training.Modeling;
 
 /// <summary>What the two paper baselines share: one network in one phase, one Adam group, the baseline checkpoint format.</summary>
 /// <typeparam name="TNetwork">The baseline's network.</typeparam>
-public abstract class BaselineModel<TNetwork>(TNetwork network, TrainingPhase phase, IReadOnlyList<string> labels) : TrainableModel
+internal abstract class BaselineModel<TNetwork>(TNetwork network, TrainingPhase phase, IReadOnlyList<string> labels) : TrainableModel
     where TNetwork : nn.Module
 {
     /// <summary>The network.</summary>

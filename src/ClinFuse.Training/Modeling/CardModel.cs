@@ -12,7 +12,7 @@ namespace ClinFuse.Training.Modeling;
 /// prior stay as pre-trained, as in CARD) on the noise-regression loss; predictions run the reverse
 /// process, so validation scores the diffusion model itself.
 /// </summary>
-public sealed class CardModel(CardNetwork network, TrainingPhase phase, IReadOnlyList<string> labels)
+internal sealed class CardModel(CardNetwork network, TrainingPhase phase, IReadOnlyList<string> labels)
     : BaselineModel<CardNetwork>(network, phase, labels)
 {
     /// <inheritdoc/>

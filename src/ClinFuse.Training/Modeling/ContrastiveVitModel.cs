@@ -13,7 +13,7 @@ namespace ClinFuse.Training.Modeling;
 /// loss on validation views (monitor <see cref="MonitorMetric.Loss"/>). Main: the classifier on the
 /// fused features, fine-tuned end to end with BCE.
 /// </summary>
-public sealed class ContrastiveVitModel(ContrastiveVitNetwork network, TrainingPhase phase, IReadOnlyList<string> labels)
+internal sealed class ContrastiveVitModel(ContrastiveVitNetwork network, TrainingPhase phase, IReadOnlyList<string> labels)
     : BaselineModel<ContrastiveVitNetwork>(network, phase, labels)
 {
     /// <inheritdoc/>

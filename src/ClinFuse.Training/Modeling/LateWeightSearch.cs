@@ -8,7 +8,7 @@ namespace ClinFuse.Training.Modeling;
 /// highest validation AUROC (samples without a CXR prediction keep p_EHR); the first of equal scores
 /// wins, and a class without both outcomes keeps 0.5.
 /// </summary>
-public static class LateWeightSearch
+internal static class LateWeightSearch
 {
     /// <summary>The candidate EHR weights.</summary>
     public static IReadOnlyList<float> Grid { get; } = [.. Enumerable.Range(1, 9).Select(i => i / 10f)];

@@ -17,7 +17,7 @@ namespace ClinFuse.Training.Modeling;
 /// unimodal head, and the sum is trained by one Adam (the loss's log-variances in their own group).
 /// Late fusion's per-class weights are chosen on the validation split before each validation.
 /// </summary>
-public sealed class PeerModel(PeerNetwork network, FusionLoss loss, IReadOnlyList<string> labels, JsonObject? normalizer) : TrainableModel
+internal sealed class PeerModel(PeerNetwork network, FusionLoss loss, IReadOnlyList<string> labels, JsonObject? normalizer) : TrainableModel
 {
     /// <summary>The network.</summary>
     public PeerNetwork Peer { get; } = network;

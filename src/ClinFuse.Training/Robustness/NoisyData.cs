@@ -19,7 +19,7 @@ namespace ClinFuse.Training.Robustness;
 /// cached 8-bit slots. Statistics of both come from the training split. The store is never modified:
 /// noisy splits are written to files the caller chooses.
 /// </summary>
-public sealed class NoisyData : IDisposable
+internal sealed class NoisyData : IDisposable
 {
     readonly CohortStore cohort;
     readonly ClinicalTask task;
