@@ -56,7 +56,7 @@ public static class TorchRuntime
         if (compute.UsesCuda && !s.Devices.Contains(compute.Device == "cuda" ? "cuda:0" : compute.Device))
             throw new ClinFuseException(
                 $"--device {compute.Device} was asked for, but this libtorch sees {(s.Devices.Any(d => d.StartsWith("cuda", StringComparison.Ordinal)) ? "only " + string.Join(", ", s.Devices) : "no CUDA device")}.",
-                "ClinFuse ships the CPU build of libtorch; use --device cpu, or build against a CUDA build of TorchSharp on a machine with a GPU (`./clinfuse info` lists the devices).",
+                "ClinFuse builds against the CPU build of libtorch by default; use --device cpu, or on a machine with an NVIDIA GPU build with -p:ClinFuseLibTorch=cuda (docs/gpu.md; `clinfuse info` lists the devices).",
                 ExitCodes.Environment);
         return s;
     }

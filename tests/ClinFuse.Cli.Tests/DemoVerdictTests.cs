@@ -77,6 +77,20 @@ public sealed class DemoVerdictTests
     }
 
     [Fact]
+    public void A_test_split_without_positives_gives_undefined_numbers_as_null_not_a_crash()
+    {
+        var c = Make(4, stays: 40, pairedStays: 20);
+        PredictionSet NoPositives(PredictionSet set) => new(set.SampleIds, set.Labels, [.. set.Labels.Select(_ => new byte[set.SampleIds.Count])], set.Probabilities, set.Metadata);
+        var (fused, series, image, pairedImage) = (NoPositives(c.Fused), NoPositives(c.Series), NoPositives(c.Image), NoPositives(c.PairedImage));
+        var verdict = DemoVerdict.Compute(Metrics(("series", OracleView.Series, series), ("image", OracleView.Image, pairedImage), ("fusion", OracleView.Available, fused)),
+            new DemoVerdict.Predictions(fused, series, pairedImage, fused, series, image), "fusion", seed: 5);
+        var text = verdict.Json.ToJsonString(); // AUROC is undefined without positives: written as null
+        Assert.Null(verdict.Json["fusion_auroc"]);
+        Assert.Contains("\"fusion_auroc\":null", text);
+        Assert.False(verdict.Passed);
+    }
+
+    [Fact]
     public void A_weak_single_modality_model_or_one_at_chance_fails_its_check()
     {
         var c = Make(3);

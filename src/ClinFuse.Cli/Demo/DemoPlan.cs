@@ -159,7 +159,7 @@ internal static class DemoPlan
 
         foreach (var run in runs)
             steps.Add(new($"Evaluate {run.Title} on the test split (bootstrap CIs)",
-                ["evaluate", "--run", run.Folder, "--split", "test", "--seed", S(seed)],
+                ["evaluate", "--run", run.Folder, "--split", Splits.Name(Split.Test), "--seed", S(seed)],
                 Path.Combine(run.Folder, MetricsJson.FileName)));
 
         var noisy = runs.Where(r => r.Folder.EndsWith("medfuse", StringComparison.Ordinal) || r.Folder.EndsWith("attention-uncertainty-clahe", StringComparison.Ordinal)).ToList();

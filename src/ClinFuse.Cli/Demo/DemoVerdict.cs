@@ -152,10 +152,10 @@ internal sealed class DemoVerdict
             var entry = new JsonObject
             {
                 ["stays"] = stays,
-                ["difference"] = model.Difference.Value, ["ci_lower"] = model.Difference.CiLower, ["ci_upper"] = model.Difference.CiUpper,
-                ["fraction_not_better"] = model.FractionNotBetter,
-                ["oracle_difference"] = ceiling.Difference.Value, ["oracle_ci_lower"] = ceiling.Difference.CiLower, ["oracle_ci_upper"] = ceiling.Difference.CiUpper,
-                ["oracle_fraction_not_better"] = ceiling.FractionNotBetter,
+                ["difference"] = Number(model.Difference.Value), ["ci_lower"] = Number(model.Difference.CiLower), ["ci_upper"] = Number(model.Difference.CiUpper),
+                ["fraction_not_better"] = Number(model.FractionNotBetter),
+                ["oracle_difference"] = Number(ceiling.Difference.Value), ["oracle_ci_lower"] = Number(ceiling.Difference.CiLower), ["oracle_ci_upper"] = Number(ceiling.Difference.CiUpper),
+                ["oracle_fraction_not_better"] = Number(ceiling.FractionNotBetter),
             };
             json[name] = entry;
             return entry;
@@ -169,8 +169,8 @@ internal sealed class DemoVerdict
 
         double fusionAuroc = Auroc(fusion), oracleAuroc = Auroc(oracle);
         comparisons.Insert(0, $"{fusionTitle} {F(fusionAuroc)} on all {fusion.Count} test stays; oracle {F(oracleAuroc)} (gap {F(oracleAuroc - fusionAuroc)})");
-        json["fusion_auroc"] = fusionAuroc;
-        json["oracle_auroc"] = oracleAuroc;
+        json["fusion_auroc"] = Number(fusionAuroc);
+        json["oracle_auroc"] = Number(oracleAuroc);
         double seriesAuroc = Auroc(series), seriesCeiling = Auroc(oracleSeries);
         double imageAuroc = Auroc(image), imageCeiling = Auroc(oracleImagePaired);
         // The gap's own paired interval says whether a miss is more than test-set noise.
@@ -193,14 +193,17 @@ internal sealed class DemoVerdict
         checks.Add(new($"fusion beats time series only on the stays with an image (fraction_not_better <= {Alpha:0.00})",
             notBetter is not null && notBetter <= Alpha, $"fraction_not_better {F(notBetter)}", fusionReach));
 
-        json["series_only_auroc"] = seriesAuroc;
-        json["series_oracle_auroc"] = seriesCeiling;
-        json["image_only_auroc_paired"] = imageAuroc;
-        json["image_oracle_auroc_paired"] = imageCeiling;
+        json["series_only_auroc"] = Number(seriesAuroc);
+        json["series_oracle_auroc"] = Number(seriesCeiling);
+        json["image_only_auroc_paired"] = Number(imageAuroc);
+        json["image_oracle_auroc_paired"] = Number(imageCeiling);
         json["checks"] = new JsonArray([.. checks.Select(c => new JsonObject { ["statement"] = c.Statement, ["passed"] = c.Passed, ["evidence"] = c.Evidence, ["out_of_reach"] = c.OutOfReach })]);
         json["passed"] = checks.All(c => c.Passed == true);
         return new DemoVerdict { Checks = checks, Comparisons = comparisons, Json = json };
     }
+
+    /// <summary>A number for the verdict's JSON; an undefined one (NaN, as AUROC on a test split without positives) is null, as in metrics.json.</summary>
+    static JsonNode? Number(double? value) => value is double v && double.IsFinite(v) ? JsonValue.Create(v) : null;
 
     static PredictionSet? Read(DemoPlan.ModelRun run)
     {

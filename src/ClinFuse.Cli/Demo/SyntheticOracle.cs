@@ -85,7 +85,7 @@ internal static class SyntheticOracle
             }
         }
         var model = view switch { OracleView.Series => "Oracle, series only", OracleView.Image => "Oracle, image only", _ => "Oracle (synthetic truth)" };
-        var metadata = new PredictionMetadata(ClinicalTasks.Name(task), model, "test");
+        var metadata = new PredictionMetadata(ClinicalTasks.Name(task), model, Splits.Name(Split.Test));
         return new PredictionSet([.. samples.Select(s => s.StayId.ToString(CultureInfo.InvariantCulture))], labels, truth, probabilities, metadata);
     }
 

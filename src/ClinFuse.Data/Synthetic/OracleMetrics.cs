@@ -1,3 +1,4 @@
+using ClinFuse.Core.Tasks;
 using ClinFuse.Core.Metrics;
 
 namespace ClinFuse.Data.Synthetic;
@@ -25,11 +26,11 @@ internal static class OracleMetrics
     {
         int under48 = 0;
         foreach (var s in stays) if (s.LosHours < 48) under48++;
-        var ihm = Task("in-hospital-mortality", stays, s => s.IhmEligible, s => s.IhmPaired, [0], [CohortModel.Mortality.Name]);
+        var ihm = Task(ClinicalTasks.Name(ClinicalTask.InHospitalMortality), stays, s => s.IhmEligible, s => s.IhmPaired, [0], [CohortModel.Mortality.Name]);
         var phenoIndex = new int[25];
         var phenoNames = new string[25];
         for (int k = 0; k < 25; k++) { phenoIndex[k] = k + 1; phenoNames[k] = CohortModel.Phenotypes[k].Name; }
-        var pheno = Task("phenotyping", stays, s => s.PhenoEligible, s => s.PhenoPaired, phenoIndex, phenoNames);
+        var pheno = Task(ClinicalTasks.Name(ClinicalTask.Phenotyping), stays, s => s.PhenoEligible, s => s.PhenoPaired, phenoIndex, phenoNames);
         return new OracleReport(stays.Count, stays.Count == 0 ? double.NaN : (double)under48 / stays.Count, ihm, pheno);
     }
 

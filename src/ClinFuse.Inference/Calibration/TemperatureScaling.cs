@@ -1,3 +1,4 @@
+using ClinFuse.Core.Tasks;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ClinFuse.Core;
@@ -32,7 +33,7 @@ public sealed record TemperatureScaling
     [JsonPropertyName("temperature")] public double Temperature { get; init; } = 1;
 
     /// <summary>The split it was fitted on.</summary>
-    [JsonPropertyName("fitted_on")] public string FittedOn { get; init; } = "val";
+    [JsonPropertyName("fitted_on")] public string FittedOn { get; init; } = Splits.Name(Split.Validation);
 
     /// <summary>Samples × labels used for the fit.</summary>
     [JsonPropertyName("values")] public long Values { get; init; }
@@ -73,7 +74,7 @@ public sealed record TemperatureScaling
             probabilities.AddRange(set.Probabilities[l]);
             truth.AddRange(set.Truth[l]);
         }
-        return Fit(probabilities, truth, set.Metadata.Split ?? "val");
+        return Fit(probabilities, truth, set.Metadata.Split ?? Splits.Name(Split.Validation));
     }
 
     /// <summary>Fits T on pooled probabilities and outcomes.</summary>

@@ -124,7 +124,7 @@ public static class RobustnessStage
     }
 
     static PredictionMetadata Metadata(TrainedRun run, PreparedStore store, string protocol, int? level) =>
-        new(store.Labels.Task, run.Descriptor(store).Name, "test",
+        new(store.Labels.Task, run.Descriptor(store).Name, Splits.Name(Split.Test),
         [
             KeyValuePair.Create("run", run.Folder),
             KeyValuePair.Create("protocol", protocol),
