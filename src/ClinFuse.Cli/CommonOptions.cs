@@ -59,7 +59,14 @@ internal static class CommonOptions
         {
             Description = description,
             DefaultValueFactory = _ => defaultValue,
-            CustomParser = r => choices.First(c => c.Name == r.Tokens[^1].Value).Value,
+            CustomParser = r =>
+            {
+                var token = r.Tokens[^1].Value;
+                foreach (var (choice, value) in choices)
+                    if (choice == token) return value;
+                r.AddError($"{name} must be one of {string.Join(", ", choices.Select(c => c.Name))}, got '{token}'.");
+                return defaultValue;
+            },
         };
         option.AcceptOnlyFromAmong([.. choices.Select(c => c.Name)]);
         return option;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ClinFuse.Core;
+using ClinFuse.Models.Networks;
 using ClinFuse.Models.Training;
 using ClinFuse.Training;
 using ClinFuse.Training.Recipes;
@@ -12,14 +13,11 @@ internal static class PretrainCommand
     public static Command Create()
     {
         var data = new Option<DirectoryInfo>("--data") { Description = "Prepared store written by `clinfuse prepare`.", Required = true };
-        var encoder = new Option<string>("--encoder") { Description = "Encoder: ehr (LSTM, all stays) or cxr (ResNet-34, stays with a chest X-ray).", Required = true };
-        encoder.AcceptOnlyFromAmong("ehr", "cxr");
-        var labels = new Option<string>("--labels")
-        {
-            Description = "Targets: task (the prepared task's labels) or radiology (CXR encoder only: the 14 CheXpert labels of every chest X-ray of the training subjects; needs `prepare --radiology`).",
-            DefaultValueFactory = _ => "task",
-        };
-        labels.AcceptOnlyFromAmong("task", "radiology");
+        var encoder = CommonOptions.RequiredChoice("--encoder", "Encoder: ehr (LSTM, all stays) or cxr (ResNet-34, stays with a chest X-ray).",
+            [("ehr", FusionType.UniEhr), ("cxr", FusionType.UniCxr)]);
+        var labels = CommonOptions.Choice("--labels",
+            "Targets: task (the prepared task's labels) or radiology (CXR encoder only: the 14 CheXpert labels of every chest X-ray of the training subjects; needs `prepare --radiology`).",
+            [("task", PretrainLabels.Task), ("radiology", PretrainLabels.Radiology)], PretrainLabels.Task);
         var init = new Option<DirectoryInfo?>("--cxr-encoder")
         {
             Description = "CXR encoder only: start from the encoder of this run folder (e.g. a radiology pre-training) instead of random weights; its head is replaced when the label sets differ.",
@@ -33,7 +31,7 @@ internal static class PretrainCommand
         run.AddTo(command);
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
-            bool cxr = r.GetValue(encoder) == "cxr";
+            bool cxr = r.GetValue(encoder) == FusionType.UniCxr;
             var start = r.GetValue(init);
             if (start is not null && !cxr)
                 throw new ClinFuseException("--cxr-encoder initialises the CXR encoder; it does not apply to --encoder ehr.", "Leave --cxr-encoder out, or pre-train --encoder cxr.");
@@ -42,7 +40,7 @@ internal static class PretrainCommand
                 throw new ClinFuseException("--linear-probe trains a head on a transferred encoder, but no --cxr-encoder was given.",
                     "Add --cxr-encoder RUN (e.g. a radiology pre-training), or leave --linear-probe out.", ExitCodes.Usage);
             var request = run.Request(r, r.GetValue(data)!.FullName, new TrainingOverrides { LinearProbe = linearProbe ? true : null }) with { CxrEncoderRun = start?.FullName };
-            var targets = r.GetValue(labels) == "radiology" ? PretrainLabels.Radiology : PretrainLabels.Task;
+            var targets = r.GetValue(labels);
             await Task.Run(() => TrainingRun.Pretrain(request, cxr, CommonOptions.Progress(r), cancellationToken: ct, labels: targets), ct);
             await r.InvocationConfiguration.Output.WriteLineAsync($"Run folder: {Path.GetFullPath(request.Out)}");
             return ExitCodes.Ok;
@@ -60,18 +58,13 @@ internal sealed class RunOptions
     readonly Option<int?> epochs = new("--epochs") { Description = "Epochs." };
     readonly Option<int?> batchSize = new("--batch-size") { Description = "Samples per batch (reference: 16)." };
     readonly Option<int?> patience = new("--patience") { Description = "Stop after this many epochs without a better validation score." };
-    readonly Option<string?> compat = new("--compat") { Description = "medfuse: the reference epoch order (validate first, epochs-1 training epochs) and Adam betas (0.9, 0.9)." };
-    readonly Option<string?> monitor = new("--monitor") { Description = "Validation metric that selects the best epoch: auroc or auprc." };
+    readonly Option<CompatMode?> compat = CommonOptions.Compat("medfuse: the reference epoch order (validate first, epochs-1 training epochs) and Adam betas (0.9, 0.9).");
+    readonly Option<MonitorMetric?> monitor = CommonOptions.Choice<MonitorMetric?>("--monitor", "Validation metric that selects the best epoch: auroc or auprc.",
+        [("auroc", MonitorMetric.Auroc), ("auprc", MonitorMetric.Auprc)], null);
     readonly Option<bool> resume = new("--resume") { Description = "Continue the interrupted run in --out from its last completed epoch." };
     readonly Option<DirectoryInfo> output = CommonOptions.OutDir("Run folder for checkpoints, curves and logs.");
     readonly Option<int> seed = CommonOptions.Seed();
     readonly Option<bool> force = CommonOptions.Force();
-
-    public RunOptions()
-    {
-        compat.AcceptOnlyFromAmong("none", "medfuse");
-        monitor.AcceptOnlyFromAmong("auroc", "auprc");
-    }
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
@@ -94,17 +87,8 @@ internal sealed class RunOptions
                 Epochs = r.GetValue(epochs),
                 BatchSize = r.GetValue(batchSize),
                 Patience = r.GetValue(patience),
-                Compat = r.GetValue(compat) switch { "medfuse" => CompatMode.MedFuse, "none" => CompatMode.None, _ => null },
-                Monitor = r.GetValue(monitor) switch { "auprc" => MonitorMetric.Auprc, "auroc" => MonitorMetric.Auroc, _ => null },
+                Compat = r.GetValue(compat),
+                Monitor = r.GetValue(monitor),
             },
         };
-
-    /// <summary>The loss named on the command line.</summary>
-    public static LossKind? ParseLoss(string? name) => name switch
-    {
-        "bce" => LossKind.Bce,
-        "uncertainty" => LossKind.Uncertainty,
-        null => null,
-        _ => throw new ClinFuseException($"Unknown loss '{name}'.", "Use bce or uncertainty."),
-    };
 }

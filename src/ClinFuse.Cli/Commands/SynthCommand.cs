@@ -10,10 +10,10 @@ internal static class SynthCommand
     public static Command Create()
     {
         var patients = new Option<int>("--patients") { Description = "Number of patients to generate.", DefaultValueFactory = _ => 500 };
-        var images = new Option<string>("--images") { Description = "Images to write: none, small (~512 px wide) or full (~2.5k x 3k).", DefaultValueFactory = _ => "small" };
-        images.AcceptOnlyFromAmong("none", "small", "full");
-        var layout = new Option<string>("--layout") { Description = "MIMIC-IV layout: v2 (v2.2: hosp/ + icu/, csv.gz) or v1 (v1.0: core/ + hosp/ + icu/, plain csv).", DefaultValueFactory = _ => "v2" };
-        layout.AcceptOnlyFromAmong("v2", "v1");
+        var images = CommonOptions.Choice("--images", "Images to write: none, small (~512 px wide) or full (~2.5k x 3k).",
+            [("none", SynthImages.None), ("small", SynthImages.Small), ("full", SynthImages.Full)], SynthImages.Small);
+        var layout = CommonOptions.Choice("--layout", "MIMIC-IV layout: v2 (v2.2: hosp/ + icu/, csv.gz) or v1 (v1.0: core/ + hosp/ + icu/, plain csv).",
+            [("v2", MimicLayout.V2), ("v1", MimicLayout.V1)], MimicLayout.V2);
         var outDir = CommonOptions.OutDir("Folder to write the cohort into (mimic-iv/, mimic-cxr-jpg/, truth/).");
         var seed = CommonOptions.Seed();
         var force = CommonOptions.Force();
@@ -27,8 +27,8 @@ internal static class SynthCommand
             var options = new SynthOptions(
                 r.GetValue(patients),
                 r.GetValue(seed),
-                Enum.Parse<SynthImages>(r.GetValue(images)!, ignoreCase: true),
-                r.GetValue(layout) == "v1" ? MimicLayout.V1 : MimicLayout.V2);
+                r.GetValue(images),
+                r.GetValue(layout));
             var result = SyntheticCohortGenerator.Generate(options, r.GetValue(outDir)!.FullName, r.GetValue(force),
                 CommonOptions.Compute(r), CommonOptions.Progress(r), ct);
             var output = r.InvocationConfiguration.Output;

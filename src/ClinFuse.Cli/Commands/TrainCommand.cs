@@ -2,6 +2,7 @@ using System.CommandLine;
 using ClinFuse.Core;
 using ClinFuse.Models.Networks;
 using ClinFuse.Models.Peers;
+using ClinFuse.Models.Training;
 using ClinFuse.Training;
 using ClinFuse.Training.Recipes;
 
@@ -13,27 +14,27 @@ internal static class TrainCommand
     public static Command Create()
     {
         var data = new Option<DirectoryInfo>("--data") { Description = "Prepared store written by `clinfuse prepare`.", Required = true };
-        var model = new Option<string?>("--model")
-        {
-            Description = "Model: attention (default), medfuse, early, ehr-only, cxr-only, a paper baseline: contrastive-vit (ViT + LSTM, contrastive pre-training) or card (diffusion classifier), " +
-                          "or one of MedFuse's other baselines: mmtm, daft, tokens (learnable missing-modality tokens), late (per-class weighted average of the unimodal predictions); or drfuse (DrFuse: shared and distinct representations, disease-wise attention).",
-        };
-        model.AcceptOnlyFromAmong("attention", "medfuse", "early", "ehr-only", "cxr-only", "contrastive-vit", "card", "mmtm", "daft", "tokens", "late", "drfuse");
+        var model = CommonOptions.Choice<FusionType?>("--model",
+            "Model: attention (default), medfuse, early, ehr-only, cxr-only, a paper baseline: contrastive-vit (ViT + LSTM, contrastive pre-training) or card (diffusion classifier), " +
+            "or one of MedFuse's other baselines: mmtm, daft, tokens (learnable missing-modality tokens), late (per-class weighted average of the unimodal predictions); or drfuse (DrFuse: shared and distinct representations, disease-wise attention).",
+            [("attention", FusionType.Attention), ("medfuse", FusionType.MedFuseLstm), ("early", FusionType.Early), ("ehr-only", FusionType.UniEhr), ("cxr-only", FusionType.UniCxr),
+             ("contrastive-vit", FusionType.ContrastiveVit), ("card", FusionType.Card), ("mmtm", FusionType.Mmtm), ("daft", FusionType.Daft), ("tokens", FusionType.Tokens),
+             ("late", FusionType.Late), ("drfuse", FusionType.DrFuse)], null);
         var layerAfter = new Option<int?>("--layer-after") { Description = "MMTM/DAFT: the ResNet stage after which the block runs: 0 (stem) to 4, or -1 for every stage. Default 4 (DAFT on phenotyping: 3)." };
         layerAfter.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int?>() is int v && v is < -1 or > 4)
                 result.AddError($"--layer-after must be -1 (every stage) or a stage from 0 to 4, got {v}.");
         });
-        var tokenHead = new Option<string?>("--token-head") { Description = "Tokens: joint (default; EHR feature + projected CXR or the learnable missing token) or lstm (the [EHR, SEP, CXR, CLS] token sequence through the fusion LSTM)." };
-        tokenHead.AcceptOnlyFromAmong("joint", "lstm");
-        var baselineSize = new Option<string?>("--baseline-size") { Description = "Baseline network sizes: cpu (default: small ViT; CARD with 100 steps, 10 samples) or paper (ViT-B/16; CARD with 1000 steps, 100 samples)." };
-        baselineSize.AcceptOnlyFromAmong("cpu", "paper");
+        var tokenHead = CommonOptions.Choice<TokenHead?>("--token-head", "Tokens: joint (default; EHR feature + projected CXR or the learnable missing token) or lstm (the [EHR, SEP, CXR, CLS] token sequence through the fusion LSTM).",
+            [("joint", TokenHead.Joint), ("lstm", TokenHead.LstmWithTokens)], null);
+        var baselineSize = CommonOptions.Choice<BaselineSize?>("--baseline-size", "Baseline network sizes: cpu (default: small ViT; CARD with 100 steps, 10 samples) or paper (ViT-B/16; CARD with 1000 steps, 100 samples).",
+            [("cpu", BaselineSize.Cpu), ("paper", BaselineSize.Paper)], null);
         var pretrainEpochs = new Option<int?>("--pretrain-epochs") { Description = "Epochs of a baseline's first phase (contrastive pre-training; CARD's prior). Default 10." };
         var ehr = new Option<DirectoryInfo?>("--ehr-encoder") { Description = "Run folder of a pre-trained EHR encoder (its best.safetensors is loaded)." };
         var cxr = new Option<DirectoryInfo?>("--cxr-encoder") { Description = "Run folder of a pre-trained CXR encoder (its best.safetensors is loaded)." };
-        var loss = new Option<string?>("--loss") { Description = "Loss: bce or uncertainty (per-label learned weights; the recipes' default)." };
-        loss.AcceptOnlyFromAmong("bce", "uncertainty");
+        var loss = CommonOptions.Choice<LossKind?>("--loss", "Loss: bce or uncertainty (per-label learned weights; the recipes' default).",
+            [("bce", LossKind.Bce), ("uncertainty", LossKind.Uncertainty)], null);
         var run = new RunOptions();
         var command = new Command("train", "Fine-tune a fusion model (attention, MedFuse LSTM, early), a unimodal model, or train a paper baseline (Contrastive + ViT, CARD) or a peer model (MedFuse's MMTM, DAFT, tokens, late fusion; DrFuse).")
         {
@@ -44,33 +45,18 @@ internal static class TrainCommand
         {
             var overrides = new TrainingOverrides
             {
-                Loss = RunOptions.ParseLoss(r.GetValue(loss)),
-                BaselineSize = r.GetValue(baselineSize) switch { "paper" => BaselineSize.Paper, "cpu" => BaselineSize.Cpu, _ => null },
+                Loss = r.GetValue(loss),
+                BaselineSize = r.GetValue(baselineSize),
                 PretrainEpochs = r.GetValue(pretrainEpochs),
                 LayerAfter = r.GetValue(layerAfter),
-                TokenHead = r.GetValue(tokenHead) switch { "joint" => TokenHead.Joint, "lstm" => TokenHead.LstmWithTokens, _ => null },
+                TokenHead = r.GetValue(tokenHead),
             };
             var request = run.Request(r, r.GetValue(data)!.FullName, overrides) with
             {
                 EhrEncoderRun = r.GetValue(ehr)?.FullName,
                 CxrEncoderRun = r.GetValue(cxr)?.FullName,
             };
-            FusionType? fusion = r.GetValue(model) switch
-            {
-                "attention" => FusionType.Attention,
-                "medfuse" => FusionType.MedFuseLstm,
-                "early" => FusionType.Early,
-                "ehr-only" => FusionType.UniEhr,
-                "cxr-only" => FusionType.UniCxr,
-                "contrastive-vit" => FusionType.ContrastiveVit,
-                "card" => FusionType.Card,
-                "mmtm" => FusionType.Mmtm,
-                "daft" => FusionType.Daft,
-                "tokens" => FusionType.Tokens,
-                "late" => FusionType.Late,
-                "drfuse" => FusionType.DrFuse,
-                _ => null,
-            };
+            var fusion = r.GetValue(model);
             await Task.Run(() => TrainingRun.Train(request, fusion, CommonOptions.Progress(r), cancellationToken: ct), ct);
             await r.InvocationConfiguration.Output.WriteLineAsync($"Run folder: {Path.GetFullPath(request.Out)}");
             return ExitCodes.Ok;
