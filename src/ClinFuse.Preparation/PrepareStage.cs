@@ -10,7 +10,6 @@ using ClinFuse.Data.Extraction;
 using ClinFuse.Data.Mimic;
 using ClinFuse.Features.Images;
 using ClinFuse.Features.TimeSeries;
-using ClinFuse.Preparation;
 
 namespace ClinFuse.Preparation;
 

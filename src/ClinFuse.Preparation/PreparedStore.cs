@@ -5,7 +5,6 @@ using ClinFuse.Core.Stages;
 using ClinFuse.Core.Tasks;
 using ClinFuse.Features.Images;
 using System.Text.Json.Serialization;
-using ClinFuse.Preparation;
 using ClinFuse.Preparation.Images;
 
 namespace ClinFuse.Preparation;

@@ -53,6 +53,17 @@ public sealed class TrainingRunTests
         var sidecar = File.ReadAllText(dir.Combine("run", "best.json"));
         Assert.Contains("sepsis", sidecar);
         Assert.Contains("normalizer.json", sidecar);
+
+        // The run records what it is; evaluation reads that rather than working it out from the store again.
+        var run = ClinFuse.Training.Evaluation.TrainedRun.Open(dir.Combine("run"));
+        var recorded = Assert.IsType<ClinFuse.Core.Runs.ModelDescriptor>(run.RecordedDescriptor);
+        Assert.Equal(("Time series only", "UniEhr", "phenotyping", false), (recorded.Name, recorded.Model, recorded.Task, recorded.Clahe));
+        Assert.Empty(recorded.Encoders);
+        var prepared = ClinFuse.Preparation.PreparedStore.Open(store);
+        Assert.Equal(recorded, run.Descriptor(prepared) with { Encoders = recorded.Encoders });
+        // A run folder written before descriptors were recorded gets the same one from its configuration and store.
+        var legacy = run with { RecordedDescriptor = null };
+        Assert.Equal(recorded.Name, legacy.Descriptor(prepared).Name);
     }
 
     [Fact]

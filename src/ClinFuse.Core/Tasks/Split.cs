@@ -20,9 +20,6 @@ public static class Splits
     /// <summary>The split's name in files and on the command line.</summary>
     public static string Name(Split split) => split switch { Split.Train => "train", Split.Validation => "val", _ => "test" };
 
-    /// <summary>The names of <see cref="All"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = [.. All.Select(Name)];
-
     /// <summary>The split called <paramref name="name"/>; null when none is.</summary>
     public static Split? TryParse(string? name) => name switch { "train" => Split.Train, "val" => Split.Validation, "test" => Split.Test, _ => null };
 
