@@ -130,9 +130,10 @@ public static class Trainer
             resumed = RunFolder.OpenForResume(job.RunFolder);
             var saved = resumed.ReadConfig();
             // A run started before descriptors were recorded resumes without one.
-            if (!saved.ContainsKey(ModelDescriptor.ConfigKey)) document.Remove(ModelDescriptor.ConfigKey);
-            if (!JsonNode.DeepEquals(saved, document))
-                throw new ClinFuseException($"{resumed.ConfigFile} was written for another configuration, seed or data than this command's: {RunFolder.FirstDifference(saved, document)}.",
+            if (!saved.ContainsKey(ModelDescriptor.ConfigKey)) document = document with { Descriptor = null };
+            var wanted = document.ToNode();
+            if (!JsonNode.DeepEquals(saved, wanted))
+                throw new ClinFuseException($"{resumed.ConfigFile} was written for another configuration, seed or data than this command's: {RunFolder.FirstDifference(saved, wanted)}.",
                     "Resume with exactly the same options, or start a new run.");
             state = resumed.ReadState();
             if (state.Finished)
@@ -298,22 +299,18 @@ public static class Trainer
         }
     }
 
-    static JsonObject ConfigDocument(TrainingJob job, TrainableModel model, TrainingPhase phase)
+    static RunDocument ConfigDocument(TrainingJob job, TrainableModel model, TrainingPhase phase) => new()
     {
-        var document = new JsonObject
-        {
-            ["config"] = JsonNode.Parse(job.Config.ToJson()),
-            ["model"] = model.Architecture,
-            ["labels"] = new JsonArray([.. job.LabelNames.Select(n => JsonValue.Create(n))]),
-            ["seed"] = job.Seed,
-            ["threads"] = job.Compute.Threads,
-            ["train_samples"] = job.Train.Selection.Count,
-            ["validation_samples"] = job.Validation.Selection.Count,
-            ["encoders"] = new JsonArray([.. job.Encoders.Select(e => new JsonObject { ["prefix"] = e.Prefix, ["checkpoint"] = e.Checkpoint })]),
-            ["provenance"] = job.Provenance.DeepClone(),
-        };
-        if (phase != TrainingPhase.Main) document["phase"] = phase.ToString();
-        else if (job.Descriptor is not null) document[ModelDescriptor.ConfigKey] = JsonSerializer.SerializeToNode(job.Descriptor);
-        return document;
-    }
+        Config = job.Config,
+        Architecture = model.Architecture,
+        Labels = job.LabelNames,
+        Seed = job.Seed,
+        Threads = job.Compute.Threads,
+        TrainSamples = job.Train.Selection.Count,
+        ValidationSamples = job.Validation.Selection.Count,
+        Encoders = [.. job.Encoders.Select(e => new RecordedEncoder(e.Prefix, e.Checkpoint))],
+        Provenance = job.Provenance.DeepClone().AsObject(),
+        Phase = phase == TrainingPhase.Main ? null : phase.ToString(),
+        Descriptor = phase == TrainingPhase.Main ? job.Descriptor : null,
+    };
 }

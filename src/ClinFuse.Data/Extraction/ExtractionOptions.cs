@@ -43,4 +43,19 @@ public sealed record ExtractConfig(
     [property: System.Text.Json.Serialization.JsonPropertyName("seed")] int Seed,
     [property: System.Text.Json.Serialization.JsonPropertyName("export_medfuse")] bool ExportMedFuse,
     [property: System.Text.Json.Serialization.JsonPropertyName("mimic_iv_layout")] string MimicIvLayout,
-    [property: System.Text.Json.Serialization.JsonPropertyName("mimic_cxr")] string? MimicCxr);
+    [property: System.Text.Json.Serialization.JsonPropertyName("mimic_cxr")] string? MimicCxr)
+{
+    /// <summary>The <see cref="Compat"/> name as the enum.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public CompatMode CompatMode => Compat == "medfuse" ? CompatMode.MedFuse : CompatMode.None;
+
+    /// <summary>The <see cref="Split"/> name as the enum.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public SplitMode SplitMode => Split == "medfuse" ? SplitMode.MedFuse : SplitMode.Seeded;
+
+    /// <summary>The recipe of an extraction with <paramref name="options"/> over a MIMIC-IV folder of <paramref name="layout"/>, reading images from <paramref name="mimicCxr"/>.</summary>
+    public static ExtractConfig Of(ExtractionOptions options, string layout, string? mimicCxr) =>
+        new(Name(options.Compat), options.Split.ToString().ToLowerInvariant(), options.Seed, options.ExportMedFuse, layout, mimicCxr);
+
+    static string Name(CompatMode compat) => compat.ToString().ToLowerInvariant();
+}

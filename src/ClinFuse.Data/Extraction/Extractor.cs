@@ -32,9 +32,7 @@ public static class Extractor
     {
         var mimic = MimicIvSource.Detect(options.MimicIv);
         var cxr = options.MimicCxr is null ? null : MimicCxrSource.Detect(options.MimicCxr);
-        var config = StageManifest.ConfigOf(new ExtractConfig(
-            options.Compat.ToString().ToLowerInvariant(), options.Split.ToString().ToLowerInvariant(), options.Seed, options.ExportMedFuse,
-            mimic.Layout == MimicIvLayout.V1 ? "v1.0" : "v2+", cxr is null ? null : Path.GetFullPath(cxr.Root)));
+        var config = StageManifest.ConfigOf(ExtractConfig.Of(options, mimic.Layout == MimicIvLayout.V1 ? "v1.0" : "v2+", cxr is null ? null : Path.GetFullPath(cxr.Root)));
         var inputs = new List<InputFile>();
         using (progress.Step("identify inputs", mimic.Tables.Count + (cxr is null ? 0 : 1), "files"))
         {

@@ -86,13 +86,8 @@ public static class PredictStage
     {
         var options = new ExtractionOptions { MimicIv = request.Path, MimicCxr = request.CxrRoot, Out = "" };
         var cohortFolder = predictor.Store.Recipe?.Cohort;
-        if ((cohortFolder is null ? null : StageManifest.TryRead(cohortFolder)?.Config) is { } recipe)
-            options = options with
-            {
-                Compat = recipe["compat"]?.GetValue<string>() == "medfuse" ? CompatMode.MedFuse : CompatMode.None,
-                Split = recipe["split"]?.GetValue<string>() == "medfuse" ? SplitMode.MedFuse : SplitMode.Seeded,
-                Seed = recipe["seed"]?.GetValue<int>() ?? options.Seed,
-            };
+        if ((cohortFolder is null ? null : StageManifest.TryRead(cohortFolder)?.ConfigAs<ExtractConfig>(cohortFolder)) is { } recipe)
+            options = options with { Compat = recipe.CompatMode, Split = recipe.SplitMode, Seed = recipe.Seed };
         else
             progress.Info($"The cohort the run's store was prepared from is not readable; splitting {request.Path} with the default seed {options.Seed}.");
         var temporary = new TemporaryCohort(Directory.CreateTempSubdirectory("clinfuse-predict-").FullName);

@@ -30,7 +30,7 @@ public sealed record TrainedRun(string Folder, TrainingConfig Config, IReadOnlyL
     public ModelDescriptor? RecordedDescriptor { get; init; }
 
     /// <summary>The store files the run read, as config.json records them (<see cref="PreparedStore.Provenance"/>).</summary>
-    public JsonNode? StoreProvenance() => ReadDocument(RunFolder.At(Folder).ConfigFile)["provenance"];
+    public JsonNode? StoreProvenance() => RunFolder.At(Folder).ReadDocument().Provenance;
 
     /// <summary>The best checkpoint's weights.</summary>
     public string BestWeights => RunFolder.At(Folder).BestWeights;
@@ -42,32 +42,15 @@ public sealed record TrainedRun(string Folder, TrainingConfig Config, IReadOnlyL
         const string hint = "Pass the --out folder of a finished `clinfuse train` or `clinfuse pretrain` run.";
         if (!Directory.Exists(full)) throw new ClinFuseException($"Run folder not found: {full}", hint);
         var layout = RunFolder.At(full);
-        var configFile = layout.ConfigFile;
-        if (!File.Exists(configFile)) throw new ClinFuseException($"{full} is not a run folder: config.json is missing.", hint);
-        var document = ReadDocument(configFile);
-        TrainingConfig config;
-        try
-        {
-            config = document["config"]?.Deserialize<TrainingConfig>(TrainingConfig.Json) ?? throw new JsonException("\"config\" is missing");
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            throw Invalid(configFile, e.Message);
-        }
-        var labels = document["labels"]?.AsArray().Select(n => n?.GetValue<string>() ?? "").ToList();
-        var store = document["provenance"]?["data"]?.GetValue<string>();
-        var seed = document["seed"]?.GetValue<ulong>();
-        if (labels is null || labels.Count == 0 || store is null || seed is null)
-            throw new ClinFuseException($"{configFile} lacks \"labels\", \"seed\" or \"provenance.data\".", "The file is written by the training commands; restore it or train again.");
+        if (!File.Exists(layout.ConfigFile)) throw new ClinFuseException($"{full} is not a run folder: config.json is missing.", hint);
+        var document = layout.ReadDocument();
+        if (document.Labels.Count == 0 || document.StoreFolder is null)
+            throw new ClinFuseException($"{layout.ConfigFile} lacks \"labels\" or \"provenance.data\".", "The file is written by the training commands; restore it or train again.");
+        var config = document.Config;
         // A baseline's own encoders went into its pre-training phase; the main phase starts from that phase.
-        var encoderDocument = config.IsBaseline ? ReadDocument(layout.PretrainPhase.ConfigFile) : document;
-        var encoders = encoderDocument["encoders"]?.AsArray()
-            .Select(e => new EncoderInit(e?["checkpoint"]?.GetValue<string>() ?? "", e?["prefix"]?.GetValue<string>() ?? ""))
-            .ToList() ?? [];
-        ModelDescriptor? descriptor;
-        try { descriptor = document[ModelDescriptor.ConfigKey]?.Deserialize<ModelDescriptor>(); }
-        catch (JsonException e) { throw Invalid(configFile, e.Message); }
-        var run = new TrainedRun(full, config, labels, seed.Value, store, encoders) { RecordedDescriptor = descriptor };
+        var encoderDocument = config.IsBaseline ? layout.PretrainPhase.ReadDocument() : document;
+        var encoders = encoderDocument.Encoders.Select(e => new EncoderInit(e.Checkpoint, e.Prefix)).ToList();
+        var run = new TrainedRun(full, config, document.Labels, document.Seed, document.StoreFolder, encoders) { RecordedDescriptor = document.Descriptor };
         // A pre-training run is continued by the command that started it.
         var command = config.Recipe.Contains("pretrain", StringComparison.Ordinal) ? "pretrain"
             : config.Model is FusionType.UniEhr or FusionType.UniCxr ? "pretrain --resume` (a pre-training run) or `clinfuse train" // a unimodal run may be either
@@ -78,21 +61,6 @@ public sealed record TrainedRun(string Folder, TrainingConfig Config, IReadOnlyL
             throw new ClinFuseException($"The run in {full} has not finished.", $"Finish it with `clinfuse {command} --resume` (same options), then use it.");
         return run;
     }
-
-    static JsonObject ReadDocument(string configFile)
-    {
-        try
-        {
-            return JsonNode.Parse(File.ReadAllText(configFile))?.AsObject() ?? throw new JsonException("the document is empty");
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or IOException)
-        {
-            throw Invalid(configFile, e.Message);
-        }
-    }
-
-    static ClinFuseException Invalid(string configFile, string why) =>
-        new($"{configFile} is not a valid run configuration: {why}", "The file is written by the training commands; restore it or train again.");
 
     /// <summary>Opens the prepared store the run was trained on.</summary>
     public PreparedStore OpenStore(ImageCacheOpener? images = null)

@@ -2,7 +2,10 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using ClinFuse.Core;
+using ClinFuse.Core.Runs;
+using ClinFuse.Training.Recipes;
 
 namespace ClinFuse.Training.Runs;
 
@@ -29,6 +32,42 @@ public sealed record TrainerState(int Epoch, double BestScore, int BestEpoch, in
 {
     /// <summary>A run that has not started.</summary>
     public static TrainerState Initial { get; } = new(0, double.NegativeInfinity, 0, 0, null, [], false);
+}
+
+/// <summary>A pre-trained encoder a run started from, as config.json records it.</summary>
+/// <param name="Prefix">The parameter prefix loaded ("" for every tensor).</param>
+/// <param name="Checkpoint">The checkpoint's path.</param>
+public sealed record RecordedEncoder([property: JsonPropertyName("prefix")] string Prefix, [property: JsonPropertyName("checkpoint")] string Checkpoint);
+
+/// <summary>
+/// A run folder's <c>config.json</c>: the effective configuration, the network architecture, labels,
+/// seed, threads, sample counts, encoders, data provenance, and either the training phase (a baseline's
+/// first phase) or what the run is (<see cref="ModelDescriptor"/>).
+/// </summary>
+public sealed record RunDocument
+{
+    [JsonPropertyName("config")] public required TrainingConfig Config { get; init; }
+    [JsonPropertyName("model")] public JsonNode? Architecture { get; init; }
+    [JsonPropertyName("labels")] public required IReadOnlyList<string> Labels { get; init; }
+    [JsonPropertyName("seed")] public required ulong Seed { get; init; }
+    [JsonPropertyName("threads")] public int Threads { get; init; }
+    [JsonPropertyName("train_samples")] public int TrainSamples { get; init; }
+    [JsonPropertyName("validation_samples")] public int ValidationSamples { get; init; }
+    [JsonPropertyName("encoders")] public IReadOnlyList<RecordedEncoder> Encoders { get; init; } = [];
+    /// <summary>The store files the run read (<c>PreparedStore.Provenance</c>); <c>data</c> names the store.</summary>
+    [JsonPropertyName("provenance")] public JsonObject Provenance { get; init; } = [];
+    [JsonPropertyName("phase"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Phase { get; init; }
+    [JsonPropertyName(ModelDescriptor.ConfigKey), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public ModelDescriptor? Descriptor { get; init; }
+
+    /// <summary>The prepared store the run read.</summary>
+    [JsonIgnore]
+    public string? StoreFolder => Provenance["data"]?.GetValue<string>();
+
+    /// <summary>The JSON form (enum names as strings; unknown properties refused when read).</summary>
+    public static JsonSerializerOptions Json { get; } = TrainingConfig.Json;
+
+    /// <summary>The document as a JSON tree (for comparing a resumed run's settings).</summary>
+    public JsonObject ToNode() => JsonSerializer.SerializeToNode(this, Json)!.AsObject();
 }
 
 /// <summary>
@@ -142,7 +181,20 @@ public sealed class RunFolder
     }
 
     /// <summary>Saves the effective configuration document.</summary>
-    public void WriteConfig(JsonObject document) => WriteAtomically(ConfigFile, document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    public void WriteConfig(RunDocument document) => WriteAtomically(ConfigFile, document.ToNode().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+
+    /// <summary>The saved configuration document, typed; a missing or malformed one is a <see cref="ClinFuseException"/> naming it.</summary>
+    public RunDocument ReadDocument()
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<RunDocument>(File.ReadAllText(ConfigFile), RunDocument.Json) ?? throw new JsonException("the document is empty");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or IOException or NotSupportedException)
+        {
+            throw new ClinFuseException($"{ConfigFile} is not a valid run configuration: {e.Message}", "The file is written by the training commands; restore it or train again.");
+        }
+    }
 
     /// <summary>The saved configuration document.</summary>
     public JsonObject ReadConfig() => JsonNode.Parse(File.ReadAllText(ConfigFile))?.AsObject()
