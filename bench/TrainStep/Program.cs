@@ -1,7 +1,8 @@
 // Attention-fusion train step and inference: TorchSharp (this process's children) vs PyTorch
 // (/usr/bin/python3 bench_torch.py), each scenario in its own process so that peak RSS is its own.
-// Each image-encoder lever runs alone: the defaults (channels-last, float32), channels-first, and
-// bfloat16 convolutions (only where the CPU has AVX512-BF16 or AMX); PyTorch runs its default
+// Each image-encoder lever runs alone: the defaults (layout auto: channels-first in float32 training,
+// channels-last in inference), channels-last throughout, channels-first throughout, and bfloat16
+// convolutions (channels-last; only where the CPU has AVX512-BF16 or AMX); PyTorch runs its default
 // (channels-first) and its best (channels_last). Rounds alternate the engines so that load from
 // other processes spreads over both; the summary gives each scenario's median and its ratio to
 // PyTorch's default in the same run, with CPU time beside wall time (CPU time is what a loaded
@@ -27,7 +28,7 @@ string self = Environment.ProcessPath!;
 string python = Path.Combine(AppContext.BaseDirectory, "bench_torch.py");
 var bf16 = TorchRuntime.BFloat16Features;
 var runs = new List<(string Engine, string Name, string File, string Arguments)>();
-foreach (var name in new[] { "full", "full-nchw" }.Concat(bf16.Count > 0 ? ["full-bf16"] : Array.Empty<string>()).Concat(["partial-masked", "partial-zero"]))
+foreach (var name in new[] { "full", "full-nhwc", "full-nchw" }.Concat(bf16.Count > 0 ? ["full-bf16"] : Array.Empty<string>()).Concat(["partial-masked", "partial-zero"]))
     runs.Add(("TorchSharp", name, self, $"--scenario {name} {options.Forward()}"));
 foreach (var name in new[] { "full", "full-channels-last", "partial-zero" })
     runs.Add(("PyTorch", name, "/usr/bin/python3", $"{python} --scenario {name} {options.Forward()}"));
@@ -77,11 +78,13 @@ static string? Child(string file, string arguments)
 }
 
 // "train_ms,infer_ms,peak_rss_mib,train_cpu_ms,infer_cpu_ms" for one scenario: full = every sample has
-// an image (-nchw: channels-first maps, -bf16: bfloat16 convolutions); partial = 75 % without (masked:
+// an image (-nhwc / -nchw: channels-last / channels-first maps throughout, -bf16: bfloat16 convolutions);
+// partial = 75 % without (masked:
 // the CNN sees only the present quarter; zero: the reference's zero images).
 static string RunScenario(string scenario, Options o)
 {
     var compute = new ComputeSettings(o.Threads);
+    if (scenario == "full-nhwc") compute = compute with { ImageLayout = ImageLayout.ChannelsLast };
     if (scenario == "full-nchw") compute = compute with { ImageLayout = ImageLayout.ChannelsFirst };
     if (scenario == "full-bf16") compute = compute with { ImagePrecision = ImagePrecision.BFloat16 };
     TorchRuntime.Initialize(compute);

@@ -23,7 +23,7 @@ public static class CommonOptions
     /// <summary>Memory layout of the image encoders' feature maps; inherited by every subcommand.</summary>
     public static readonly Option<string?> ImageLayout = new("--image-layout")
     {
-        Description = "Feature-map layout of the image encoders: channels-last (default, NHWC, faster and leaner on the CPU) or channels-first (NCHW).",
+        Description = "Feature-map layout of the image encoders: auto (default: channels-last, i.e. NHWC, except in float32 training), channels-last or channels-first (NCHW).",
         Recursive = true,
     };
 

@@ -64,9 +64,9 @@ public static class TorchRuntime
         return s;
     }
 
-    static ImageMaps imageMaps = new(ImageLayout.ChannelsLast, false);
+    static ImageMaps imageMaps = ImageMaps.Default;
 
-    /// <summary>The image encoders' maps as the last <see cref="Initialize"/> set them (channels-last float32 before any).</summary>
+    /// <summary>The image encoders' maps as the last <see cref="Initialize"/> set them (<see cref="ImageMaps.Default"/> before any).</summary>
     internal static ImageMaps ImageMaps
     {
         get { lock (Gate) return imageMaps; }

@@ -133,8 +133,26 @@ public sealed class ImageMapsTests
         Assert.Contains("clinfuse info", error.Hint);
         Assert.True(TorchRuntime.ResolveImageMaps(asked, ["AVX512-BF16"]).BFloat16);
         Assert.False(TorchRuntime.ResolveImageMaps(new ComputeSettings(2), ["AVX512-BF16", "AMX-BF16"]).BFloat16);
-        Assert.Equal(ImageLayout.ChannelsLast, TorchRuntime.ResolveImageMaps(new ComputeSettings(2), []).Layout);
         Assert.Equal(ImageLayout.ChannelsFirst, TorchRuntime.ResolveImageMaps(new ComputeSettings(2, ImageLayout: ImageLayout.ChannelsFirst), []).Layout);
+    }
+
+    [Theory]
+    [InlineData(ImageLayout.Auto, false, true, false)]
+    [InlineData(ImageLayout.Auto, true, true, true)]
+    [InlineData(ImageLayout.ChannelsLast, false, true, true)]
+    [InlineData(ImageLayout.ChannelsFirst, true, false, false)]
+    public void The_layout_follows_the_setting_and_auto_keeps_float32_training_channels_first(ImageLayout layout, bool bf16, bool inInference, bool inTraining)
+    {
+        var maps = new ImageMaps(layout, bf16);
+        Assert.Equal(inInference, maps.ChannelsLastWhen(training: false));
+        Assert.Equal(inTraining, maps.ChannelsLastWhen(training: true));
+        using var scope = NewDisposeScope();
+        var images = randn(2, 3, 8, 8);
+        var input = maps.Input(images, training: true);
+        Assert.Equal(inTraining, ImageMaps.IsChannelsLast(input));
+        Assert.Equal(bf16 ? ScalarType.BFloat16 : ScalarType.Float32, input.dtype);
+        Assert.True(input.to(ScalarType.Float32).allclose(images, rtol: bf16 ? 1e-2 : 0, atol: 0));
+        Assert.Equal(ImageLayout.Auto, new ComputeSettings(2).ImageLayout);
     }
 
     [Fact]

@@ -54,7 +54,13 @@ public static class InfoCommand
     /// <summary>How the image encoders will run under <paramref name="compute"/>, and whether this CPU offers bfloat16.</summary>
     static string ImageMaps(ComputeSettings compute)
     {
-        string layout = compute.ImageLayout == ImageLayout.ChannelsLast ? "channels-last" : "channels-first";
+        string layout = compute.ImageLayout switch
+        {
+            ImageLayout.ChannelsLast => "channels-last",
+            ImageLayout.ChannelsFirst => "channels-first",
+            _ when compute.ImagePrecision == ImagePrecision.BFloat16 => "channels-last",
+            _ => "channels-last in inference, channels-first in training",
+        };
         bool native = TorchRuntime.BFloat16Features.Count > 0;
         string precision = compute.ImagePrecision switch
         {

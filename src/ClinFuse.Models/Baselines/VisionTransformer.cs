@@ -159,7 +159,7 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>
                 $"The ViT expects images [N,3,{Config.ImageSize},{Config.ImageSize}], got [{string.Join(",", images.shape)}].",
                 "Prepare the images at the ViT's size or build the ViT for the prepared size.");
         long b = images.shape[0];
-        var input = Maps.Input(images);
+        var input = Maps.Input(images, training);
         using var embedded = Maps.Conv(conv_proj, input);
         if (!ReferenceEquals(input, images)) input.Dispose();
         var patches = embedded.flatten(2).transpose(1, 2).to(ScalarType.Float32);

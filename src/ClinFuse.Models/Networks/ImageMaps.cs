@@ -19,11 +19,21 @@ internal sealed record ImageMaps(ImageLayout Layout, bool BFloat16)
     /// <summary>Float32 channels-first maps: libtorch's defaults.</summary>
     public static ImageMaps ChannelsFirst { get; } = new(ImageLayout.ChannelsFirst, false);
 
-    /// <summary><paramref name="images"/> [N, C, H, W] in this layout and precision (the same tensor when it already is).</summary>
-    public Tensor Input(Tensor images)
+    /// <summary>The defaults: <see cref="ImageLayout.Auto"/>, float32.</summary>
+    public static ImageMaps Default { get; } = new(ImageLayout.Auto, false);
+
+    /// <summary>Whether maps are channels-last in a module that is <paramref name="training"/> or not.</summary>
+    public bool ChannelsLastWhen(bool training) =>
+        Layout == ImageLayout.ChannelsLast || (Layout == ImageLayout.Auto && (BFloat16 || !training));
+
+    /// <summary>
+    /// <paramref name="images"/> [N, C, H, W] in this precision and in the layout for a module that is
+    /// <paramref name="training"/> or not (the same tensor when it already is).
+    /// </summary>
+    public Tensor Input(Tensor images, bool training)
     {
         var x = BFloat16 && images.dtype != ScalarType.BFloat16 ? images.to(ScalarType.BFloat16) : images;
-        if (Layout != ImageLayout.ChannelsLast || IsChannelsLast(x)) return x;
+        if (!ChannelsLastWhen(training) || IsChannelsLast(x)) return x;
         var nhwc = ToChannelsLast(x);
         if (!ReferenceEquals(x, images)) x.Dispose();
         return nhwc;

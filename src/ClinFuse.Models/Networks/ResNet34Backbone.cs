@@ -74,7 +74,7 @@ public sealed class ResNet34Backbone : Module<Tensor, Tensor>
     /// </summary>
     public Tensor Forward(Tensor images, List<Tensor>? trace)
     {
-        var input = Maps.Input(images);
+        var input = Maps.Input(images, training);
         var conv = Maps.Conv(conv1, input);
         if (!ReferenceEquals(input, images)) input.Dispose();
         trace?.Add(conv);
@@ -99,7 +99,7 @@ public sealed class ResNet34Backbone : Module<Tensor, Tensor>
     /// <summary>conv1, bn1, ReLU and max-pooling: the map [N, 64, H/4, W/4] that enters <c>layer1</c>.</summary>
     public Tensor Stem(Tensor images)
     {
-        var input = Maps.Input(images);
+        var input = Maps.Input(images, training);
         using var conv = Maps.Conv(conv1, input);
         if (!ReferenceEquals(input, images)) input.Dispose();
         return StemTail(conv);
@@ -113,7 +113,7 @@ public sealed class ResNet34Backbone : Module<Tensor, Tensor>
     }
 
     /// <summary>Runs stage <paramref name="stage"/> (1–4 = <c>layer1</c>–<c>layer4</c>) on a feature map.</summary>
-    public Tensor Stage(int stage, Tensor map) => stages[stage - 1].call(Maps.Input(map));
+    public Tensor Stage(int stage, Tensor map) => stages[stage - 1].call(Maps.Input(map, training));
 
     /// <summary>The global average pool of a feature map: [N, C, h, w] → [N, C], float32 also for a bfloat16 map.</summary>
     public static Tensor Pool(Tensor map) => map.mean([2, 3], type: ScalarType.Float32);
