@@ -1,6 +1,8 @@
 using ClinFuse.Core;
 using ClinFuse.Models.Baselines;
 using ClinFuse.Models.Networks;
+using ClinFuse.Models.Peers;
+using ClinFuse.Models.Tests.Peers;
 using ClinFuse.Models.Tests.Baselines;
 using ClinFuse.Tests.Shared;
 using TorchSharp;
@@ -105,6 +107,25 @@ public sealed class ImageMapsTests
         half.zero_grad();
         half.call(images).sum().backward();
         Assert.All(half.parameters(), p => Assert.True(p.grad is { } g && g.dtype == ScalarType.Float32 && g.isfinite().all().item<bool>() && g.abs().sum().item<float>() > 0));
+    }
+
+    [Theory]
+    [InlineData(PeerKind.Mmtm, "mmtm")]
+    [InlineData(PeerKind.Daft, "daft")]
+    public void Stagewise_peers_train_with_bfloat16_maps_and_predict_close_to_float32(PeerKind kind, string model)
+    {
+        using var scope = NewDisposeScope();
+        var batch = PeerGolden.Batch();
+        using var network = PeerGolden.Network(model, PeerGolden.Reference(kind, layerAfter: -1, ehrDropout: 0));
+        network.eval();
+        Tensor Probabilities() { using var _ = no_grad(); return network.call(batch).Main.Probabilities; }
+        var reference = Probabilities();
+        network.CxrModel.VisionBackbone.Maps = BFloat16;
+        // The stage maps the exchange blocks receive are float32, so their float32 layers take them.
+        Assert.True(PeerGolden.MaxDiff(Probabilities(), reference) < 0.02);
+        network.train();
+        network.call(batch).Main.Probabilities.sum().backward();
+        Assert.All(network.CxrModel.VisionBackbone.parameters(), p => Assert.True(p.grad is { } g && g.dtype == ScalarType.Float32 && g.isfinite().all().item<bool>()));
     }
 
     [Fact]

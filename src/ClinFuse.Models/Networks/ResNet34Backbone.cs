@@ -49,8 +49,9 @@ public sealed class ResNet34Backbone : Module<Tensor, Tensor>
 
     /// <summary>
     /// Layout and precision of the feature maps; set from the compute settings when the backbone is built.
-    /// The feature (<see cref="forward"/>, <see cref="Pool"/>) is float32 either way; the maps of
-    /// <see cref="Stem"/>, <see cref="Stage"/> and a forward hook are bfloat16 when the maps are.
+    /// The feature (<see cref="forward"/>, <see cref="Pool"/>) and the maps of <see cref="Stem"/> and
+    /// <see cref="Stage"/> (which the peers mix with their own float32 tensors) are float32 either way;
+    /// a forward hook on a stage sees bfloat16 maps when the maps are.
     /// </summary>
     internal ImageMaps Maps
     {
@@ -102,7 +103,7 @@ public sealed class ResNet34Backbone : Module<Tensor, Tensor>
         var input = Maps.Input(images, training);
         using var conv = Maps.Conv(conv1, input);
         if (!ReferenceEquals(input, images)) input.Dispose();
-        return StemTail(conv);
+        return Float32(StemTail(conv));
     }
 
     /// <summary>bn1, ReLU (in place, as torchvision's) and max-pooling after conv1.</summary>
@@ -113,7 +114,14 @@ public sealed class ResNet34Backbone : Module<Tensor, Tensor>
     }
 
     /// <summary>Runs stage <paramref name="stage"/> (1–4 = <c>layer1</c>–<c>layer4</c>) on a feature map.</summary>
-    public Tensor Stage(int stage, Tensor map) => stages[stage - 1].call(Maps.Input(map, training));
+    public Tensor Stage(int stage, Tensor map) => Float32(stages[stage - 1].call(Maps.Input(map, training)));
+
+    /// <summary><paramref name="map"/> itself when float32, else a float32 copy (the bfloat16 one is released).</summary>
+    static Tensor Float32(Tensor map)
+    {
+        if (map.dtype == ScalarType.Float32) return map;
+        using (map) return map.to(ScalarType.Float32);
+    }
 
     /// <summary>The global average pool of a feature map: [N, C, h, w] → [N, C], float32 also for a bfloat16 map.</summary>
     public static Tensor Pool(Tensor map) => map.mean([2, 3], type: ScalarType.Float32);
