@@ -1,8 +1,9 @@
 """PyTorch 1.13 counterpart of Program.cs: the reference attention-fusion model (two stacked
 single-layer LSTMs on the packed batch, torchvision ResNet-34 without fc, projection, zeroed missing
 token, 2-layer post-norm Transformer, flatten, linear, sigmoid), uncertainty loss, Adam with the
-reference groups. Prints "train_ms,infer_ms,peak_rss_mib" for one scenario (reference zero-image path).
-Run with /usr/bin/python3 (Debian's python3-torch, python3-torchvision)."""
+reference groups. Prints "train_ms,infer_ms,peak_rss_mib,train_cpu_ms,infer_cpu_ms" for one scenario
+(reference zero-image path; full-channels-last: the model and images in torch.channels_last, PyTorch's
+fastest CPU setting for the ResNet). Run with /usr/bin/python3 (Debian's python3-torch, python3-torchvision)."""
 import argparse, resource, time
 import torch, torch.nn as nn, torchvision
 
@@ -44,9 +45,12 @@ def main():
     model = Model()
     log_var = nn.Parameter(torch.zeros(25))
     opt = torch.optim.Adam([{"params": model.parameters(), "betas": (0.9, 0.9)}, {"params": [log_var], "lr": 7e-4}], lr=7e-5)
-    pairs = (torch.arange(b) % (1 if a.scenario == "full" else 4) == 0).float()
+    pairs = (torch.arange(b) % (1 if a.scenario.startswith("full") else 4) == 0).float()
     x, lengths = torch.randn(b, 48, 76), torch.randint(1, 49, (b,))
     img = torch.randn(b, 3, a.size, a.size) * pairs.view(b, 1, 1, 1)
+    if a.scenario == "full-channels-last":
+        model = model.to(memory_format=torch.channels_last)
+        img = img.contiguous(memory_format=torch.channels_last)
     y = torch.rand(b, 25).round()
 
     def train():
@@ -59,16 +63,19 @@ def main():
         with torch.no_grad():
             model(x, lengths, img, pairs)
 
+    cpu = []
+
     def timed(step):
         step()
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         for _ in range(a.steps):
             step()
+        cpu.append((time.process_time() - c) * 1000 / a.steps)
         return (time.perf_counter() - t) * 1000 / a.steps
 
     model.train(); tr = timed(train)
     model.eval(); inf = timed(infer)
-    print("%.1f,%.1f,%.0f" % (tr, inf, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    print("%.1f,%.1f,%.0f,%.1f,%.1f" % (tr, inf, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, cpu[0], cpu[1]))
 
 
 if __name__ == "__main__":

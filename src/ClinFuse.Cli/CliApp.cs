@@ -17,6 +17,8 @@ internal static class CliApp
             "Stages: synth -> extract -> prepare -> pretrain -> train -> evaluate / robustness -> report; `demo` runs them all.");
         root.Options.Add(CommonOptions.Threads);
         root.Options.Add(CommonOptions.Device);
+        root.Options.Add(CommonOptions.ImageLayout);
+        root.Options.Add(CommonOptions.ImagePrecision);
         root.Subcommands.Add(SynthCommand.Create());
         root.Subcommands.Add(ExtractCommand.Create());
         root.Subcommands.Add(PrepareCommand.Create());

@@ -21,12 +21,26 @@ internal static class CommonOptions
         Recursive = true,
     };
 
+    /// <summary>Memory layout of the image encoders' feature maps; inherited by every subcommand.</summary>
+    public static readonly Option<string?> ImageLayout = new("--image-layout")
+    {
+        Description = "Feature-map layout of the image encoders: auto (default: channels-last, i.e. NHWC, except in float32 training), channels-last or channels-first (NCHW).",
+        Recursive = true,
+    };
+
+    /// <summary>Arithmetic of the image encoders' convolutions; inherited by every subcommand.</summary>
+    public static readonly Option<string?> ImagePrecision = new("--image-precision")
+    {
+        Description = "Convolutions of the image encoders: auto (default: fp32), fp32, or bf16 (bfloat16 with float32 weights; needs a CPU with AVX512-BF16 or AMX, see `info`; results differ from fp32 in the third digit).",
+        Recursive = true,
+    };
+
     /// <summary>The compute settings the user asked for.</summary>
     public static ComputeSettings Compute(ParseResult result)
     {
         var threads = result.GetValue(Threads);
         if (ComputeSettings.ThreadsCapNote(threads) is { } note) (result.InvocationConfiguration.Error ?? Console.Error).WriteLine(note);
-        return ComputeSettings.FromOption(threads, result.GetValue(Device));
+        return ComputeSettings.FromOption(threads, result.GetValue(Device), result.GetValue(ImageLayout), result.GetValue(ImagePrecision));
     }
 
     /// <summary>A seed option with a command-specific default.</summary>

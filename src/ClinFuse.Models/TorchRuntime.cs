@@ -1,5 +1,6 @@
 using System.Reflection;
 using ClinFuse.Core;
+using ClinFuse.Models.Networks;
 using TorchSharp;
 
 namespace ClinFuse.Models;
@@ -53,12 +54,63 @@ public static class TorchRuntime
                 $"libtorch could not be loaded: {s.Error}",
                 "Rebuild with ./clinfuse (or dotnet build), which applies the loader fix to the build output; run `./clinfuse info` to check.",
                 ExitCodes.Environment);
+        var maps = ResolveImageMaps(compute, BFloat16Features);
         if (compute.UsesCuda && !s.Devices.Contains(compute.Device == "cuda" ? "cuda:0" : compute.Device))
             throw new ClinFuseException(
                 $"--device {compute.Device} was asked for, but this libtorch sees {(s.Devices.Any(d => d.StartsWith("cuda", StringComparison.Ordinal)) ? "only " + string.Join(", ", s.Devices) : "no CUDA device")}.",
                 "ClinFuse builds against the CPU build of libtorch by default; use --device cpu, or on a machine with an NVIDIA GPU build with -p:ClinFuseLibTorch=cuda (docs/gpu.md; `clinfuse info` lists the devices).",
                 ExitCodes.Environment);
+        lock (Gate) imageMaps = maps;
         return s;
+    }
+
+    static ImageMaps imageMaps = ImageMaps.Default;
+
+    /// <summary>The image encoders' maps as the last <see cref="Initialize"/> set them (<see cref="ImageMaps.Default"/> before any).</summary>
+    internal static ImageMaps ImageMaps
+    {
+        get { lock (Gate) return imageMaps; }
+    }
+
+    /// <summary>
+    /// The CPU features that decide whether bfloat16 convolutions can run natively: AVX512-BF16
+    /// (bfloat16 dot products) or AMX-BF16 (tile matrix multiply), from the kernel's CPU flags.
+    /// Empty off Linux or on CPUs with neither.
+    /// </summary>
+    public static IReadOnlyList<string> BFloat16Features => bfloat16Features.Value;
+
+    static readonly Lazy<IReadOnlyList<string>> bfloat16Features = new(() => ReadBFloat16Features("/proc/cpuinfo"));
+
+    /// <summary>The bfloat16 features named in the first <c>flags</c> line of <paramref name="cpuinfo"/>.</summary>
+    internal static IReadOnlyList<string> ReadBFloat16Features(string cpuinfo)
+    {
+        string? line = null;
+        try
+        {
+            if (File.Exists(cpuinfo)) line = File.ReadLines(cpuinfo).FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal));
+        }
+        catch (IOException) { /* unreadable: no features known */ }
+        catch (UnauthorizedAccessException) { }
+        if (line is null) return [];
+        var flags = line[(line.IndexOf(':') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+        return new[] { ("avx512_bf16", "AVX512-BF16"), ("amx_bf16", "AMX-BF16") }.Where(f => flags.Contains(f.Item1)).Select(f => f.Item2).ToArray();
+    }
+
+    /// <summary>
+    /// The maps <paramref name="compute"/> asks for: its layout, and bfloat16 only when asked for and,
+    /// on the CPU, only where it has native bfloat16 (<paramref name="cpuBFloat16"/>; emulated
+    /// bfloat16 is slower than float32). <see cref="ImagePrecision.Auto"/> is float32: bfloat16 moves
+    /// outputs in the third digit, beyond the golden-model tolerances, so it is never chosen unasked.
+    /// </summary>
+    internal static ImageMaps ResolveImageMaps(ComputeSettings compute, IReadOnlyList<string> cpuBFloat16)
+    {
+        bool bf16 = compute.ImagePrecision == ImagePrecision.BFloat16;
+        if (bf16 && !compute.UsesCuda && cpuBFloat16.Count == 0)
+            throw new ClinFuseException(
+                "--image-precision bf16 was asked for, but this CPU has neither AVX512-BF16 nor AMX-BF16, so libtorch would emulate bfloat16 (slower than float32).",
+                "Leave --image-precision out (float32); `./clinfuse info` lists the CPU features.",
+                ExitCodes.Usage);
+        return new ImageMaps(compute.ImageLayout, bf16);
     }
 
     /// <summary>The libtorch device of <paramref name="compute"/> (after <see cref="Initialize"/>).</summary>

@@ -91,6 +91,28 @@ public sealed class CommandLineTests
         Assert.DoesNotContain("   at ", r.Err);
     }
 
+    [Theory]
+    [InlineData("--image-precision", "fp16", "error: --image-precision must be auto, fp32 or bf16")]
+    [InlineData("--image-layout", "nhwc", "error: --image-layout must be auto, channels-last or channels-first")]
+    public async Task An_unknown_image_layout_or_precision_is_a_usage_error_with_one_clear_message(string option, string value, string message)
+    {
+        var r = await CliRunner.RunAsync("info", option, value);
+        Assert.Equal(ExitCodes.Usage, r.ExitCode);
+        Assert.StartsWith(message, r.Err);
+        Assert.DoesNotContain("   at ", r.Err);
+    }
+
+    [Fact]
+    public async Task Info_reports_the_image_maps_the_settings_give()
+    {
+        var r = await CliRunner.RunAsync("info", "--json", "--threads", "1", "--image-layout", "channels-first");
+        Assert.Equal(0, r.ExitCode);
+        using var doc = JsonDocument.Parse(r.Out);
+        Assert.StartsWith("channels-first, ", doc.RootElement.GetProperty("imageMaps").GetString());
+        var auto = await CliRunner.RunAsync("info", "--threads", "1");
+        Assert.Contains("image maps     channels-last in inference, channels-first in training, float32", auto.Out);
+    }
+
     [Fact]
     public async Task A_layer_after_outside_the_resnet_stages_is_a_usage_error_with_one_clear_message()
     {

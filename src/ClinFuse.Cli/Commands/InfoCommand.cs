@@ -13,7 +13,7 @@ internal static class InfoCommand
     public sealed record Report(
         string Product, string Version, string Runtime, string Os, string TorchSharp, string? LibTorch,
         bool LibTorchLoaded, string? LibTorchError, int Threads, int LogicalCores, IReadOnlyList<string> CpuFeatures,
-        IReadOnlyList<string> Devices);
+        IReadOnlyList<string> Devices, string ImageMaps);
 
     public static Command Create()
     {
@@ -43,11 +43,32 @@ internal static class InfoCommand
         if (Avx512F.IsSupported) features.Add("AVX-512F");
         if (Avx512BW.IsSupported) features.Add("AVX-512BW");
         if (Avx10v1.IsSupported) features.Add("AVX10.1");
+        features.AddRange(TorchRuntime.BFloat16Features);
         if (System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) features.Add("AdvSIMD");
         return new Report("ClinFuse", ProductInfo.Version, ProductInfo.Runtime,
             System.Runtime.InteropServices.RuntimeInformation.OSDescription,
             torch.TorchSharpVersion, torch.LibTorchVersion, torch.Loaded, torch.Error,
-            torch.Loaded ? torch.Threads : compute.Threads, Environment.ProcessorCount, features, torch.Devices);
+            torch.Loaded ? torch.Threads : compute.Threads, Environment.ProcessorCount, features, torch.Devices, ImageMaps(compute));
+    }
+
+    /// <summary>How the image encoders will run under <paramref name="compute"/>, and whether this CPU offers bfloat16.</summary>
+    static string ImageMaps(ComputeSettings compute)
+    {
+        string layout = compute.ImageLayout switch
+        {
+            ImageLayout.ChannelsLast => "channels-last",
+            ImageLayout.ChannelsFirst => "channels-first",
+            _ when compute.ImagePrecision == ImagePrecision.BFloat16 => "channels-last",
+            _ => "channels-last in inference, channels-first in training",
+        };
+        bool native = TorchRuntime.BFloat16Features.Count > 0;
+        string precision = compute.ImagePrecision switch
+        {
+            ImagePrecision.BFloat16 when !native && !compute.UsesCuda => "bf16 asked for, but this CPU has no AVX512-BF16 or AMX-BF16 (runs refuse it)",
+            ImagePrecision.BFloat16 => "bf16 convolutions, float32 weights",
+            _ => native ? "float32 (bf16 available with --image-precision bf16)" : "float32 (bf16 not offered: no AVX512-BF16 or AMX-BF16)",
+        };
+        return $"{layout}, {precision}";
     }
 
     static void Print(Report r, TextWriter o)
@@ -59,6 +80,7 @@ internal static class InfoCommand
         o.WriteLine($"  threads        {r.Threads} of {r.LogicalCores} logical cores");
         o.WriteLine($"  CPU features   {(r.CpuFeatures.Count == 0 ? "none detected" : string.Join(' ', r.CpuFeatures))}");
         o.WriteLine($"  devices        {string.Join(' ', r.Devices)}");
+        o.WriteLine($"  image maps     {r.ImageMaps}");
         if (!r.LibTorchLoaded)
             o.WriteLine("  Rebuild with ./clinfuse (it applies the libtorch loader fix to the build output), then run `./clinfuse info` again.");
     }

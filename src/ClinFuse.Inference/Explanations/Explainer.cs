@@ -139,7 +139,7 @@ public static class Explainer
             remover.remove();
         }
         var a = activation ?? throw new InvalidOperationException("The CXR encoder's last stage did not run.");
-        var weights = a.grad!.mean([2, 3], keepdim: true); // [1, K, 1, 1]
+        var weights = a.grad!.mean([2, 3], keepdim: true, type: ScalarType.Float32); // [1, K, 1, 1]; bfloat16 maps included
         var cam = nn.functional.relu((weights * a.detach()).sum(1, keepdim: true)); // [1, 1, h, w]
         int size = (int)batch.Images.shape[3];
         var coarse = cam.squeeze().cpu().contiguous().data<float>().ToArray();

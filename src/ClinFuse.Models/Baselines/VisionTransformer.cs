@@ -123,6 +123,13 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>
     /// <summary>Feature width (the hidden dimension).</summary>
     public int FeatureDim => Config.HiddenDim;
 
+    /// <summary>
+    /// Layout and precision of the patch embedding's input (set from the compute settings when the ViT is
+    /// built). Channels-last also saves a copy: the embedding's [B, D, h, w] output then flattens and
+    /// transposes into contiguous [B, h·w, D] tokens. The tokens are float32 either way.
+    /// </summary>
+    internal ImageMaps Maps { get; set; } = TorchRuntime.ImageMaps;
+
     /// <summary>Builds the ViT; <paramref name="numClasses"/> = 0 leaves out the classification head.</summary>
     public VisionTransformer(VitConfig config, int numClasses = 0) : base(nameof(VisionTransformer))
     {
@@ -152,7 +159,10 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>
                 $"The ViT expects images [N,3,{Config.ImageSize},{Config.ImageSize}], got [{string.Join(",", images.shape)}].",
                 "Prepare the images at the ViT's size or build the ViT for the prepared size.");
         long b = images.shape[0];
-        var patches = conv_proj.call(images).flatten(2).transpose(1, 2);
+        var input = Maps.Input(images, training);
+        using var embedded = Maps.Conv(conv_proj, input);
+        if (!ReferenceEquals(input, images)) input.Dispose();
+        var patches = embedded.flatten(2).transpose(1, 2).to(ScalarType.Float32);
         var tokens = cat([class_token.expand(b, -1, -1), patches], 1);
         return encoder.call(tokens)[.., 0];
     }

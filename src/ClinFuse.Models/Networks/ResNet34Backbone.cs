@@ -1,3 +1,4 @@
+using ClinFuse.Core;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -46,6 +47,25 @@ public sealed class ResNet34Backbone : Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>
+    /// Layout and precision of the feature maps; set from the compute settings when the backbone is built.
+    /// The feature (<see cref="forward"/>, <see cref="Pool"/>) and the maps of <see cref="Stem"/> and
+    /// <see cref="Stage"/> (which the peers mix with their own float32 tensors) are float32 either way;
+    /// a forward hook on a stage sees bfloat16 maps when the maps are.
+    /// </summary>
+    internal ImageMaps Maps
+    {
+        get => maps;
+        set
+        {
+            maps = value;
+            foreach (var stage in stages)
+                foreach (var block in stage.children().Cast<BasicBlock>()) block.Maps = value;
+        }
+    }
+
+    ImageMaps maps = TorchRuntime.ImageMaps;
+
     /// <inheritdoc />
     public override Tensor forward(Tensor images) => Forward(images, null);
 
@@ -55,10 +75,14 @@ public sealed class ResNet34Backbone : Module<Tensor, Tensor>
     /// </summary>
     public Tensor Forward(Tensor images, List<Tensor>? trace)
     {
-        var x = conv1.call(images);
+        var input = Maps.Input(images, training);
+        var conv = Maps.Conv(conv1, input);
+        if (!ReferenceEquals(input, images)) input.Dispose();
+        trace?.Add(conv);
+        var x = StemTail(conv);
+        if (trace is null) conv.Dispose();
         trace?.Add(x);
-        x = functional.max_pool2d(functional.relu(bn1.call(x)), kernel_size: 3, stride: 2, padding: 1);
-        trace?.Add(x);
+        // Stage outputs stay with the caller's scope: a forward hook (Grad-CAM's on layer4) may hold them.
         foreach (var stage in stages)
         {
             x = stage.call(x);
@@ -74,14 +98,33 @@ public sealed class ResNet34Backbone : Module<Tensor, Tensor>
     public static int ChannelsAfter(int stage) => stage == 0 ? 64 : WidthPerStage[stage - 1];
 
     /// <summary>conv1, bn1, ReLU and max-pooling: the map [N, 64, H/4, W/4] that enters <c>layer1</c>.</summary>
-    public Tensor Stem(Tensor images) =>
-        functional.max_pool2d(functional.relu(bn1.call(conv1.call(images))), kernel_size: 3, stride: 2, padding: 1);
+    public Tensor Stem(Tensor images)
+    {
+        var input = Maps.Input(images, training);
+        using var conv = Maps.Conv(conv1, input);
+        if (!ReferenceEquals(input, images)) input.Dispose();
+        return Float32(StemTail(conv));
+    }
+
+    /// <summary>bn1, ReLU (in place, as torchvision's) and max-pooling after conv1.</summary>
+    Tensor StemTail(Tensor conv)
+    {
+        using var normalised = bn1.call(conv).relu_();
+        return functional.max_pool2d(normalised, kernel_size: 3, stride: 2, padding: 1);
+    }
 
     /// <summary>Runs stage <paramref name="stage"/> (1–4 = <c>layer1</c>–<c>layer4</c>) on a feature map.</summary>
-    public Tensor Stage(int stage, Tensor map) => stages[stage - 1].call(map);
+    public Tensor Stage(int stage, Tensor map) => Float32(stages[stage - 1].call(Maps.Input(map, training)));
 
-    /// <summary>The global average pool of a feature map: [N, C, h, w] → [N, C].</summary>
-    public static Tensor Pool(Tensor map) => map.mean([2, 3]);
+    /// <summary><paramref name="map"/> itself when float32, else a float32 copy (the bfloat16 one is released).</summary>
+    static Tensor Float32(Tensor map)
+    {
+        if (map.dtype == ScalarType.Float32) return map;
+        using (map) return map.to(ScalarType.Float32);
+    }
+
+    /// <summary>The global average pool of a feature map: [N, C, h, w] → [N, C], float32 also for a bfloat16 map.</summary>
+    public static Tensor Pool(Tensor map) => map.mean([2, 3], type: ScalarType.Float32);
 
     /// <summary>torchvision's BasicBlock: two 3×3 convolutions with BatchNorm and an identity or 1×1 downsample shortcut.</summary>
     sealed class BasicBlock : Module<Tensor, Tensor>
@@ -89,6 +132,8 @@ public sealed class ResNet34Backbone : Module<Tensor, Tensor>
         readonly Conv2d conv1, conv2;
         readonly BatchNorm2d bn1, bn2;
         readonly Sequential? downsample;
+
+        public ImageMaps Maps { get; set; } = TorchRuntime.ImageMaps;
 
         public BasicBlock(int inWidth, int width, int stride) : base(nameof(BasicBlock))
         {
@@ -107,12 +152,25 @@ public sealed class ResNet34Backbone : Module<Tensor, Tensor>
             }
         }
 
+        /// <summary>
+        /// ReLU and the residual sum run in place on the BatchNorm outputs (BatchNorm's backward needs
+        /// only its input), and every intermediate handle is released as soon as it is used, so the
+        /// block holds no map that autograd does not keep anyway: torchvision's memory footprint.
+        /// </summary>
         public override Tensor forward(Tensor x)
         {
-            var y = functional.relu(bn1.call(conv1.call(x)));
-            y = bn2.call(conv2.call(y));
-            var shortcut = downsample is null ? x : downsample.call(x);
-            return functional.relu(y + shortcut);
+            using var c1 = Maps.Conv(conv1, x);
+            using var y1 = bn1.call(c1).relu_();
+            using var c2 = Maps.Conv(conv2, y1);
+            using var shortcut = downsample is null ? null : Shortcut(x);
+            // In-place operations return the tensor they ran on (no new handle).
+            return bn2.call(c2).add_(shortcut ?? x).relu_();
+        }
+
+        Tensor Shortcut(Tensor x)
+        {
+            using var conv = Maps.Conv((Conv2d)downsample![0], x);
+            return ((BatchNorm2d)downsample[1]).call(conv);
         }
     }
 }
