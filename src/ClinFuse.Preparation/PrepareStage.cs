@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 using ClinFuse.Core;
 using ClinFuse.Core.Stages;
 using ClinFuse.Core.Tasks;
