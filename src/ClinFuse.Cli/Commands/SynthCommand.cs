@@ -1,3 +1,4 @@
+using ClinFuse.Data.Mimic;
 using System.CommandLine;
 using ClinFuse.Core;
 using ClinFuse.Data.Synthetic;
@@ -13,7 +14,7 @@ internal static class SynthCommand
         var images = CommonOptions.Choice("--images", "Images to write: none, small (~512 px wide) or full (~2.5k x 3k).",
             [("none", SynthImages.None), ("small", SynthImages.Small), ("full", SynthImages.Full)], SynthImages.Small);
         var layout = CommonOptions.Choice("--layout", "MIMIC-IV layout: v2 (v2.2: hosp/ + icu/, csv.gz) or v1 (v1.0: core/ + hosp/ + icu/, plain csv).",
-            [("v2", MimicLayout.V2), ("v1", MimicLayout.V1)], MimicLayout.V2);
+            [("v2", MimicIvLayout.V2), ("v1", MimicIvLayout.V1)], MimicIvLayout.V2);
         var outDir = CommonOptions.OutDir("Folder to write the cohort into (mimic-iv/, mimic-cxr-jpg/, truth/).");
         var seed = CommonOptions.Seed();
         var force = CommonOptions.Force();

@@ -1,3 +1,4 @@
+using ClinFuse.Data.Mimic;
 using System.Globalization;
 using ClinFuse.Core;
 using ClinFuse.Data.Cohort;
@@ -30,7 +31,7 @@ internal static class SyntheticOracle
     /// <summary>Whether <paramref name="synthFolder"/> holds the ground truth of <c>clinfuse synth</c>.</summary>
     public static bool Exists(string synthFolder) => File.Exists(StaysPath(synthFolder));
 
-    static string StaysPath(string synthFolder) => Path.Combine(synthFolder, SynthTables.PathOf(SynthTable.TruthStays, MimicLayout.V2));
+    static string StaysPath(string synthFolder) => Path.Combine(synthFolder, SynthTables.PathOf(SynthTable.TruthStays, MimicIvLayout.V2));
 
     /// <summary>Writes the oracle predictions of <paramref name="task"/>'s test split to <paramref name="path"/> (<see cref="OracleView.Available"/>).</summary>
     public static void Write(string synthFolder, string cohortFolder, ClinicalTask task, string path) =>

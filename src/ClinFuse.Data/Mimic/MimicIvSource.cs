@@ -7,8 +7,8 @@ public enum MimicIvLayout
 {
     /// <summary>v1.0: core/ (patients, admissions with <c>ethnicity</c>), hosp/, icu/.</summary>
     V1,
-    /// <summary>v2.x / v3.x: hosp/ (patients, admissions with <c>race</c>), icu/.</summary>
-    V2Plus,
+    /// <summary>v2.x / v3.x: hosp/ (patients, admissions with <c>race</c>), icu/; <c>clinfuse synth</c> writes v2.2's form (csv.gz, provider and caregiver columns).</summary>
+    V2,
 }
 
 /// <summary>
@@ -60,7 +60,7 @@ internal sealed record MimicIvSource(
                     : "Point --mimic-iv at the MIMIC-IV folder that holds hosp/ and icu/ (v1.0 also core/).";
             throw new ClinFuseException($"--mimic-iv: {full} is not a MIMIC-IV folder (no hosp/ or core/ inside).", hint);
         }
-        var layout = Directory.Exists(Path.Combine(full, "core")) ? MimicIvLayout.V1 : MimicIvLayout.V2Plus;
+        var layout = Directory.Exists(Path.Combine(full, "core")) ? MimicIvLayout.V1 : MimicIvLayout.V2;
         var demographics = layout == MimicIvLayout.V1 ? "core" : "hosp";
         var missing = new List<string>();
         string Find(string module, string table)

@@ -1,3 +1,5 @@
+using ClinFuse.Data.Mimic;
+
 namespace ClinFuse.Data.Synthetic;
 
 /// <summary>What one block of consecutive patients produced: a byte block per table, image jobs, stay outcomes.</summary>
@@ -6,7 +8,7 @@ internal sealed class BlockOutput : IDisposable
     readonly CsvRowWriter[] writers;
 
     /// <summary>Empty writers for every table of <paramref name="layout"/>.</summary>
-    public BlockOutput(MimicLayout layout)
+    public BlockOutput(MimicIvLayout layout)
     {
         var tables = Enum.GetValues<SynthTable>();
         writers = new CsvRowWriter[tables.Length];

@@ -1,3 +1,5 @@
+using ClinFuse.Data.Mimic;
+
 namespace ClinFuse.Data.Synthetic;
 
 /// <summary>
@@ -70,7 +72,7 @@ internal sealed partial class PatientSimulator
         this.options = options;
         this.output = output;
         this.index = index;
-        v2 = options.Layout == MimicLayout.V2;
+        v2 = options.Layout == MimicIvLayout.V2;
         rng = new SynthRandom(options.Seed, index);
         // 150 id slots per patient keep every id 8 digits long up to MaxPatients.
         idBase = (long)index * 150;

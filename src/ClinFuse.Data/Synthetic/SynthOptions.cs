@@ -1,3 +1,4 @@
+using ClinFuse.Data.Mimic;
 using ClinFuse.Core;
 
 namespace ClinFuse.Data.Synthetic;
@@ -11,15 +12,6 @@ public enum SynthImages
     Small,
     /// <summary>Original MIMIC-CXR-JPG size (about 2.5k × 3k).</summary>
     Full,
-}
-
-/// <summary>Which MIMIC-IV folder layout to write.</summary>
-public enum MimicLayout
-{
-    /// <summary>MIMIC-IV v2.2: hosp/ and icu/, csv.gz, <c>race</c>, provider/caregiver columns.</summary>
-    V2,
-    /// <summary>MIMIC-IV v1.0 as the reference extraction reads it: core/, hosp/, icu/, plain csv, <c>ethnicity</c>.</summary>
-    V1,
 }
 
 /// <summary>Settings of one synthetic cohort.</summary>
@@ -36,7 +28,7 @@ public sealed record SynthOptions(
     int Patients,
     int Seed,
     SynthImages Images = SynthImages.Small,
-    MimicLayout Layout = MimicLayout.V2,
+    MimicIvLayout Layout = MimicIvLayout.V2,
     int FillerChartRowsPerHour = 50)
 {
     /// <summary>Largest cohort: ids are laid out as 8-digit MIMIC-style numbers with 150 slots per patient.</summary>

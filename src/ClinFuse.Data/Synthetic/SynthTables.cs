@@ -1,3 +1,5 @@
+using ClinFuse.Data.Mimic;
+
 namespace ClinFuse.Data.Synthetic;
 
 /// <summary>The tables the generator writes row by row (dictionaries are written whole).</summary>
@@ -31,9 +33,9 @@ public static class SynthTables
     public const string OracleMetricsFile = Truth + "oracle_metrics.json", GeneratorFile = Truth + "generator.json", AttributionFile = "ATTRIBUTION.md";
 
     /// <summary>Relative path of a table's file in the given layout.</summary>
-    public static string PathOf(SynthTable table, MimicLayout layout)
+    public static string PathOf(SynthTable table, MimicIvLayout layout)
     {
-        bool v1 = layout == MimicLayout.V1;
+        bool v1 = layout == MimicIvLayout.V1;
         string ext = v1 ? ".csv" : ".csv.gz";
         return table switch
         {
@@ -55,12 +57,12 @@ public static class SynthTables
     }
 
     /// <summary>True when the table's file is gzip-compressed.</summary>
-    public static bool IsCompressed(SynthTable table, MimicLayout layout) => PathOf(table, layout).EndsWith(".gz", StringComparison.Ordinal);
+    public static bool IsCompressed(SynthTable table, MimicIvLayout layout) => PathOf(table, layout).EndsWith(".gz", StringComparison.Ordinal);
 
     /// <summary>The header line of a table in the given layout.</summary>
-    public static string HeaderOf(SynthTable table, MimicLayout layout)
+    public static string HeaderOf(SynthTable table, MimicIvLayout layout)
     {
-        bool v1 = layout == MimicLayout.V1;
+        bool v1 = layout == MimicIvLayout.V1;
         return table switch
         {
             SynthTable.Patients => "subject_id,gender,anchor_age,anchor_year,anchor_year_group,dod",
@@ -108,11 +110,11 @@ public static class SynthTables
     }
 
     /// <summary>Dictionary files: d_icd_diagnoses, d_labitems and d_items.</summary>
-    public static string DIcdDiagnosesPath(MimicLayout layout) => Ehr + "hosp/d_icd_diagnoses" + (layout == MimicLayout.V1 ? ".csv" : ".csv.gz");
+    public static string DIcdDiagnosesPath(MimicIvLayout layout) => Ehr + "hosp/d_icd_diagnoses" + (layout == MimicIvLayout.V1 ? ".csv" : ".csv.gz");
 
     /// <inheritdoc cref="DIcdDiagnosesPath"/>
-    public static string DLabItemsPath(MimicLayout layout) => Ehr + "hosp/d_labitems" + (layout == MimicLayout.V1 ? ".csv" : ".csv.gz");
+    public static string DLabItemsPath(MimicIvLayout layout) => Ehr + "hosp/d_labitems" + (layout == MimicIvLayout.V1 ? ".csv" : ".csv.gz");
 
     /// <inheritdoc cref="DIcdDiagnosesPath"/>
-    public static string DItemsPath(MimicLayout layout) => Ehr + "icu/d_items" + (layout == MimicLayout.V1 ? ".csv" : ".csv.gz");
+    public static string DItemsPath(MimicIvLayout layout) => Ehr + "icu/d_items" + (layout == MimicIvLayout.V1 ? ".csv" : ".csv.gz");
 }

@@ -1,3 +1,4 @@
+using ClinFuse.Data.Mimic;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -127,9 +128,9 @@ public static class SyntheticCohortGenerator
         return (rows, blocks, output.Stays, output.Images.Count);
     }
 
-    static void WriteDictionaries(StageOutput stage, MimicLayout layout)
+    static void WriteDictionaries(StageOutput stage, MimicIvLayout layout)
     {
-        bool v1 = layout == MimicLayout.V1;
+        bool v1 = layout == MimicIvLayout.V1;
         var icd = new CsvRowWriter(!v1);
         icd.Line("icd_code,icd_version,long_title");
         var seen = new HashSet<(string, int)>();
@@ -157,7 +158,7 @@ public static class SyntheticCohortGenerator
         ["patients"] = options.Patients,
         ["seed"] = options.Seed,
         ["images"] = options.Images.ToString().ToLowerInvariant(),
-        ["layout"] = options.Layout == MimicLayout.V2 ? "v2" : "v1",
+        ["layout"] = options.Layout == MimicIvLayout.V2 ? "v2" : "v1",
         ["filler_chart_rows_per_hour"] = options.FillerChartRowsPerHour,
         ["patients_per_block"] = SynthOptions.PatientsPerBlock,
     };

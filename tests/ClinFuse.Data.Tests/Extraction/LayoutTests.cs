@@ -14,8 +14,8 @@ public sealed class LayoutTests
             .Event(10000001, 20000001, 30000001, "2150-01-01 11:00:00", 220045, "80");
 
     [Theory]
-    [InlineData(false, true, MimicIvLayout.V2Plus)]
-    [InlineData(false, false, MimicIvLayout.V2Plus)]
+    [InlineData(false, true, MimicIvLayout.V2)]
+    [InlineData(false, false, MimicIvLayout.V2)]
     [InlineData(true, true, MimicIvLayout.V1)]
     [InlineData(true, false, MimicIvLayout.V1)]
     public async Task Layout_and_compression_are_detected(bool v1, bool gzip, MimicIvLayout expected)

@@ -1,3 +1,4 @@
+using ClinFuse.Data.Mimic;
 using System.IO.Compression;
 using System.Text.RegularExpressions;
 using ClinFuse.Core;
@@ -96,7 +97,7 @@ public sealed partial class SynthSchemaTests(SynthCohortFixture cohort) : IClass
     public void V1_layout_uses_core_folder_ethnicity_and_plain_csv()
     {
         using var temp = Fixtures.TempFolder();
-        var result = SyntheticCohortGenerator.Generate(new SynthOptions(5, 3, SynthImages.None, MimicLayout.V1, 0), temp.Combine("v1"), false, new ComputeSettings(1), StageProgress.None);
+        var result = SyntheticCohortGenerator.Generate(new SynthOptions(5, 3, SynthImages.None, MimicIvLayout.V1, 0), temp.Combine("v1"), false, new ComputeSettings(1), StageProgress.None);
         var admissions = CsvTable.Read(Path.Combine(result.Folder, "mimic-iv/core/admissions.csv"));
         Assert.Contains("ethnicity", admissions.Header);
         Assert.DoesNotContain("race", admissions.Header);
@@ -136,7 +137,7 @@ public sealed partial class SynthSchemaTests(SynthCohortFixture cohort) : IClass
         Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(folder, StageManifest.FileName)));
         Assert.Equal((first.Oracle.IcuStays, first.Oracle.Phenotyping.MacroAurocOracle), (again.Oracle.IcuStays, again.Oracle.Phenotyping.MacroAurocOracle));
 
-        var patients = Path.Combine(folder, SynthTables.PathOf(SynthTable.Patients, MimicLayout.V2));
+        var patients = Path.Combine(folder, SynthTables.PathOf(SynthTable.Patients, MimicIvLayout.V2));
         var bytes = File.ReadAllBytes(patients);
         File.WriteAllBytes(patients, bytes[..^3]);
         SyntheticCohortGenerator.Generate(options, folder, false, new ComputeSettings(1), StageProgress.None);

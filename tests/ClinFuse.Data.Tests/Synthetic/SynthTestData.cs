@@ -1,3 +1,4 @@
+using ClinFuse.Data.Mimic;
 using System.IO.Compression;
 using System.Text;
 using ClinFuse.Core;
@@ -82,7 +83,7 @@ public sealed class SynthCohortFixture : IDisposable
         }
     }
 
-    public CsvTable Table(SynthTable table) => Table(SynthTables.PathOf(table, MimicLayout.V2));
+    public CsvTable Table(SynthTable table) => Table(SynthTables.PathOf(table, MimicIvLayout.V2));
 
     public void Dispose() => temp.Dispose();
 }
