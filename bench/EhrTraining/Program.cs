@@ -44,7 +44,7 @@ Console.WriteLine($"{"batch order",-16} {"samples/s",10} {"padded steps/epoch",1
 var rates = new Dictionary<BatchOrder, double>();
 foreach (var order in new[] { BatchOrder.Shuffled, BatchOrder.LengthBucketed })
 {
-    var config = new TrainingConfig { Model = FusionType.UniEhr, TrainData = DatasetMode.PartialEhrOnly, BatchSize = batchSize, Batching = order };
+    var config = new TrainingConfig { Model = ModelKind.UniEhr, TrainData = DatasetMode.PartialEhrOnly, BatchSize = batchSize, Batching = order };
     manual_seed((long)(Seeds.Derive(seed, "torch-init") >> 1));
     using var model = ModelFactory.Create(config, TrainingPhase.Main, prepared.Labels.Labels, split.Features, 224, normalizer: null);
     using var optimizer = model.CreateOptimizer(config.Adam);

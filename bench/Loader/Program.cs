@@ -105,7 +105,7 @@ foreach (var line in summary) Console.WriteLine(line);
 {
     var config = new TrainingConfig
     {
-        Model = FusionType.Attention, Loss = LossKind.Uncertainty, TrainData = mode, BatchSize = batchSize, PrefetchDepth = trainDepth,
+        Model = ModelKind.Attention, Loss = LossKind.Uncertainty, TrainData = mode, BatchSize = batchSize, PrefetchDepth = trainDepth,
     };
     manual_seed((long)(Seeds.Derive(seed, "torch-init") >> 1));
     using var model = ModelFactory.Create(config, TrainingPhase.Main, prepared.Labels.Labels, split.Features, images!.Size, normalizer: null);

@@ -90,7 +90,7 @@ static string RunScenario(string scenario, Options o)
     TorchRuntime.Initialize(compute);
     manual_seed(1);
     var mode = scenario == "partial-masked" ? MissingImageMode.Masked : MissingImageMode.ZeroImage;
-    using var network = new FusionNetwork(ModelConfig.Reference(FusionType.Attention, 25) with { MissingImage = mode });
+    using var network = new FusionNetwork(ModelConfig.Reference(ModelKind.Attention, 25) with { MissingImage = mode });
     using var loss = new FusionLoss(LossKind.Uncertainty, 25);
     using var optimizer = OptimizerFactory.Adam(network, loss, AdamSettings.Reference(7e-5));
     var hasImage = arange(o.Batch).remainder(scenario.StartsWith("full", StringComparison.Ordinal) ? 1 : 4).eq(0);

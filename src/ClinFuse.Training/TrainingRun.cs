@@ -132,22 +132,22 @@ public static class TrainingRun
         bool radiology = labels == PretrainLabels.Radiology;
         var config = BaseConfig(request, store, radiology ? RecipePresets.RadiologyPretrain : cxr ? "pretrain-cxr" : "pretrain-ehr") with
         {
-            Model = cxr ? FusionType.UniCxr : FusionType.UniEhr,
+            Model = cxr ? ModelKind.UniCxr : ModelKind.UniEhr,
             TrainData = cxr ? DatasetMode.Paired : DatasetMode.PartialEhrOnly,
         };
         return Execute(request, store, request.Overrides.ApplyTo(config), progress, cancellationToken, radiology);
     }
 
     /// <summary>Trains a fusion model (or a unimodal baseline), loading pre-trained encoders when given.</summary>
-    public static TrainingResult Train(TrainingRequest request, FusionType? model, IStageProgress progress, ImageCacheOpener? images = null, CancellationToken cancellationToken = default)
+    public static TrainingResult Train(TrainingRequest request, ModelKind? model, IStageProgress progress, ImageCacheOpener? images = null, CancellationToken cancellationToken = default)
     {
         var store = PreparedStore.Open(request.Data, images);
         var config = BaseConfig(request, store, "finetune");
-        if (model is FusionType chosen)
+        if (model is ModelKind chosen)
         {
             config = config with { Model = chosen };
-            if (chosen == FusionType.UniEhr) config = config with { TrainData = DatasetMode.PartialEhrOnly };
-            else if (chosen == FusionType.UniCxr) config = config with { TrainData = DatasetMode.Paired };
+            if (chosen == ModelKind.UniEhr) config = config with { TrainData = DatasetMode.PartialEhrOnly };
+            else if (chosen == ModelKind.UniCxr) config = config with { TrainData = DatasetMode.Paired };
             else if (config.TrainData is DatasetMode.PartialEhrOnly or DatasetMode.PairedEhrOnly) config = config with { TrainData = DatasetMode.Partial };
             // The baselines train with their own objectives, MedFuse's peer models with BCE as its trainers do;
             // the fine-tuning recipes' uncertainty loss is the paper's model's.
@@ -171,9 +171,9 @@ public static class TrainingRun
     /// right encoder (EHR or CXR), for the same task and labels, and for the EHR encoder, series
     /// normalised with the same statistics as this store's.
     /// </summary>
-    static EncoderInit PretrainedEncoder(string runFolder, FusionType kind, PreparedStore store)
+    static EncoderInit PretrainedEncoder(string runFolder, ModelKind kind, PreparedStore store)
     {
-        bool ehr = kind == FusionType.UniEhr;
+        bool ehr = kind == ModelKind.UniEhr;
         string option = ehr ? "--ehr-encoder" : "--cxr-encoder", encoder = ehr ? "ehr" : "cxr";
         var hint = $"Pass the --out folder of a finished `clinfuse pretrain --encoder {encoder}` run on this task's prepared store.";
         TrainedRun run;
@@ -206,12 +206,12 @@ public static class TrainingRun
         using var validation = radiology ? store.OpenRadiologySplit(Split.Validation) : store.OpenSplit(Split.Validation);
         var trainSelection = SampleSelection.Create(train, config.TrainData);
         var validationSelection = SampleSelection.Create(validation, config.ValidationData);
-        if (config.Model == FusionType.DrFuse && (request.EhrEncoderRun ?? request.CxrEncoderRun) is not null)
+        if (config.Model == ModelKind.DrFuse && (request.EhrEncoderRun ?? request.CxrEncoderRun) is not null)
             throw new ClinFuseException("DrFuse has encoders of its own (an EHR Transformer and ResNet-50 branches): the LSTM and ResNet-34 encoders of `clinfuse pretrain` do not fit it.",
                 "Train --model drfuse without --ehr-encoder and --cxr-encoder.");
         var encoders = new List<EncoderInit>();
-        if (request.EhrEncoderRun is not null) encoders.Add(PretrainedEncoder(request.EhrEncoderRun, FusionType.UniEhr, store));
-        if (request.CxrEncoderRun is not null) encoders.Add(PretrainedEncoder(request.CxrEncoderRun, FusionType.UniCxr, store));
+        if (request.EhrEncoderRun is not null) encoders.Add(PretrainedEncoder(request.EhrEncoderRun, ModelKind.UniEhr, store));
+        if (request.CxrEncoderRun is not null) encoders.Add(PretrainedEncoder(request.CxrEncoderRun, ModelKind.UniCxr, store));
         var job = new TrainingJob(config, labelNames,
             new SplitData(train, trainSelection, trainSelection.WithImages ? store.Images(Split.Train) : null),
             new SplitData(validation, validationSelection, validationSelection.WithImages ? store.Images(Split.Validation) : null),

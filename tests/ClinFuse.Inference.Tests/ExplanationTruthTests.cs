@@ -73,7 +73,7 @@ public sealed class ExplanationTruthTests(ITestOutputHelper output)
             var loadings = CohortModel.Phenotypes[label].Loadings;
             var dominant = (LatentFactor)Array.IndexOf(loadings, loadings[..5].Max());
             manual_seed(seed);
-            var network = new FusionNetwork(new ModelConfig(FusionType.UniEhr, 1, 1, EhrHidden: 16, EhrLayers: 1, EhrDropout: 0, OnlyUsedModules: true));
+            var network = new FusionNetwork(new ModelConfig(ModelKind.UniEhr, 1, 1, EhrHidden: 16, EhrLayers: 1, EhrDropout: 0, OnlyUsedModules: true));
             var optimizer = optim.Adam(network.parameters(), lr: 3e-3);
             var random = new Random(seed);
             network.train();
@@ -166,7 +166,7 @@ public sealed class ExplanationTruthTests(ITestOutputHelper output)
         output.WriteLine($"rendered {clock.Elapsed.TotalSeconds:F1} s");
 
         manual_seed(seed);
-        var network = new FusionNetwork(new ModelConfig(FusionType.UniCxr, 1, 1, EhrHidden: 8, EhrLayers: 1, OnlyUsedModules: true));
+        var network = new FusionNetwork(new ModelConfig(ModelKind.UniCxr, 1, 1, EhrHidden: 8, EhrLayers: 1, OnlyUsedModules: true));
         var optimizer = optim.Adam(network.parameters(), lr: 1e-3);
         network.train();
         for (int step = 0; step < 60; step++)

@@ -13,7 +13,7 @@ public sealed class CheckpointTests
 {
     public CheckpointTests() => TorchRuntime.Initialize(new ComputeSettings(2));
 
-    static ModelConfig Small(FusionType fusion) => new(fusion, 3, 3, MissingImageMode.Masked, EhrInputDim: 5, EhrHidden: 16, TransformerHeads: 4, TransformerFeedForward: 32, FusionLstmHidden: 8);
+    static ModelConfig Small(ModelKind fusion) => new(fusion, 3, 3, MissingImageMode.Masked, EhrInputDim: 5, EhrHidden: 16, TransformerHeads: 4, TransformerFeedForward: 32, FusionLstmHidden: 8);
 
     static FusionBatch SmallBatch(int seed)
     {
@@ -71,7 +71,7 @@ public sealed class CheckpointTests
         using var scope = NewDisposeScope();
         using var folder = Fixtures.TempFolder();
         manual_seed(3);
-        using var network = new FusionNetwork(Small(FusionType.Attention));
+        using var network = new FusionNetwork(Small(ModelKind.Attention));
         using var loss = new FusionLoss(LossKind.Uncertainty, 3);
         using (no_grad()) loss.LogVar!.copy_(tensor(new[] { 0.1f, -0.2f, 0.3f }));
         network.eval();
@@ -101,11 +101,11 @@ public sealed class CheckpointTests
     {
         using var scope = NewDisposeScope();
         using var folder = Fixtures.TempFolder();
-        using var network = new FusionNetwork(Small(FusionType.MedFuseLstm));
+        using var network = new FusionNetwork(Small(ModelKind.MedFuseLstm));
         using var loss = new FusionLoss(LossKind.Bce, 3);
         var path = folder.Combine("m.safetensors");
         Checkpoint.Save(path, network, loss, new CheckpointInfo(network.Config, LossKind.Bce, ["a", "b", "c"], null, new Dictionary<string, double>(), "0"));
-        using var wider = new FusionNetwork(Small(FusionType.MedFuseLstm) with { EhrHidden = 32 });
+        using var wider = new FusionNetwork(Small(ModelKind.MedFuseLstm) with { EhrHidden = 32 });
         var (tensors, _) = SafeTensors.Read(path);
         var mismatch = Assert.Throws<ClinFuseException>(() => StateDictImport.Load(wider, tensors, path, strict: true));
         Assert.Contains("shape", mismatch.Message);
@@ -128,7 +128,7 @@ public sealed class CheckpointTests
             ["module.layer4.2.bn2.running_var"] = runningVar,
             ["fc.weight"] = randn(1000, 512),
         });
-        using var network = new FusionNetwork(ModelConfig.Reference(FusionType.UniCxr, 14));
+        using var network = new FusionNetwork(ModelConfig.Reference(ModelKind.UniCxr, 14));
         var report = StateDictImport.Load(network, SafeTensors.Read(path).Tensors, path, strict: false);
         Assert.Equal(["cxr_model.vision_backbone.conv1.weight", "cxr_model.vision_backbone.layer4.2.bn2.running_var"], report.Loaded);
         Assert.Equal(["fc.weight"], report.Ignored);
@@ -144,7 +144,7 @@ public sealed class CheckpointTests
         {
             using var scope = NewDisposeScope();
             manual_seed(11);
-            using var network = new FusionNetwork(Small(FusionType.Attention));
+            using var network = new FusionNetwork(Small(ModelKind.Attention));
             network.train();
             var output = network.call(SmallBatch(2));
             output.Probabilities.sum().backward();
@@ -159,7 +159,7 @@ public sealed class CheckpointTests
     public void Inconsistent_batches_are_rejected_with_a_clear_message()
     {
         using var scope = NewDisposeScope();
-        using var network = new FusionNetwork(Small(FusionType.Attention));
+        using var network = new FusionNetwork(Small(ModelKind.Attention));
         var good = SmallBatch(3);
         var tooManyImages = good with { Images = randn(3, 3, 32, 32) };
         Assert.Contains("has-image mask", Assert.Throws<ClinFuseException>(() => network.call(tooManyImages)).Message);
@@ -176,7 +176,7 @@ public sealed class CheckpointTests
         FusionLoss loss;
         using (NewDisposeScope())
         {
-            network = new FusionNetwork(Small(FusionType.Attention));
+            network = new FusionNetwork(Small(ModelKind.Attention));
             loss = new FusionLoss(LossKind.Uncertainty, 3);
         }
         using var scope = NewDisposeScope();

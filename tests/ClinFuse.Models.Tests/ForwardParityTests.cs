@@ -10,7 +10,7 @@ public sealed class PhenotypingNetworkFixture
     public PhenotypingNetworkFixture()
     {
         TorchRuntime.Initialize(new ComputeSettings(2));
-        Network = Golden.Shared(FusionType.Attention);
+        Network = Golden.Shared(ModelKind.Attention);
     }
 
     public FusionNetwork Network { get; }
@@ -117,11 +117,11 @@ public sealed class ForwardParityTests(PhenotypingNetworkFixture fixture) : ICla
     }
 
     [Theory]
-    [InlineData(FusionType.UniEhr, "fwd_ehr_probs")]
-    [InlineData(FusionType.UniCxr, "fwd_cxr_probs")]
-    [InlineData(FusionType.MedFuseLstm, "fwd_medfuse_probs")]
-    [InlineData(FusionType.Attention, "fwd_attn_probs")]
-    public void Each_fusion_type_returns_its_reference_output(FusionType fusion, string golden)
+    [InlineData(ModelKind.UniEhr, "fwd_ehr_probs")]
+    [InlineData(ModelKind.UniCxr, "fwd_cxr_probs")]
+    [InlineData(ModelKind.MedFuseLstm, "fwd_medfuse_probs")]
+    [InlineData(ModelKind.Attention, "fwd_attn_probs")]
+    public void Each_fusion_type_returns_its_reference_output(ModelKind fusion, string golden)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -134,7 +134,7 @@ public sealed class ForwardParityTests(PhenotypingNetworkFixture fixture) : ICla
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var masked = Golden.Shared(FusionType.Attention, mode: MissingImageMode.Masked);
+        var masked = Golden.Shared(ModelKind.Attention, mode: MissingImageMode.Masked);
         var batch = Golden.Batch();
         Assert.Equal(3, batch.ImageCount);
         var output = masked.call(batch);
@@ -152,7 +152,7 @@ public sealed class ForwardParityTests(PhenotypingNetworkFixture fixture) : ICla
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var masked = Golden.Shared(FusionType.MedFuseLstm, mode: MissingImageMode.Masked);
+        var masked = Golden.Shared(ModelKind.MedFuseLstm, mode: MissingImageMode.Masked);
         Golden.Match("fwd_medfuse_probs", masked.call(Golden.Batch()).Probabilities);
     }
 
@@ -163,7 +163,7 @@ public sealed class ForwardParityTests(PhenotypingNetworkFixture fixture) : ICla
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var early = Golden.Shared(FusionType.Early, mode: mode);
+        var early = Golden.Shared(ModelKind.Early, mode: mode);
         var output = early.call(Golden.Batch());
         // Masked: a zero CXR vector for the sample without an image; reference: the zero image's projected feature as is.
         var projected = mode == MissingImageMode.Masked
@@ -191,7 +191,7 @@ public sealed class ForwardParityTests(PhenotypingNetworkFixture fixture) : ICla
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var batch = Golden.Batch("in_y_ihm");
-        foreach (var (fusion, golden) in new[] { (FusionType.Attention, "attn"), (FusionType.MedFuseLstm, "medfuse"), (FusionType.UniEhr, "ehr"), (FusionType.UniCxr, "cxr") })
+        foreach (var (fusion, golden) in new[] { (ModelKind.Attention, "attn"), (ModelKind.MedFuseLstm, "medfuse"), (ModelKind.UniEhr, "ehr"), (ModelKind.UniCxr, "cxr") })
         {
             var ihm = Golden.Shared(fusion, numClasses: 1);
             var output = ihm.call(batch);

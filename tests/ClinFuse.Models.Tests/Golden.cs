@@ -139,16 +139,16 @@ static class Golden
 
     public static long K(string name) => KByName.Value[name];
 
-    static readonly System.Collections.Concurrent.ConcurrentDictionary<(FusionType, int, MissingImageMode), FusionNetwork> SharedNetworks = new();
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<(ModelKind, int, MissingImageMode), FusionNetwork> SharedNetworks = new();
 
     /// <summary>An eval-mode network shared by the tests that only run forward passes (never dispose or train it).</summary>
-    public static FusionNetwork Shared(FusionType fusion, int numClasses = 25, MissingImageMode mode = MissingImageMode.ZeroImage) =>
+    public static FusionNetwork Shared(ModelKind fusion, int numClasses = 25, MissingImageMode mode = MissingImageMode.ZeroImage) =>
         SharedNetworks.GetOrAdd((fusion, numClasses, mode), key =>
             // Built on a pool thread, outside the calling test's dispose scope, so that nothing of it is disposed with that scope.
             Task.Run(() => Network(key.Item1, key.Item2, key.Item3)).GetAwaiter().GetResult());
 
     /// <summary>A phenotyping (25 labels) or IHM (1 label) reference network with the formula weights, in eval mode.</summary>
-    public static FusionNetwork Network(FusionType fusion, int numClasses = 25, MissingImageMode mode = MissingImageMode.ZeroImage, double ehrDropout = 0.3, double transformerDropout = 0.1)
+    public static FusionNetwork Network(ModelKind fusion, int numClasses = 25, MissingImageMode mode = MissingImageMode.ZeroImage, double ehrDropout = 0.3, double transformerDropout = 0.1)
     {
         var network = new FusionNetwork(ModelConfig.Reference(fusion, numClasses) with { MissingImage = mode, EhrDropout = ehrDropout, TransformerDropout = transformerDropout });
         GoldenWeights.Apply(network, K);

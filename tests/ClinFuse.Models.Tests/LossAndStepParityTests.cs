@@ -69,7 +69,7 @@ public sealed class LossAndStepParityTests
     public void Two_reference_training_steps_match_end_to_end()
     {
         using var scope = NewDisposeScope();
-        using var network = Golden.Network(FusionType.Attention, ehrDropout: 0, transformerDropout: 0);
+        using var network = Golden.Network(ModelKind.Attention, ehrDropout: 0, transformerDropout: 0);
         using var loss = new FusionLoss(LossKind.Uncertainty, 25);
         using (no_grad()) loss.LogVar!.copy_(Golden.Load("in_s_pheno"));
         using var optimizer = OptimizerFactory.Adam(network, loss, AdamSettings.Reference(7e-5));

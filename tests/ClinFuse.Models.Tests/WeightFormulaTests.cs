@@ -23,7 +23,7 @@ public sealed class WeightFormulaTests
     [Fact]
     public void State_dict_has_the_reference_names_shapes_and_order_and_formula_checksums_match()
     {
-        var network = Golden.Shared(FusionType.Attention);
+        var network = Golden.Shared(ModelKind.Attention);
         var keys = Golden.Keys();
         var entries = StateDictOrder.Entries(network);
         Assert.Equal(network.state_dict().Count, entries.Count);
@@ -48,7 +48,7 @@ public sealed class WeightFormulaTests
     public void Reference_safetensors_imports_bit_exactly_into_the_mortality_heads()
     {
         using var scope = NewDisposeScope();
-        var network = new FusionNetwork(ModelConfig.Reference(FusionType.Attention, 1));
+        var network = new FusionNetwork(ModelConfig.Reference(ModelKind.Attention, 1));
         var (tensors, metadata) = SafeTensors.Read(Fixtures.Path("model", "weights_ihm_heads.safetensors"));
         Assert.Equal(10, tensors.Count);
         Assert.Contains("k", metadata.Keys);
@@ -67,15 +67,15 @@ public sealed class WeightFormulaTests
     }
 
     [Theory]
-    [InlineData(FusionType.UniEhr, 10)]
-    [InlineData(FusionType.MedFuseLstm, 10 + 218 + 2 + 2 + 4)]
-    [InlineData(FusionType.Attention, 10 + 218 + 2 + 24 + 2)]
-    public void Compact_layout_keeps_only_the_used_modules_under_the_reference_names(FusionType fusion, int entries)
+    [InlineData(ModelKind.UniEhr, 10)]
+    [InlineData(ModelKind.MedFuseLstm, 10 + 218 + 2 + 2 + 4)]
+    [InlineData(ModelKind.Attention, 10 + 218 + 2 + 24 + 2)]
+    public void Compact_layout_keeps_only_the_used_modules_under_the_reference_names(ModelKind fusion, int entries)
     {
         using var network = new FusionNetwork(ModelConfig.Reference(fusion, 25) with { OnlyUsedModules = true });
         var names = network.state_dict().Keys.ToList();
         Assert.Equal(entries, names.Count);
         Assert.Subset(Golden.Keys().Select(k => k.Name).ToHashSet(), names.ToHashSet());
-        if (fusion == FusionType.UniEhr) Assert.Throws<InvalidOperationException>(() => network.CxrModel);
+        if (fusion == ModelKind.UniEhr) Assert.Throws<InvalidOperationException>(() => network.CxrModel);
     }
 }

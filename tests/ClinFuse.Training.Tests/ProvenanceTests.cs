@@ -77,13 +77,13 @@ public sealed class ProvenanceTests
 
         // An EHR pre-training run is no CXR encoder.
         var wrongKind = Assert.Throws<ClinFuseException>(() =>
-            TrainingRun.Train(Request(dir, store, "a") with { CxrEncoderRun = ehr.Out }, FusionType.UniEhr, StageProgress.None));
+            TrainingRun.Train(Request(dir, store, "a") with { CxrEncoderRun = ehr.Out }, ModelKind.UniEhr, StageProgress.None));
         Assert.StartsWith($"--cxr-encoder: {ehr.Out} trained the UniEhr model, not the CXR encoder.", wrongKind.Message);
         Assert.Contains("pretrain --encoder cxr", wrongKind.Hint);
 
         // DrFuse has encoders of its own: a pre-trained LSTM does not fit it, and nothing is written.
         var drfuse = Assert.Throws<ClinFuseException>(() =>
-            TrainingRun.Train(Request(dir, store, "drfuse") with { EhrEncoderRun = ehr.Out }, FusionType.DrFuse, StageProgress.None));
+            TrainingRun.Train(Request(dir, store, "drfuse") with { EhrEncoderRun = ehr.Out }, ModelKind.DrFuse, StageProgress.None));
         Assert.StartsWith("DrFuse has encoders of its own", drfuse.Message);
         Assert.Contains("without --ehr-encoder and --cxr-encoder", drfuse.Hint);
         Assert.False(Directory.Exists(dir.Combine("drfuse")));
@@ -91,21 +91,21 @@ public sealed class ProvenanceTests
         // Another task's labels.
         var other = Store(dir, "other", labels: """["pneumonia", "shock"]""");
         var wrongTask = Assert.Throws<ClinFuseException>(() =>
-            TrainingRun.Train(Request(dir, other, "b") with { EhrEncoderRun = ehr.Out }, FusionType.UniEhr, StageProgress.None));
+            TrainingRun.Train(Request(dir, other, "b") with { EhrEncoderRun = ehr.Out }, ModelKind.UniEhr, StageProgress.None));
         Assert.Contains("was trained for other labels", wrongTask.Message);
 
         // Other normaliser statistics.
         var renormalised = Store(dir, "renormalised", normalizer: """{ "means": [1], "stds": [2] }""");
         var wrongNormaliser = Assert.Throws<ClinFuseException>(() =>
-            TrainingRun.Train(Request(dir, renormalised, "c") with { EhrEncoderRun = ehr.Out }, FusionType.UniEhr, StageProgress.None));
+            TrainingRun.Train(Request(dir, renormalised, "c") with { EhrEncoderRun = ehr.Out }, ModelKind.UniEhr, StageProgress.None));
         Assert.Contains("normalizer.json differs", wrongNormaliser.Message);
 
         // The same run, accepted, then an unfinished copy of it refused with the pretrain hint.
-        TrainingRun.Train(Request(dir, store, "d") with { EhrEncoderRun = ehr.Out }, FusionType.UniEhr, StageProgress.None);
+        TrainingRun.Train(Request(dir, store, "d") with { EhrEncoderRun = ehr.Out }, ModelKind.UniEhr, StageProgress.None);
         var state = Path.Combine(ehr.Out, "state.json");
         File.WriteAllText(state, File.ReadAllText(state).Replace("\"Finished\": true", "\"Finished\": false"));
         var unfinished = Assert.Throws<ClinFuseException>(() =>
-            TrainingRun.Train(Request(dir, store, "e") with { EhrEncoderRun = ehr.Out }, FusionType.UniEhr, StageProgress.None));
+            TrainingRun.Train(Request(dir, store, "e") with { EhrEncoderRun = ehr.Out }, ModelKind.UniEhr, StageProgress.None));
         Assert.Contains("has not finished", unfinished.Message);
         Assert.Contains("clinfuse pretrain --resume", unfinished.Hint);
         foreach (var refused in new[] { "a", "b", "c", "e" }) Assert.False(Directory.Exists(dir.Combine(refused)));

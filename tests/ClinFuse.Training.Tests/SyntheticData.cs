@@ -50,10 +50,10 @@ static class SyntheticData
         return (path, new InMemoryImageSource(images, ImageSize));
     }
 
-    public static TrainingConfig SmallConfig(FusionType model = FusionType.UniEhr) => new()
+    public static TrainingConfig SmallConfig(ModelKind model = ModelKind.UniEhr) => new()
     {
         Model = model,
-        TrainData = model == FusionType.UniEhr ? DatasetMode.PartialEhrOnly : DatasetMode.Partial,
+        TrainData = model == ModelKind.UniEhr ? DatasetMode.PartialEhrOnly : DatasetMode.Partial,
         LearningRate = 1e-2,
         Epochs = 4,
         BatchSize = 16,

@@ -156,7 +156,7 @@ public sealed class TrainerTests
         using var data = new SyntheticData.Set(dir.Path, train: 48, validation: 32);
         var pretrained = Trainer.Run(data.Job(SyntheticData.SmallConfig() with { Epochs = 1 }, "ehr"), StageProgress.None);
 
-        var fusionConfig = SyntheticData.SmallConfig(FusionType.Attention) with { Epochs = 1, LearningRate = 1e-3 };
+        var fusionConfig = SyntheticData.SmallConfig(ModelKind.Attention) with { Epochs = 1, LearningRate = 1e-3 };
         var fusion = new FusionNetwork(fusionConfig.ToModelConfig(SyntheticData.Labels, SyntheticData.Features));
         var loaded = EncoderTransfer.Load(fusion, new EncoderInit(pretrained.BestCheckpoint, EncoderTransfer.Ehr));
         Assert.Contains("ehr_model.dense_layer.weight", loaded);
@@ -197,7 +197,7 @@ public sealed class TrainerTests
         using var dir = Fixtures.TempFolder();
         using var data = new SyntheticData.Set(dir.Path, train: 48, validation: 32);
         // Small batches and a few epochs settle the batch-norm statistics, so that the frozen encoder's features do not saturate the head.
-        var cxr = SyntheticData.SmallConfig(FusionType.UniCxr) with { Epochs = 1, BatchSize = 4, LearningRate = 1e-3, TrainData = DatasetMode.Paired };
+        var cxr = SyntheticData.SmallConfig(ModelKind.UniCxr) with { Epochs = 1, BatchSize = 4, LearningRate = 1e-3, TrainData = DatasetMode.Paired };
         var pretrained = Trainer.Run(data.Job(cxr with { Epochs = 4 }, "cxr"), StageProgress.None);
         var source = Weights(pretrained.Network);
         EncoderInit[] encoder = [new EncoderInit(pretrained.BestCheckpoint, EncoderTransfer.Cxr)];
@@ -217,7 +217,7 @@ public sealed class TrainerTests
     [Fact]
     public void A_linear_probe_of_anything_but_the_cxr_encoder_is_refused()
     {
-        var error = Assert.Throws<ClinFuseException>(() => (SyntheticData.SmallConfig(FusionType.Attention) with { LinearProbe = true }).Validate());
+        var error = Assert.Throws<ClinFuseException>(() => (SyntheticData.SmallConfig(ModelKind.Attention) with { LinearProbe = true }).Validate());
         Assert.Contains("linear probe", error.Message, StringComparison.Ordinal);
     }
 
@@ -227,7 +227,7 @@ public sealed class TrainerTests
         using var dir = Fixtures.TempFolder();
         using var data = new SyntheticData.Set(dir.Path, train: 32, validation: 16);
         var pretrained = Trainer.Run(data.Job(SyntheticData.SmallConfig() with { Epochs = 1 }, "ehr"), StageProgress.None);
-        var wider = SyntheticData.SmallConfig(FusionType.Attention) with { Architecture = SyntheticData.SmallConfig().Architecture with { EhrHidden = 32 } };
+        var wider = SyntheticData.SmallConfig(ModelKind.Attention) with { Architecture = SyntheticData.SmallConfig().Architecture with { EhrHidden = 32 } };
         var fusion = new FusionNetwork(wider.ToModelConfig(SyntheticData.Labels, SyntheticData.Features));
         var error = Assert.Throws<ClinFuseException>(() => EncoderTransfer.Load(fusion, new EncoderInit(pretrained.BestCheckpoint, EncoderTransfer.Ehr)));
         Assert.Contains("does not fit", error.Message);

@@ -14,7 +14,7 @@ internal static class PretrainCommand
     {
         var data = new Option<DirectoryInfo>("--data") { Description = "Prepared store written by `clinfuse prepare`.", Required = true };
         var encoder = CommonOptions.RequiredChoice("--encoder", "Encoder: ehr (LSTM, all stays) or cxr (ResNet-34, stays with a chest X-ray).",
-            [("ehr", FusionType.UniEhr), ("cxr", FusionType.UniCxr)]);
+            [("ehr", ModelKind.UniEhr), ("cxr", ModelKind.UniCxr)]);
         var labels = CommonOptions.Choice("--labels",
             "Targets: task (the prepared task's labels) or radiology (CXR encoder only: the 14 CheXpert labels of every chest X-ray of the training subjects; needs `prepare --radiology`).",
             [("task", PretrainLabels.Task), ("radiology", PretrainLabels.Radiology)], PretrainLabels.Task);
@@ -31,7 +31,7 @@ internal static class PretrainCommand
         run.AddTo(command);
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
-            bool cxr = r.GetValue(encoder) == FusionType.UniCxr;
+            bool cxr = r.GetValue(encoder) == ModelKind.UniCxr;
             var start = r.GetValue(init);
             if (start is not null && !cxr)
                 throw new ClinFuseException("--cxr-encoder initialises the CXR encoder; it does not apply to --encoder ehr.", "Leave --cxr-encoder out, or pre-train --encoder cxr.");

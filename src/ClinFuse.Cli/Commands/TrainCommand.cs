@@ -14,12 +14,12 @@ internal static class TrainCommand
     public static Command Create()
     {
         var data = new Option<DirectoryInfo>("--data") { Description = "Prepared store written by `clinfuse prepare`.", Required = true };
-        var model = CommonOptions.Choice<FusionType?>("--model",
+        var model = CommonOptions.Choice<ModelKind?>("--model",
             "Model: attention (default), medfuse, early, ehr-only, cxr-only, a paper baseline: contrastive-vit (ViT + LSTM, contrastive pre-training) or card (diffusion classifier), " +
             "or one of MedFuse's other baselines: mmtm, daft, tokens (learnable missing-modality tokens), late (per-class weighted average of the unimodal predictions); or drfuse (DrFuse: shared and distinct representations, disease-wise attention).",
-            [("attention", FusionType.Attention), ("medfuse", FusionType.MedFuseLstm), ("early", FusionType.Early), ("ehr-only", FusionType.UniEhr), ("cxr-only", FusionType.UniCxr),
-             ("contrastive-vit", FusionType.ContrastiveVit), ("card", FusionType.Card), ("mmtm", FusionType.Mmtm), ("daft", FusionType.Daft), ("tokens", FusionType.Tokens),
-             ("late", FusionType.Late), ("drfuse", FusionType.DrFuse)], null);
+            [("attention", ModelKind.Attention), ("medfuse", ModelKind.MedFuseLstm), ("early", ModelKind.Early), ("ehr-only", ModelKind.UniEhr), ("cxr-only", ModelKind.UniCxr),
+             ("contrastive-vit", ModelKind.ContrastiveVit), ("card", ModelKind.Card), ("mmtm", ModelKind.Mmtm), ("daft", ModelKind.Daft), ("tokens", ModelKind.Tokens),
+             ("late", ModelKind.Late), ("drfuse", ModelKind.DrFuse)], null);
         var layerAfter = new Option<int?>("--layer-after") { Description = "MMTM/DAFT: the ResNet stage after which the block runs: 0 (stem) to 4, or -1 for every stage. Default 4 (DAFT on phenotyping: 3)." };
         layerAfter.Validators.Add(result =>
         {

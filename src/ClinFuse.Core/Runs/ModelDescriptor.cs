@@ -9,7 +9,7 @@ namespace ClinFuse.Core.Runs;
 /// encoders it started from.
 /// </summary>
 /// <param name="Name">The reported name, e.g. "Attention + Uncertainty + CLAHE" (docs/report.md).</param>
-/// <param name="Model">The model (<c>FusionType</c> name, e.g. "Attention", "UniEhr", "Card").</param>
+/// <param name="Model">The model (<c>ModelKind</c> name, e.g. "Attention", "UniEhr", "Card").</param>
 /// <param name="Loss">The training loss (<c>LossKind</c> name).</param>
 /// <param name="Clahe">Whether the model reads images and they were CLAHE'd by <c>prepare</c>.</param>
 /// <param name="Task">The task's full name (<see cref="Tasks.ClinicalTasks.Name"/>), or "radiology" for the CXR encoder's radiology pre-training.</param>

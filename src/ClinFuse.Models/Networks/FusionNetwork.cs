@@ -54,18 +54,18 @@ public sealed class FusionNetwork : Module<FusionBatch, FusionOutput>
         ehr_model = new EhrLstmEncoder(config.EhrInputDim, h, config.EhrLayers, config.EhrDropout, config.NumClasses);
         register_module(nameof(ehr_model), ehr_model);
         var fusion = config.Fusion;
-        bool Needed(params FusionType[] users) => !config.OnlyUsedModules || users.Contains(fusion);
-        FusionType[] withImages = [FusionType.UniCxr, FusionType.Early, FusionType.MedFuseLstm, FusionType.Attention];
-        FusionType[] withTokens = [FusionType.Early, FusionType.MedFuseLstm, FusionType.Attention];
+        bool Needed(params ModelKind[] users) => !config.OnlyUsedModules || users.Contains(fusion);
+        ModelKind[] withImages = [ModelKind.UniCxr, ModelKind.Early, ModelKind.MedFuseLstm, ModelKind.Attention];
+        ModelKind[] withTokens = [ModelKind.Early, ModelKind.MedFuseLstm, ModelKind.Attention];
         if (Needed(withImages)) cxr_model = Register(nameof(cxr_model), new CxrEncoder(config.VisionNumClasses));
         if (Needed(withTokens)) projection = Register(nameof(projection), Linear(ResNet34Backbone.FeatureDim, h));
-        if (Needed(FusionType.Early)) fused_cls = Register(nameof(fused_cls), Sequential(Linear(2 * h, config.NumClasses)));
-        if (Needed(FusionType.Attention))
+        if (Needed(ModelKind.Early)) fused_cls = Register(nameof(fused_cls), Sequential(Linear(2 * h, config.NumClasses)));
+        if (Needed(ModelKind.Attention))
         {
             attn_layer = Register(nameof(attn_layer), new TransformerFusionEncoder(config.TransformerLayers, h, config.TransformerHeads, config.TransformerFeedForward, config.TransformerDropout));
             attn_fused_cls = Register(nameof(attn_fused_cls), Sequential(Linear(2 * h, config.NumClasses)));
         }
-        if (Needed(FusionType.MedFuseLstm))
+        if (Needed(ModelKind.MedFuseLstm))
         {
             lstm_fused_cls = Register(nameof(lstm_fused_cls), Sequential(Linear(config.FusionLstmHidden, config.NumClasses)));
             lstm_fusion_layer = Register(nameof(lstm_fusion_layer), LSTM(h, config.FusionLstmHidden, numLayers: 1, batchFirst: true));
@@ -85,17 +85,17 @@ public sealed class FusionNetwork : Module<FusionBatch, FusionOutput>
     public override FusionOutput forward(FusionBatch batch)
     {
         batch.Validate(Config.EhrInputDim);
-        if (Config.Fusion == FusionType.UniEhr)
+        if (Config.Fusion == ModelKind.UniEhr)
         {
             var ehrOnly = ehr_model.Encode(batch.Ehr, batch.Lengths);
             return Output(ehr_model.DenseLayer.call(ehrOnly), ehrOnly, null, []);
         }
         var cxr = CxrFeature(batch);
-        if (Config.Fusion == FusionType.UniCxr)
+        if (Config.Fusion == ModelKind.UniCxr)
             return Output(CxrModel.Classifier.call(cxr), null, cxr, []);
 
         var ehr = ehr_model.Encode(batch.Ehr, batch.Lengths);
-        if (Config.Fusion == FusionType.Early)
+        if (Config.Fusion == ModelKind.Early)
         {
             // The reference's early fusion uses the zero image's projected feature as it is.
             var projected = Config.MissingImage == MissingImageMode.ZeroImage ? Projection.call(cxr) : CxrToken(cxr, batch.HasImage);
@@ -104,7 +104,7 @@ public sealed class FusionNetwork : Module<FusionBatch, FusionOutput>
         var cxrToken = CxrToken(cxr, batch.HasImage);
         switch (Config.Fusion)
         {
-            case FusionType.MedFuseLstm:
+            case ModelKind.MedFuseLstm:
                 return Output(LstmFusedCls.call(FuseWithLstm(ehr, cxrToken, batch.HasImage)), ehr, cxr, []);
             default:
                 var tokens = stack([ehr, cxrToken], 1);
@@ -131,7 +131,7 @@ public sealed class FusionNetwork : Module<FusionBatch, FusionOutput>
             var full = batch.ImageCount == b ? batch.Images : zeros(b, 3, batch.Images.shape[2], batch.Images.shape[3], device: batch.Images.device).index_copy(0, present, batch.Images);
             return CxrModel.call(full);
         }
-        if (Config.Fusion == FusionType.UniCxr && batch.ImageCount != b)
+        if (Config.Fusion == ModelKind.UniCxr && batch.ImageCount != b)
             throw new ClinFuseException($"The CXR-only model got {b - batch.ImageCount} of {b} samples without an image.", "Train and evaluate the CXR-only model on paired samples only, or use the zero-image mode.");
         if (batch.Images is null) return zeros(b, ResNet34Backbone.FeatureDim, device: batch.Ehr.device);
         var features = CxrModel.call(batch.Images);

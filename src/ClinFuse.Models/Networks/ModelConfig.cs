@@ -1,7 +1,11 @@
 namespace ClinFuse.Models.Networks;
 
-/// <summary>Which head of the network produces the prediction (the reference's <c>--fusion_type</c>).</summary>
-public enum FusionType
+/// <summary>
+/// Which model a run trains: a head of <see cref="FusionNetwork"/> (the reference's <c>--fusion_type</c>:
+/// <see cref="UniEhr"/> to <see cref="Attention"/>), one of the paper's baselines, or a peer model. Its
+/// name is the <c>Model</c> of a training configuration and of a run's descriptor.
+/// </summary>
+public enum ModelKind
 {
     /// <summary>EHR LSTM alone (<c>uni_ehr</c>).</summary>
     UniEhr,
@@ -63,7 +67,7 @@ public enum MissingImageMode
 /// every head of the reference container so that reference checkpoints map 1:1.
 /// </param>
 public sealed record ModelConfig(
-    FusionType Fusion,
+    ModelKind Fusion,
     int NumClasses,
     int VisionNumClasses,
     MissingImageMode MissingImage = MissingImageMode.Masked,
@@ -79,7 +83,7 @@ public sealed record ModelConfig(
     bool OnlyUsedModules = false)
 {
     /// <summary>The reference configuration for a task with <paramref name="numClasses"/> labels.</summary>
-    public static ModelConfig Reference(FusionType fusion, int numClasses) =>
+    public static ModelConfig Reference(ModelKind fusion, int numClasses) =>
         new(fusion, numClasses, numClasses, MissingImageMode.ZeroImage);
 
     /// <summary>Throws a <see cref="Core.ClinFuseException"/> naming the first invalid setting.</summary>
@@ -89,8 +93,8 @@ public sealed record ModelConfig(
         {
             if (!ok) throw new Core.ClinFuseException($"Invalid model configuration: {what}.", "Fix the model settings (config file or options) and retry.");
         }
-        Require(Fusion is not (FusionType.ContrastiveVit or FusionType.Card), $"{Fusion} is a baseline network of ClinFuse.Models.Baselines, not a FusionNetwork head");
-        Require(Fusion is not (FusionType.Mmtm or FusionType.Daft or FusionType.Tokens or FusionType.Late or FusionType.DrFuse), $"{Fusion} is a peer network of ClinFuse.Models.Peers, not a FusionNetwork head");
+        Require(Fusion is not (ModelKind.ContrastiveVit or ModelKind.Card), $"{Fusion} is a baseline network of ClinFuse.Models.Baselines, not a FusionNetwork head");
+        Require(Fusion is not (ModelKind.Mmtm or ModelKind.Daft or ModelKind.Tokens or ModelKind.Late or ModelKind.DrFuse), $"{Fusion} is a peer network of ClinFuse.Models.Peers, not a FusionNetwork head");
         Require(NumClasses >= 1, $"NumClasses must be at least 1, got {NumClasses}");
         Require(VisionNumClasses >= 1, $"VisionNumClasses must be at least 1, got {VisionNumClasses}");
         Require(EhrInputDim >= 1 && EhrHidden >= 1 && FusionLstmHidden >= 1, "dimensions must be positive");

@@ -53,7 +53,7 @@ public sealed record TrainedRun(string Folder, TrainingConfig Config, IReadOnlyL
         var run = new TrainedRun(full, config, document.Labels, document.Seed, document.StoreFolder, encoders) { RecordedDescriptor = document.Descriptor };
         // A pre-training run is continued by the command that started it.
         var command = config.Recipe.Contains("pretrain", StringComparison.Ordinal) ? "pretrain"
-            : config.Model is FusionType.UniEhr or FusionType.UniCxr ? "pretrain --resume` (a pre-training run) or `clinfuse train" // a unimodal run may be either
+            : config.Model is ModelKind.UniEhr or ModelKind.UniCxr ? "pretrain --resume` (a pre-training run) or `clinfuse train" // a unimodal run may be either
             : "train";
         if (!File.Exists(run.BestWeights))
             throw new ClinFuseException($"{full} has no best checkpoint (best.safetensors).", $"The run has not finished an epoch; finish it with `clinfuse {command} --resume` (same options) first.");
@@ -100,19 +100,19 @@ public static class ModelNames
         bool uncertainty = config.Loss is LossKind.Uncertainty or LossKind.UncertaintySummed;
         string name = config.Model switch
         {
-            FusionType.UniEhr => "Time series only",
-            FusionType.UniCxr => "Image only",
-            FusionType.Early => "Early fusion",
-            FusionType.MedFuseLstm => "MedFuse",
+            ModelKind.UniEhr => "Time series only",
+            ModelKind.UniCxr => "Image only",
+            ModelKind.Early => "Early fusion",
+            ModelKind.MedFuseLstm => "MedFuse",
             // The paper's baseline rows: their own image encoders and losses, no variants.
-            FusionType.ContrastiveVit => "Contrastive + ViT",
-            FusionType.Card => "CARD",
+            ModelKind.ContrastiveVit => "Contrastive + ViT",
+            ModelKind.Card => "CARD",
             // MedFuse's other baselines and late fusion (Table III rows marked "not in the paper").
-            FusionType.Mmtm => "MMTM",
-            FusionType.Daft => "DAFT",
-            FusionType.Tokens => "Missing-modality tokens",
-            FusionType.Late => "Late fusion",
-            FusionType.DrFuse => "DrFuse",
+            ModelKind.Mmtm => "MMTM",
+            ModelKind.Daft => "DAFT",
+            ModelKind.Tokens => "Missing-modality tokens",
+            ModelKind.Late => "Late fusion",
+            ModelKind.DrFuse => "DrFuse",
             _ => "Attention",
         };
         if (config.IsBaseline) return name;

@@ -26,7 +26,7 @@ public sealed class FusionModel : TrainableModel
     /// </summary>
     public FusionModel(FusionNetwork network, FusionLoss loss, IReadOnlyList<string> labels, JsonObject? normalizer, bool linearProbe = false)
     {
-        if (linearProbe && network.Config.Fusion != FusionType.UniCxr)
+        if (linearProbe && network.Config.Fusion != ModelKind.UniCxr)
             throw new ArgumentException("A linear probe trains the CXR encoder's head alone.", nameof(linearProbe));
         FusionNetwork = network;
         Loss = loss;
@@ -106,11 +106,11 @@ public sealed class FusionModel : TrainableModel
         var n = FusionNetwork;
         return n.Config.Fusion switch
         {
-            FusionType.UniEhr => new ModuleView(("ehr_model", n.EhrModel)),
-            FusionType.UniCxr when linearProbe => new ModuleView(("classifier", n.CxrModel.Classifier)),
-            FusionType.UniCxr => new ModuleView(("cxr_model", n.CxrModel)),
-            FusionType.Early => new ModuleView(("ehr_model", n.EhrModel), ("cxr_model", n.CxrModel), ("projection", n.Projection), ("fused_cls", n.FusedCls)),
-            FusionType.MedFuseLstm => new ModuleView(("ehr_model", n.EhrModel), ("cxr_model", n.CxrModel), ("projection", n.Projection),
+            ModelKind.UniEhr => new ModuleView(("ehr_model", n.EhrModel)),
+            ModelKind.UniCxr when linearProbe => new ModuleView(("classifier", n.CxrModel.Classifier)),
+            ModelKind.UniCxr => new ModuleView(("cxr_model", n.CxrModel)),
+            ModelKind.Early => new ModuleView(("ehr_model", n.EhrModel), ("cxr_model", n.CxrModel), ("projection", n.Projection), ("fused_cls", n.FusedCls)),
+            ModelKind.MedFuseLstm => new ModuleView(("ehr_model", n.EhrModel), ("cxr_model", n.CxrModel), ("projection", n.Projection),
                 ("lstm_fusion_layer", n.LstmFusionLayer), ("lstm_fused_cls", n.LstmFusedCls)),
             _ => new ModuleView(("ehr_model", n.EhrModel), ("cxr_model", n.CxrModel), ("projection", n.Projection),
                 ("attn_layer", n.AttnLayer), ("attn_fused_cls", n.AttnFusedCls)),

@@ -19,7 +19,7 @@ public static class ModelFactory
     public static TrainingConfig PhaseConfig(TrainingConfig config, TrainingPhase phase) => phase == TrainingPhase.Main ? config : config with
     {
         Epochs = config.Baseline.PretrainEpochs,
-        Monitor = config.Model == FusionType.ContrastiveVit ? MonitorMetric.Loss : config.Monitor,
+        Monitor = config.Model == ModelKind.ContrastiveVit ? MonitorMetric.Loss : config.Monitor,
     };
 
     /// <summary>
@@ -29,36 +29,36 @@ public static class ModelFactory
     /// </summary>
     public static TrainableModel Create(TrainingConfig config, TrainingPhase phase, IReadOnlyList<string> labels, int features, int imageSize, JsonObject? normalizer) => config.Model switch
     {
-        FusionType.ContrastiveVit => new ContrastiveVitModel(new ContrastiveVitNetwork(ContrastiveConfig(config, labels.Count, features, imageSize)), phase, labels),
-        FusionType.Card => new CardModel(new CardNetwork(CardConfig(config, labels.Count, features)), phase, labels),
-        FusionType.Mmtm or FusionType.Daft or FusionType.Tokens or FusionType.Late or FusionType.DrFuse =>
+        ModelKind.ContrastiveVit => new ContrastiveVitModel(new ContrastiveVitNetwork(ContrastiveConfig(config, labels.Count, features, imageSize)), phase, labels),
+        ModelKind.Card => new CardModel(new CardNetwork(CardConfig(config, labels.Count, features)), phase, labels),
+        ModelKind.Mmtm or ModelKind.Daft or ModelKind.Tokens or ModelKind.Late or ModelKind.DrFuse =>
             new PeerModel(PeerCheckpoint.Build(config.ToPeerConfig(labels.Count, features)), new FusionLoss(config.Loss, labels.Count), labels, normalizer),
         _ => new FusionModel(new FusionNetwork(config.ToModelConfig(labels.Count, features)), new FusionLoss(config.Loss, labels.Count), labels, normalizer, config.LinearProbe),
     };
 
     /// <summary>The model of a finished run's checkpoint (main phase, eval mode) on <paramref name="device"/> (default: the CPU).</summary>
-    public static TrainableModel Load(FusionType model, string checkpoint, TorchSharp.torch.Device? device = null)
+    public static TrainableModel Load(ModelKind model, string checkpoint, TorchSharp.torch.Device? device = null)
     {
         var loaded = LoadOnCpu(model, checkpoint);
         if (device is not null) loaded.MoveTo(device);
         return loaded;
     }
 
-    static TrainableModel LoadOnCpu(FusionType model, string checkpoint)
+    static TrainableModel LoadOnCpu(ModelKind model, string checkpoint)
     {
         switch (model)
         {
-            case FusionType.ContrastiveVit:
+            case ModelKind.ContrastiveVit:
             {
                 var (network, info) = BaselineCheckpoint.LoadContrastive(checkpoint);
                 return new ContrastiveVitModel(network, TrainingPhase.Main, info.LabelNames);
             }
-            case FusionType.Card:
+            case ModelKind.Card:
             {
                 var (network, info) = BaselineCheckpoint.LoadCard(checkpoint);
                 return new CardModel(network, TrainingPhase.Main, info.LabelNames);
             }
-            case FusionType.Mmtm or FusionType.Daft or FusionType.Tokens or FusionType.Late or FusionType.DrFuse:
+            case ModelKind.Mmtm or ModelKind.Daft or ModelKind.Tokens or ModelKind.Late or ModelKind.DrFuse:
             {
                 var (network, loss, info) = PeerCheckpoint.Load(checkpoint);
                 return new PeerModel(network, loss, info.LabelNames, info.Normalizer);

@@ -16,13 +16,13 @@ public static class RecipePresets
 {
     static readonly Dictionary<string, TrainingConfig> Presets = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["ihm-pretrain-ehr"] = new() { Recipe = "ihm-pretrain-ehr", Model = FusionType.UniEhr, TrainData = DatasetMode.PartialEhrOnly, LearningRate = 3e-5, Epochs = 100 },
-        ["ihm-pretrain-cxr"] = new() { Recipe = "ihm-pretrain-cxr", Model = FusionType.UniCxr, TrainData = DatasetMode.Paired, LearningRate = 5e-4, Epochs = 50 },
-        ["ihm-finetune"] = new() { Recipe = "ihm-finetune", Model = FusionType.Attention, TrainData = DatasetMode.Partial, Loss = LossKind.Uncertainty, LearningRate = 1e-4, Epochs = 50 },
-        ["pheno-pretrain-ehr"] = new() { Recipe = "pheno-pretrain-ehr", Model = FusionType.UniEhr, TrainData = DatasetMode.PartialEhrOnly, LearningRate = 1e-4, Epochs = 100 },
-        ["pheno-pretrain-cxr"] = new() { Recipe = "pheno-pretrain-cxr", Model = FusionType.UniCxr, TrainData = DatasetMode.Paired, LearningRate = 5e-4, Epochs = 100 },
-        [RadiologyPretrain] = new() { Recipe = RadiologyPretrain, Model = FusionType.UniCxr, TrainData = DatasetMode.Paired, LearningRate = 5e-4, Epochs = 100 },
-        ["pheno-finetune"] = new() { Recipe = "pheno-finetune", Model = FusionType.Attention, TrainData = DatasetMode.Partial, Loss = LossKind.Uncertainty, LearningRate = 7e-5, Epochs = 100 },
+        ["ihm-pretrain-ehr"] = new() { Recipe = "ihm-pretrain-ehr", Model = ModelKind.UniEhr, TrainData = DatasetMode.PartialEhrOnly, LearningRate = 3e-5, Epochs = 100 },
+        ["ihm-pretrain-cxr"] = new() { Recipe = "ihm-pretrain-cxr", Model = ModelKind.UniCxr, TrainData = DatasetMode.Paired, LearningRate = 5e-4, Epochs = 50 },
+        ["ihm-finetune"] = new() { Recipe = "ihm-finetune", Model = ModelKind.Attention, TrainData = DatasetMode.Partial, Loss = LossKind.Uncertainty, LearningRate = 1e-4, Epochs = 50 },
+        ["pheno-pretrain-ehr"] = new() { Recipe = "pheno-pretrain-ehr", Model = ModelKind.UniEhr, TrainData = DatasetMode.PartialEhrOnly, LearningRate = 1e-4, Epochs = 100 },
+        ["pheno-pretrain-cxr"] = new() { Recipe = "pheno-pretrain-cxr", Model = ModelKind.UniCxr, TrainData = DatasetMode.Paired, LearningRate = 5e-4, Epochs = 100 },
+        [RadiologyPretrain] = new() { Recipe = RadiologyPretrain, Model = ModelKind.UniCxr, TrainData = DatasetMode.Paired, LearningRate = 5e-4, Epochs = 100 },
+        ["pheno-finetune"] = new() { Recipe = "pheno-finetune", Model = ModelKind.Attention, TrainData = DatasetMode.Partial, Loss = LossKind.Uncertainty, LearningRate = 7e-5, Epochs = 100 },
     };
 
     /// <summary>The CXR encoder's radiology pre-training (14 CheXpert labels; the paper's code's script: lr 5e-4, 100 epochs), for either task.</summary>

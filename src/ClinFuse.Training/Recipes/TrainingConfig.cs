@@ -31,7 +31,7 @@ public enum BaselineSize
 }
 
 /// <summary>
-/// Settings of the two paper baselines (<see cref="FusionType.ContrastiveVit"/>, <see cref="FusionType.Card"/>),
+/// Settings of the two paper baselines (<see cref="ModelKind.ContrastiveVit"/>, <see cref="ModelKind.Card"/>),
 /// which train in two phases: a pre-training phase (contrastive pre-training; CARD's prior f(x)) for
 /// <see cref="PretrainEpochs"/> epochs, then the main phase (the classifier; CARD's diffusion) for the
 /// configuration's <c>Epochs</c>. Ignored by the other models.
@@ -50,7 +50,7 @@ public sealed record BaselineSettings
     public double IntraTemperature { get; init; } = 0.1;
 }
 
-/// <summary>Settings of the peer models (<see cref="FusionType.Mmtm"/>, <see cref="FusionType.Daft"/>, <see cref="FusionType.Tokens"/>, <see cref="FusionType.Late"/>, <see cref="FusionType.DrFuse"/>); ignored by the other models.</summary>
+/// <summary>Settings of the peer models (<see cref="ModelKind.Mmtm"/>, <see cref="ModelKind.Daft"/>, <see cref="ModelKind.Tokens"/>, <see cref="ModelKind.Late"/>, <see cref="ModelKind.DrFuse"/>); ignored by the other models.</summary>
 public sealed record PeerSettings
 {
     /// <summary>
@@ -100,7 +100,7 @@ public sealed record TrainingConfig
     /// <summary>Name of the preset this configuration started from ("custom" if none).</summary>
     public string Recipe { get; init; } = "custom";
     /// <summary>Which head produces the prediction.</summary>
-    public FusionType Model { get; init; } = FusionType.Attention;
+    public ModelKind Model { get; init; } = ModelKind.Attention;
     /// <summary>Training loss.</summary>
     public LossKind Loss { get; init; } = LossKind.Bce;
     /// <summary>Missing-image handling.</summary>
@@ -152,10 +152,10 @@ public sealed record TrainingConfig
     public PeerSettings Peer { get; init; } = new();
 
     /// <summary>Whether the model is one of the peer models of <see cref="ClinFuse.Models.Peers"/> (MMTM, DAFT, tokens, late fusion, DrFuse).</summary>
-    public bool IsPeer => Model is FusionType.Mmtm or FusionType.Daft or FusionType.Tokens or FusionType.Late or FusionType.DrFuse;
+    public bool IsPeer => Model is ModelKind.Mmtm or ModelKind.Daft or ModelKind.Tokens or ModelKind.Late or ModelKind.DrFuse;
 
     /// <summary>Whether the model is one of the paper baselines (two training phases, their own checkpoints).</summary>
-    public bool IsBaseline => Model is FusionType.ContrastiveVit or FusionType.Card;
+    public bool IsBaseline => Model is ModelKind.ContrastiveVit or ModelKind.Card;
 
     /// <summary>JSON form used by config files and run folders (enum names as strings, unknown properties rejected).</summary>
     public static JsonSerializerOptions Json { get; } = new()
@@ -173,7 +173,7 @@ public sealed record TrainingConfig
     public BatchOrder TrainingBatchOrder => Batching ?? (Compat == CompatMode.MedFuse ? BatchOrder.Shuffled : BatchOrder.LengthBucketed);
 
     /// <summary>Whether the model reads chest X-rays at all.</summary>
-    public bool UsesImages => Model != FusionType.UniEhr && TrainData is DatasetMode.Paired or DatasetMode.Partial;
+    public bool UsesImages => Model != ModelKind.UniEhr && TrainData is DatasetMode.Paired or DatasetMode.Partial;
 
     /// <summary>The validation samples' mode.</summary>
     public DatasetMode ValidationData => ValidateOnPairedOnly && TrainData == DatasetMode.Partial ? DatasetMode.Paired
@@ -206,11 +206,11 @@ public sealed record TrainingConfig
         var a = Architecture;
         var kind = Model switch
         {
-            FusionType.Mmtm => PeerKind.Mmtm,
-            FusionType.Daft => PeerKind.Daft,
-            FusionType.Tokens => PeerKind.Tokens,
-            FusionType.Late => PeerKind.Late,
-            FusionType.DrFuse => PeerKind.DrFuse,
+            ModelKind.Mmtm => PeerKind.Mmtm,
+            ModelKind.Daft => PeerKind.Daft,
+            ModelKind.Tokens => PeerKind.Tokens,
+            ModelKind.Late => PeerKind.Late,
+            ModelKind.DrFuse => PeerKind.DrFuse,
             _ => throw new InvalidOperationException($"{Model} is not a peer model."),
         };
         var config = new PeerConfig(kind, labels, MissingImage, features, a.EhrHidden, a.EhrLayers, a.EhrDropout,
@@ -247,17 +247,17 @@ public sealed record TrainingConfig
         Require(Baseline.DiffusionSteps is null or >= 2, $"CARD needs at least 2 diffusion steps, got {Baseline.DiffusionSteps}", "Baseline.DiffusionSteps");
         Require(Baseline.Samples is null or >= 1, $"CARD needs at least 1 sample per prediction, got {Baseline.Samples}", "Baseline.Samples");
         Require(Baseline.IntraTemperature > 0, $"the contrastive temperature must be positive, got {Baseline.IntraTemperature}", "Baseline.IntraTemperature");
-        Require(Model != FusionType.Late || Loss == LossKind.Bce, $"late fusion trains its two unimodal heads with BCE and averages them, so it takes no {Loss} loss", "Loss (--loss bce)");
-        Require(!LinearProbe || Model == FusionType.UniCxr, $"a linear probe trains the CXR encoder's head alone, so it applies to the CXR pre-training only, not to {Model}", "LinearProbe (--linear-probe)");
+        Require(Model != ModelKind.Late || Loss == LossKind.Bce, $"late fusion trains its two unimodal heads with BCE and averages them, so it takes no {Loss} loss", "Loss (--loss bce)");
+        Require(!LinearProbe || Model == ModelKind.UniCxr, $"a linear probe trains the CXR encoder's head alone, so it applies to the CXR pre-training only, not to {Model}", "LinearProbe (--linear-probe)");
         Require(Peer.LayerAfter is null or (>= -1 and <= 4), $"the layer after which the MMTM/DAFT block runs must be −1 (every stage) or 0–4, got {Peer.LayerAfter}", "Peer.LayerAfter (--layer-after)");
-        Require(Model != FusionType.DrFuse || Compat == CompatMode.None, "DrFuse has no MedFuse-compatible form (its reference trainer is its own)", "Compat (--compat)");
-        Require(Model != FusionType.DrFuse || (Peer.DrFuseHeads >= 1 && Architecture.EhrHidden % Peer.DrFuseHeads == 0),
+        Require(Model != ModelKind.DrFuse || Compat == CompatMode.None, "DrFuse has no MedFuse-compatible form (its reference trainer is its own)", "Compat (--compat)");
+        Require(Model != ModelKind.DrFuse || (Peer.DrFuseHeads >= 1 && Architecture.EhrHidden % Peer.DrFuseHeads == 0),
             $"DrFuse's EHR width {Architecture.EhrHidden} must be a multiple of its attention heads ({Peer.DrFuseHeads})", "Peer.DrFuseHeads or Architecture.EhrHidden");
         Require(Peer.DrFuseLayers >= 1, $"DrFuse's EHR Transformer needs at least 1 layer, got {Peer.DrFuseLayers}", "Peer.DrFuseLayers");
         Require(Peer.MmtmRatio >= 1, $"the MMTM ratio must be at least 1, got {Peer.MmtmRatio}", "Peer.MmtmRatio");
-        Require(Model is not (FusionType.Mmtm or FusionType.Daft) || Architecture.EhrLayers >= 2, $"{Model} exchanges between the first and second EHR LSTM and needs at least 2 EHR layers, got {Architecture.EhrLayers}", "Architecture.EhrLayers");
-        Require(Model != FusionType.UniCxr || TrainData == DatasetMode.Paired, $"the CXR-only model needs the Paired dataset mode, not {TrainData}", "TrainData");
-        Require(Model is FusionType.UniEhr or FusionType.UniCxr || TrainData is DatasetMode.Paired or DatasetMode.Partial,
+        Require(Model is not (ModelKind.Mmtm or ModelKind.Daft) || Architecture.EhrLayers >= 2, $"{Model} exchanges between the first and second EHR LSTM and needs at least 2 EHR layers, got {Architecture.EhrLayers}", "Architecture.EhrLayers");
+        Require(Model != ModelKind.UniCxr || TrainData == DatasetMode.Paired, $"the CXR-only model needs the Paired dataset mode, not {TrainData}", "TrainData");
+        Require(Model is ModelKind.UniEhr or ModelKind.UniCxr || TrainData is DatasetMode.Paired or DatasetMode.Partial,
             $"the {Model} fusion needs images, but {TrainData} gives none", "TrainData");
     }
 

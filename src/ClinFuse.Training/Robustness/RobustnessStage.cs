@@ -133,7 +133,7 @@ public static class RobustnessStage
 
     static RobustnessOutcome MissingImage(TrainedRun run, string output, RobustnessRequest request, IStageProgress progress, CancellationToken cancellationToken)
     {
-        if (run.Config.Model is FusionType.UniEhr or FusionType.UniCxr)
+        if (run.Config.Model is ModelKind.UniEhr or ModelKind.UniCxr)
             throw new ClinFuseException($"The run {run.Folder} is a {run.Config.Model} model: removing images tests nothing for it.", "Run the missing-image protocol on fusion models.");
         var folder = Path.Combine(output, RobustnessLayout.MissingImageFolder);
         if (Done(run, null, folder, request, progress) is { } done)

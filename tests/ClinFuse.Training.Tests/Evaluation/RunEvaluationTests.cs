@@ -92,20 +92,20 @@ public sealed class RunEvaluationTests
     }
 
     [Theory]
-    [InlineData(FusionType.Attention, LossKind.Bce, false, "Attention")]
-    [InlineData(FusionType.Attention, LossKind.Bce, true, "Attention + CLAHE")]
-    [InlineData(FusionType.Attention, LossKind.Uncertainty, false, "Attention + uncertainty loss")]
-    [InlineData(FusionType.Attention, LossKind.UncertaintySummed, true, "Attention + Uncertainty + CLAHE")]
-    [InlineData(FusionType.MedFuseLstm, LossKind.Bce, false, "MedFuse")]
-    [InlineData(FusionType.UniEhr, LossKind.Bce, true, "Time series only")]
-    [InlineData(FusionType.UniCxr, LossKind.Bce, false, "Image only")]
-    public void Model_names_are_the_paper_rows(FusionType model, LossKind loss, bool clahe, string expected)
+    [InlineData(ModelKind.Attention, LossKind.Bce, false, "Attention")]
+    [InlineData(ModelKind.Attention, LossKind.Bce, true, "Attention + CLAHE")]
+    [InlineData(ModelKind.Attention, LossKind.Uncertainty, false, "Attention + uncertainty loss")]
+    [InlineData(ModelKind.Attention, LossKind.UncertaintySummed, true, "Attention + Uncertainty + CLAHE")]
+    [InlineData(ModelKind.MedFuseLstm, LossKind.Bce, false, "MedFuse")]
+    [InlineData(ModelKind.UniEhr, LossKind.Bce, true, "Time series only")]
+    [InlineData(ModelKind.UniCxr, LossKind.Bce, false, "Image only")]
+    public void Model_names_are_the_paper_rows(ModelKind model, LossKind loss, bool clahe, string expected)
     {
         var config = new TrainingConfig
         {
             Model = model,
             Loss = loss,
-            TrainData = model == FusionType.UniEhr ? DatasetMode.PartialEhrOnly : model == FusionType.UniCxr ? DatasetMode.Paired : DatasetMode.Partial,
+            TrainData = model == ModelKind.UniEhr ? DatasetMode.PartialEhrOnly : model == ModelKind.UniCxr ? DatasetMode.Paired : DatasetMode.Partial,
         };
         var name = ModelNames.For(config, clahe);
         Assert.Equal(expected, name);

@@ -86,7 +86,7 @@ public sealed class TrainedRunsFixture
         EhrRun = temp.Combine("ehr-run");
         TrainingRun.Pretrain(new TrainingRequest(StoreFolder, EhrRun, 5, compute) { ConfigFile = config }, cxr: false, StageProgress.None).Network.Dispose();
         AttentionRun = temp.Combine("attention-run");
-        TrainingRun.Train(new TrainingRequest(StoreFolder, AttentionRun, 5, compute) { ConfigFile = config }, FusionType.Attention, StageProgress.None).Network.Dispose();
+        TrainingRun.Train(new TrainingRequest(StoreFolder, AttentionRun, 5, compute) { ConfigFile = config }, ModelKind.Attention, StageProgress.None).Network.Dispose();
     }
 
     /// <summary>The synthetic MIMIC-IV folder the cohort was extracted from (seed 7).</summary>

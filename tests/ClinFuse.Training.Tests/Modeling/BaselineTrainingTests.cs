@@ -22,7 +22,7 @@ public sealed class BaselineTrainingTests
 {
     // Eight main epochs: over seeds 1-8 the best validation AUROC was 0.87-0.94, a margin of 0.11 over the
     // 0.75 bar below; with four it was 0.76-0.83 (seed 3: 0.758), too close for other CPUs' floats.
-    static TrainingConfig Contrastive(int pretrainEpochs = 2, int epochs = 8) => SyntheticData.SmallConfig(FusionType.ContrastiveVit) with
+    static TrainingConfig Contrastive(int pretrainEpochs = 2, int epochs = 8) => SyntheticData.SmallConfig(ModelKind.ContrastiveVit) with
     {
         Epochs = epochs,
         LearningRate = 3e-3,
@@ -33,7 +33,7 @@ public sealed class BaselineTrainingTests
     // learner approaches AUROC 1), and over seeds 1-8 the prior's best validation AUROC was 0.85-0.92, so
     // the 0.75 bar below holds with a margin that float differences between CPUs (AVX2, AVX-512) do not
     // close. With four epochs an AVX-512 machine measured 0.67.
-    static TrainingConfig Card(int pretrainEpochs = 8, int epochs = 4) => SyntheticData.SmallConfig(FusionType.Card) with
+    static TrainingConfig Card(int pretrainEpochs = 8, int epochs = 4) => SyntheticData.SmallConfig(ModelKind.Card) with
     {
         Epochs = epochs,
         LearningRate = 3e-3,
@@ -73,7 +73,7 @@ public sealed class BaselineTrainingTests
         Assert.Equal(BaselineKind.ContrastiveVit, BaselineCheckpoint.ReadInfo(result.BestCheckpoint).Kind);
 
         // The checkpoint restores the model: same weights, same validation score.
-        using var loaded = ModelFactory.Load(FusionType.ContrastiveVit, result.BestCheckpoint);
+        using var loaded = ModelFactory.Load(ModelKind.ContrastiveVit, result.BestCheckpoint);
         AssertSameWeights(result.Network, loaded.Network);
         Assert.Equal(result.State.BestScore, ValidationAuroc(loaded, data, config), 12);
         // The ViT was built for the data's image size.
@@ -93,7 +93,7 @@ public sealed class BaselineTrainingTests
         Assert.True(result.State.BestScore > 0.6, $"CARD validation AUROC {result.State.BestScore}");
 
         // The main phase trains the denoiser alone: everything else is the pre-trained prior's best weights.
-        using var pretrained = ModelFactory.Load(FusionType.Card, Path.Combine(dir.Path, "run", RunFolder.PretrainPhaseFolder, "best.safetensors"));
+        using var pretrained = ModelFactory.Load(ModelKind.Card, Path.Combine(dir.Path, "run", RunFolder.PretrainPhaseFolder, "best.safetensors"));
         var before = Weights(pretrained.Network);
         var after = Weights(result.Network);
         Assert.All(before.Where(p => !p.Key.StartsWith("denoiser.", StringComparison.Ordinal)),
@@ -101,7 +101,7 @@ public sealed class BaselineTrainingTests
         Assert.Contains(before.Where(p => p.Key.StartsWith("denoiser.", StringComparison.Ordinal)), p => !p.Value.AsSpan().SequenceEqual(after[p.Key]));
 
         // Predictions are reproducible from the checkpoint and the run seed.
-        using var loaded = ModelFactory.Load(FusionType.Card, result.BestCheckpoint);
+        using var loaded = ModelFactory.Load(ModelKind.Card, result.BestCheckpoint);
         Assert.Equal(result.State.BestScore, ValidationAuroc(loaded, data, config), 12);
     }
 

@@ -18,7 +18,7 @@ namespace ClinFuse.Training.Tests.Modeling;
 [Collection(LibTorchCollection.Name)]
 public sealed class PeerTrainingTests
 {
-    static TrainingConfig Peer(FusionType model, int epochs = 2) => SyntheticData.SmallConfig(model) with
+    static TrainingConfig Peer(ModelKind model, int epochs = 2) => SyntheticData.SmallConfig(model) with
     {
         Epochs = epochs,
         LearningRate = 1e-3,
@@ -34,12 +34,12 @@ public sealed class PeerTrainingTests
     }
 
     [Theory]
-    [InlineData(FusionType.Mmtm)]
-    [InlineData(FusionType.Daft)]
-    [InlineData(FusionType.Tokens)]
-    [InlineData(FusionType.Late)]
-    [InlineData(FusionType.DrFuse)]
-    public void A_peer_model_trains_and_its_checkpoint_restores_the_same_weights_and_validation_score(FusionType model)
+    [InlineData(ModelKind.Mmtm)]
+    [InlineData(ModelKind.Daft)]
+    [InlineData(ModelKind.Tokens)]
+    [InlineData(ModelKind.Late)]
+    [InlineData(ModelKind.DrFuse)]
+    public void A_peer_model_trains_and_its_checkpoint_restores_the_same_weights_and_validation_score(ModelKind model)
     {
         using var dir = Fixtures.TempFolder();
         using var data = new SyntheticData.Set(dir.Path, train: 48, validation: 32);
@@ -58,9 +58,9 @@ public sealed class PeerTrainingTests
     }
 
     [Theory]
-    [InlineData(FusionType.Mmtm)]
-    [InlineData(FusionType.DrFuse)]
-    public void An_interrupted_run_resumes_to_the_uninterrupted_result(FusionType model)
+    [InlineData(ModelKind.Mmtm)]
+    [InlineData(ModelKind.DrFuse)]
+    public void An_interrupted_run_resumes_to_the_uninterrupted_result(ModelKind model)
     {
         using var dir = Fixtures.TempFolder();
         using var data = new SyntheticData.Set(dir.Path, train: 32, validation: 16);
@@ -102,27 +102,27 @@ public sealed class PeerTrainingTests
     [Fact]
     public void Peer_settings_are_checked_named_and_mapped_onto_the_network_configuration()
     {
-        var late = Peer(FusionType.Late);
+        var late = Peer(ModelKind.Late);
         Assert.Contains("no Uncertainty loss", Assert.Throws<ClinFuseException>(() => (late with { Loss = LossKind.Uncertainty }).Validate()).Message);
         Assert.Contains("got 7", Assert.Throws<ClinFuseException>(() => (late with { Peer = new PeerSettings { LayerAfter = 7 } }).Validate()).Message);
-        Assert.Contains("2 EHR layers", Assert.Throws<ClinFuseException>(() => (Peer(FusionType.Daft) with { Architecture = new ArchitectureSettings { EhrLayers = 1 } }).Validate()).Message);
-        Assert.Contains("peer network", Assert.Throws<ClinFuseException>(() => Peer(FusionType.Mmtm).ToModelConfig(2, 8)).Message);
+        Assert.Contains("2 EHR layers", Assert.Throws<ClinFuseException>(() => (Peer(ModelKind.Daft) with { Architecture = new ArchitectureSettings { EhrLayers = 1 } }).Validate()).Message);
+        Assert.Contains("peer network", Assert.Throws<ClinFuseException>(() => Peer(ModelKind.Mmtm).ToModelConfig(2, 8)).Message);
 
-        Assert.Equal(TimeSqueeze.ValidSteps, Peer(FusionType.Mmtm).ToPeerConfig(25, 76).Squeeze);
-        Assert.Equal(TimeSqueeze.IncludingPadding, (Peer(FusionType.Mmtm) with { Compat = CompatMode.MedFuse }).ToPeerConfig(25, 76).Squeeze);
-        var scripts = Peer(FusionType.Daft) with { Peer = new PeerSettings() };
+        Assert.Equal(TimeSqueeze.ValidSteps, Peer(ModelKind.Mmtm).ToPeerConfig(25, 76).Squeeze);
+        Assert.Equal(TimeSqueeze.IncludingPadding, (Peer(ModelKind.Mmtm) with { Compat = CompatMode.MedFuse }).ToPeerConfig(25, 76).Squeeze);
+        var scripts = Peer(ModelKind.Daft) with { Peer = new PeerSettings() };
         Assert.Equal(3, scripts.ToPeerConfig(25, 76).LayerAfter);
         Assert.Equal(4, scripts.ToPeerConfig(1, 76).LayerAfter);
-        Assert.Equal(4, (scripts with { Model = FusionType.Mmtm }).ToPeerConfig(25, 76).LayerAfter);
+        Assert.Equal(4, (scripts with { Model = ModelKind.Mmtm }).ToPeerConfig(25, 76).LayerAfter);
 
-        var drfuse = Peer(FusionType.DrFuse) with { Peer = new PeerSettings { DrFuseHeads = 8, DrFuseLayers = 2 } };
+        var drfuse = Peer(ModelKind.DrFuse) with { Peer = new PeerSettings { DrFuseHeads = 8, DrFuseLayers = 2 } };
         Assert.Equal((8, 2), (drfuse.ToPeerConfig(25, 76).EhrHeads, drfuse.ToPeerConfig(25, 76).EhrTransformerLayers));
         Assert.Contains("no MedFuse-compatible form", Assert.Throws<ClinFuseException>(() => (drfuse with { Compat = CompatMode.MedFuse }).Validate()).Message);
         Assert.Contains("multiple of its attention heads (7)", Assert.Throws<ClinFuseException>(() => (drfuse with { Peer = new PeerSettings { DrFuseHeads = 7 } }).Validate()).Message);
         Assert.Equal("DrFuse", ModelNames.For(drfuse, clahe: false));
 
-        Assert.Equal("MMTM", ModelNames.For(Peer(FusionType.Mmtm), clahe: false));
+        Assert.Equal("MMTM", ModelNames.For(Peer(ModelKind.Mmtm), clahe: false));
         Assert.Equal("Late fusion + CLAHE", ModelNames.For(late, clahe: true));
-        Assert.Equal("Missing-modality tokens + uncertainty loss", ModelNames.For(Peer(FusionType.Tokens) with { Loss = LossKind.Uncertainty }, clahe: false));
+        Assert.Equal("Missing-modality tokens + uncertainty loss", ModelNames.For(Peer(ModelKind.Tokens) with { Loss = LossKind.Uncertainty }, clahe: false));
     }
 }

@@ -79,7 +79,7 @@ public sealed class TrainingConfigTests
             Assert.Equal(16, preset.BatchSize);
         }
         Assert.Equal(LossKind.Uncertainty, RecipePresets.Get("ihm-finetune").Loss);
-        Assert.Equal(FusionType.UniCxr, RecipePresets.Get("pheno-pretrain-cxr").Model);
+        Assert.Equal(ModelKind.UniCxr, RecipePresets.Get("pheno-pretrain-cxr").Model);
         Assert.Throws<ClinFuseException>(() => RecipePresets.Get("nope"));
     }
 
