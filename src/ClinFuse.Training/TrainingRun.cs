@@ -187,7 +187,7 @@ public static class TrainingRun
             throw new ClinFuseException($"{option}: {run.Folder} was trained for other labels ({run.Labels.Count}: {string.Join(", ", run.Labels.Take(3))}...) than this store's {store.Labels.Task} task.", hint);
         if (ehr)
         {
-            var recorded = run.StoreProvenance()?["normalizer"]?["sha256"]?.GetValue<string>();
+            var recorded = run.StoreProvenance["normalizer"]?["sha256"]?.GetValue<string>();
             var current = store.Provenance()["normalizer"]?["sha256"]?.GetValue<string>();
             if (recorded != current)
                 throw new ClinFuseException($"{option}: {run.Folder} was trained on series normalised with other statistics than {store.Folder} (normalizer.json differs).",

@@ -55,7 +55,5 @@ public sealed record ExtractConfig(
 
     /// <summary>The recipe of an extraction with <paramref name="options"/> over a MIMIC-IV folder of <paramref name="layout"/>, reading images from <paramref name="mimicCxr"/>.</summary>
     public static ExtractConfig Of(ExtractionOptions options, string layout, string? mimicCxr) =>
-        new(Name(options.Compat), options.Split.ToString().ToLowerInvariant(), options.Seed, options.ExportMedFuse, layout, mimicCxr);
-
-    static string Name(CompatMode compat) => compat.ToString().ToLowerInvariant();
+        new(options.Compat.ToString().ToLowerInvariant(), options.Split.ToString().ToLowerInvariant(), options.Seed, options.ExportMedFuse, layout, mimicCxr);
 }

@@ -114,7 +114,7 @@ public static class Extractor
                 Path = i.RelativePath, Split = Splits.Name(splits[i.SubjectId]),
             }).ToList();
             await CohortStore.WriteAsync(output.Path, stayRows, episodes, sampleRows, imageRows, ct);
-            if (options.ExportMedFuse) MedFuseExport.Write(Path.Combine(output.Path, "medfuse"), cohort.Stays, episodes, samples, splits, options.Compat);
+            if (options.ExportMedFuse) MedFuseExport.Write(Path.Combine(output.Path, MedFuseExport.Folder), cohort.Stays, episodes, samples, splits, options.Compat);
             File.WriteAllText(Path.Combine(output.Path, CohortStore.FlowFile), flow);
         }
         Lap("write");

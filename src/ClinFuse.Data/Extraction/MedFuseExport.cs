@@ -13,6 +13,9 @@ namespace ClinFuse.Data.Extraction;
 /// </summary>
 internal static class MedFuseExport
 {
+    /// <summary>The export's folder inside a cohort store (<c>extract --export medfuse</c>).</summary>
+    public const string Folder = "medfuse";
+
     static readonly UTF8Encoding Utf8 = new(false);
 
     /// <summary>Header of every series file.</summary>

@@ -52,7 +52,7 @@ public static class RunEvaluation
             throw new ClinFuseException($"--bootstrap must be 0 or more, got {request.Scoring.Bootstrap}.", "Use 1000 (the reference) or 0 for no confidence intervals.", ExitCodes.Usage);
         var run = TrainedRun.Open(request.RunFolder);
         var store = run.OpenStore();
-        if (!request.AllowStoreChange && store.ChangeSince(run.StoreProvenance()) is { } change)
+        if (!request.AllowStoreChange && store.ChangeSince(run.StoreProvenance) is { } change)
             throw new ClinFuseException($"The prepared store {store.Folder} changed after the run in {run.Folder} was trained: {change}.",
                 "Evaluate on the store the run was trained on (prepare it again with the same settings), train again on this store, or add --allow-store-change to score it anyway.");
         TorchRuntime.Initialize(request.Compute);

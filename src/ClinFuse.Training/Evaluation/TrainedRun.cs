@@ -30,7 +30,7 @@ public sealed record TrainedRun(string Folder, TrainingConfig Config, IReadOnlyL
     public ModelDescriptor? RecordedDescriptor { get; init; }
 
     /// <summary>The store files the run read, as config.json records them (<see cref="PreparedStore.Provenance"/>).</summary>
-    public JsonNode? StoreProvenance() => RunFolder.At(Folder).ReadDocument().Provenance;
+    public JsonObject StoreProvenance { get; init; } = [];
 
     /// <summary>The best checkpoint's weights.</summary>
     public string BestWeights => RunFolder.At(Folder).BestWeights;
@@ -50,7 +50,7 @@ public sealed record TrainedRun(string Folder, TrainingConfig Config, IReadOnlyL
         // A baseline's own encoders went into its pre-training phase; the main phase starts from that phase.
         var encoderDocument = config.IsBaseline ? layout.PretrainPhase.ReadDocument() : document;
         var encoders = encoderDocument.Encoders.Select(e => new EncoderInit(e.Checkpoint, e.Prefix)).ToList();
-        var run = new TrainedRun(full, config, document.Labels, document.Seed, document.StoreFolder, encoders) { RecordedDescriptor = document.Descriptor };
+        var run = new TrainedRun(full, config, document.Labels, document.Seed, document.StoreFolder, encoders) { RecordedDescriptor = document.Descriptor, StoreProvenance = document.Provenance };
         // A pre-training run is continued by the command that started it.
         var command = config.Recipe.Contains("pretrain", StringComparison.Ordinal) ? "pretrain"
             : config.Model is ModelKind.UniEhr or ModelKind.UniCxr ? "pretrain --resume` (a pre-training run) or `clinfuse train" // a unimodal run may be either
