@@ -159,7 +159,6 @@ public static class Trainer
             progress.Info($"Resuming {folder.Path} after epoch {state.Epoch}.");
         }
 
-        model.TrainMode();
         while (state.Epoch < config.TrainingIterations && state.EpochsWithoutImprovement < config.Patience)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -234,7 +233,7 @@ public static class Trainer
         double sum = 0;
         long samples = 0;
         var parameters = model.TrainedParameters;
-        model.TrainMode();
+        model.TrainMode(epoch);
         using var step = progress.Step($"epoch {epoch} training", plan.Length * (long)config.BatchSize, "samples");
         foreach (var batch in BatchTensors.Stream(data.Split, data.Selection, data.Images, plan,
                      (host, b) => ImageView.Train(Seeds.Derive(job.Seed, "augment", epoch, host.StayIds[b])), config.PrefetchDepth, cancellationToken))

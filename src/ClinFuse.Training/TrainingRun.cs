@@ -41,6 +41,8 @@ public sealed record TrainingOverrides
     public Models.Peers.TokenHead? TokenHead { get; init; }
     /// <summary>Train the CXR encoder's head alone on its frozen feature extractor.</summary>
     public bool? LinearProbe { get; init; }
+    /// <summary>Epochs at the start of a fusion fine-tuning with the transferred encoders frozen.</summary>
+    public int? FrozenEncoderEpochs { get; init; }
 
     /// <summary>
     /// Checks the values given on the command line: one out of range is wrong usage (exit code 2),
@@ -57,6 +59,7 @@ public sealed record TrainingOverrides
         Require(BatchSize is null or >= 1, "--batch-size", BatchSize, "at least 1");
         Require(Patience is null or >= 1, "--patience", Patience, "at least 1");
         Require(PretrainEpochs is null or >= 1, "--pretrain-epochs", PretrainEpochs, "at least 1");
+        Require(FrozenEncoderEpochs is null or >= 0, "--frozen-encoder-epochs", FrozenEncoderEpochs, "0 or more");
     }
 
     /// <summary><paramref name="config"/> with every set override applied.</summary>
@@ -70,6 +73,7 @@ public sealed record TrainingOverrides
         Loss = Loss ?? config.Loss,
         Monitor = Monitor ?? config.Monitor,
         LinearProbe = LinearProbe ?? config.LinearProbe,
+        FrozenEncoderEpochs = FrozenEncoderEpochs ?? config.FrozenEncoderEpochs,
         Baseline = config.Baseline with
         {
             Size = BaselineSize ?? config.Baseline.Size,

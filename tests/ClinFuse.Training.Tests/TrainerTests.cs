@@ -215,6 +215,51 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void Frozen_encoder_epochs_train_only_the_fusion_layers_then_thaw_the_encoders_and_resume_exactly()
+    {
+        using var dir = Fixtures.TempFolder();
+        using var data = new SyntheticData.Set(dir.Path, train: 48, validation: 32);
+        var ehr = Trainer.Run(data.Job(SyntheticData.SmallConfig() with { Epochs = 1 }, "ehr"), StageProgress.None);
+        var cxr = Trainer.Run(data.Job(SyntheticData.SmallConfig(ModelKind.UniCxr) with { Epochs = 1, BatchSize = 4, TrainData = DatasetMode.Paired }, "cxr"), StageProgress.None);
+        EncoderInit[] encoders = [new(ehr.BestCheckpoint, EncoderTransfer.Ehr), new(cxr.BestCheckpoint, EncoderTransfer.Cxr)];
+        var source = Weights(ehr.Network).Where(p => p.Key.StartsWith("ehr_model.", StringComparison.Ordinal))
+            .Concat(Weights(cxr.Network).Where(p => p.Key.StartsWith("cxr_model.", StringComparison.Ordinal))).ToDictionary();
+        Assert.Contains("cxr_model.vision_backbone.bn1.running_mean", source.Keys);
+        var fusion = SyntheticData.SmallConfig(ModelKind.Attention) with { LearningRate = 1e-3, FrozenEncoderEpochs = 1 };
+
+        // One frozen epoch: every encoder tensor (batch-norm statistics included) is the transferred one; the fusion layers moved.
+        var frozen = Trainer.Run(data.Job(fusion with { Epochs = 1 }, "frozen") with { Encoders = encoders }, StageProgress.None);
+        var after = Weights(frozen.Network);
+        foreach (var (name, value) in source) Assert.Equal(value, after[name]);
+        // The fusion network as the trainer initialises it, before the encoders load.
+        manual_seed((long)(ClinFuse.Core.Randomness.Seeds.Derive(7, "torch-init") >> 1));
+        using var untrained = new FusionNetwork(fusion.ToModelConfig(SyntheticData.Labels, SyntheticData.Features));
+        Assert.False(after["attn_fused_cls.0.weight"].AsSpan().SequenceEqual(Weights(untrained)["attn_fused_cls.0.weight"]));
+
+        // The next epoch thaws them: the encoders train, and an interrupted run resumes to the same weights.
+        var thawed = fusion with { Epochs = 3 };
+        var whole = Trainer.Run(data.Job(thawed, "whole") with { Encoders = encoders }, StageProgress.None);
+        var last = Checkpoint.Load(Path.Combine(dir.Path, "whole", "last.safetensors"));
+        var lastWeights = Weights(last.Network);
+        Assert.False(lastWeights["ehr_model.layer0.weight_ih_l0"].AsSpan().SequenceEqual(source["ehr_model.layer0.weight_ih_l0"]));
+        Assert.False(lastWeights["cxr_model.vision_backbone.bn1.running_mean"].AsSpan().SequenceEqual(source["cxr_model.vision_backbone.bn1.running_mean"]));
+
+        using var cancel = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Run(data.Job(thawed, "split") with { Encoders = encoders }, new CancelAfterEpoch(1, cancel), cancel.Token));
+        var resumed = Trainer.Run(data.Job(thawed, "split", resume: true) with { Encoders = encoders }, StageProgress.None);
+        Assert.Equal(Numbers(whole.State), Numbers(resumed.State));
+        AssertSameWeights(last.Network, Checkpoint.Load(Path.Combine(dir.Path, "split", "last.safetensors")).Network);
+    }
+
+    [Fact]
+    public void Frozen_encoder_epochs_apply_to_fusion_heads_only()
+    {
+        var error = Assert.Throws<ClinFuseException>(() => (SyntheticData.SmallConfig(ModelKind.UniEhr) with { FrozenEncoderEpochs = 1 }).Validate());
+        Assert.Contains("frozen encoder epochs", error.Message, StringComparison.Ordinal);
+        (SyntheticData.SmallConfig(ModelKind.MedFuseLstm) with { FrozenEncoderEpochs = 2 }).Validate();
+    }
+
+    [Fact]
     public void A_linear_probe_of_anything_but_the_cxr_encoder_is_refused()
     {
         var error = Assert.Throws<ClinFuseException>(() => (SyntheticData.SmallConfig(ModelKind.Attention) with { LinearProbe = true }).Validate());

@@ -33,12 +33,16 @@ internal static class TrainCommand
         var pretrainEpochs = new Option<int?>("--pretrain-epochs") { Description = "Epochs of a baseline's first phase (contrastive pre-training; CARD's prior). Default 10." };
         var ehr = new Option<DirectoryInfo?>("--ehr-encoder") { Description = "Run folder of a pre-trained EHR encoder (its best.safetensors is loaded)." };
         var cxr = new Option<DirectoryInfo?>("--cxr-encoder") { Description = "Run folder of a pre-trained CXR encoder (its best.safetensors is loaded)." };
+        var frozen = new Option<int?>("--frozen-encoder-epochs")
+        {
+            Description = "Fusion heads: train only the fusion layers for the first N epochs, with the pre-trained encoders frozen, then fine-tune end to end (linear probing then fine-tuning). Default 0: end to end from the first step, as the reference.",
+        };
         var loss = CommonOptions.Choice<LossKind?>("--loss", "Loss: bce or uncertainty (per-label learned weights; the recipes' default).",
             [("bce", LossKind.Bce), ("uncertainty", LossKind.Uncertainty)], null);
         var run = new RunOptions();
         var command = new Command("train", "Fine-tune a fusion model (attention, MedFuse LSTM, early), a unimodal model, or train a paper baseline (Contrastive + ViT, CARD) or a peer model (MedFuse's MMTM, DAFT, tokens, late fusion; DrFuse).")
         {
-            data, model, ehr, cxr, loss, baselineSize, pretrainEpochs, layerAfter, tokenHead,
+            data, model, ehr, cxr, frozen, loss, baselineSize, pretrainEpochs, layerAfter, tokenHead,
         };
         run.AddTo(command);
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
@@ -50,6 +54,7 @@ internal static class TrainCommand
                 PretrainEpochs = r.GetValue(pretrainEpochs),
                 LayerAfter = r.GetValue(layerAfter),
                 TokenHead = r.GetValue(tokenHead),
+                FrozenEncoderEpochs = r.GetValue(frozen),
             };
             var request = run.Request(r, r.GetValue(data)!.FullName, overrides) with
             {

@@ -19,20 +19,26 @@ public sealed class FusionModel : TrainableModel
     readonly IReadOnlyList<string> labels;
     readonly JsonObject? normalizer;
     readonly bool linearProbe;
+    readonly int frozenEncoderEpochs;
 
     /// <summary>
     /// Wraps a network and its criterion; checkpoints record <paramref name="labels"/> and <paramref name="normalizer"/>.
     /// With <paramref name="linearProbe"/> (UniCxr only) the ResNet is frozen: no gradient, batch norm in eval mode.
+    /// For the first <paramref name="frozenEncoderEpochs"/> epochs of a fusion head both encoders are frozen
+    /// the same way and only the fusion layers train.
     /// </summary>
-    public FusionModel(FusionNetwork network, FusionLoss loss, IReadOnlyList<string> labels, JsonObject? normalizer, bool linearProbe = false)
+    public FusionModel(FusionNetwork network, FusionLoss loss, IReadOnlyList<string> labels, JsonObject? normalizer, bool linearProbe = false, int frozenEncoderEpochs = 0)
     {
         if (linearProbe && network.Config.Fusion != ModelKind.UniCxr)
             throw new ArgumentException("A linear probe trains the CXR encoder's head alone.", nameof(linearProbe));
+        if (frozenEncoderEpochs > 0 && network.Config.Fusion is not (ModelKind.Attention or ModelKind.MedFuseLstm or ModelKind.Early))
+            throw new ArgumentException("Only a fusion head trains on frozen encoders.", nameof(frozenEncoderEpochs));
         FusionNetwork = network;
         Loss = loss;
         this.labels = labels;
         this.normalizer = normalizer;
         this.linearProbe = linearProbe;
+        this.frozenEncoderEpochs = frozenEncoderEpochs;
         if (linearProbe)
             foreach (var parameter in network.CxrModel.VisionBackbone.parameters()) parameter.requires_grad = false;
     }
@@ -59,10 +65,19 @@ public sealed class FusionModel : TrainableModel
     public override optim.Optimizer CreateOptimizer(AdamSettings settings) => OptimizerFactory.Adam(TrainedModules(), Loss, settings);
 
     /// <inheritdoc/>
-    public override void TrainMode()
+    public override void TrainMode(int epoch)
     {
         FusionNetwork.train();
         if (linearProbe) FusionNetwork.CxrModel.VisionBackbone.eval();
+        if (frozenEncoderEpochs == 0) return;
+        // Adam skips a parameter without a gradient, so a frozen encoder keeps its weights and its
+        // optimiser moments stay empty until it thaws.
+        bool frozen = epoch <= frozenEncoderEpochs;
+        foreach (var encoder in new nn.Module[] { FusionNetwork.EhrModel, FusionNetwork.CxrModel })
+        {
+            foreach (var parameter in encoder.parameters()) parameter.requires_grad = !frozen;
+            if (frozen) encoder.eval();
+        }
     }
 
     /// <inheritdoc/>

@@ -33,7 +33,7 @@ public static class ModelFactory
         ModelKind.Card => new CardModel(new CardNetwork(CardConfig(config, labels.Count, features)), phase, labels),
         ModelKind.Mmtm or ModelKind.Daft or ModelKind.Tokens or ModelKind.Late or ModelKind.DrFuse =>
             new PeerModel(PeerCheckpoint.Build(config.ToPeerConfig(labels.Count, features)), new FusionLoss(config.Loss, labels.Count), labels, normalizer),
-        _ => new FusionModel(new FusionNetwork(config.ToModelConfig(labels.Count, features)), new FusionLoss(config.Loss, labels.Count), labels, normalizer, config.LinearProbe),
+        _ => new FusionModel(new FusionNetwork(config.ToModelConfig(labels.Count, features)), new FusionLoss(config.Loss, labels.Count), labels, normalizer, config.LinearProbe, config.FrozenEncoderEpochs),
     };
 
     /// <summary>The model of a finished run's checkpoint (main phase, eval mode) on <paramref name="device"/> (default: the CPU).</summary>

@@ -46,8 +46,8 @@ public abstract class TrainableModel : IDisposable
     /// <summary>The architecture as recorded in config.json.</summary>
     public abstract JsonNode Architecture { get; }
 
-    /// <summary>Puts the network in training mode (dropout, batch-norm updates) for an epoch; frozen parts stay in eval mode.</summary>
-    public virtual void TrainMode() => Network.train();
+    /// <summary>Puts the network in training mode (dropout, batch-norm updates) for <paramref name="epoch"/> (from 1); frozen parts stay in eval mode.</summary>
+    public virtual void TrainMode(int epoch) => Network.train();
 
     /// <summary>Adam over <see cref="TrainedParameters"/> with the recipe's settings.</summary>
     public abstract optim.Optimizer CreateOptimizer(AdamSettings settings);

@@ -117,6 +117,16 @@ public sealed record TrainingConfig
     /// included): a linear probe of a transferred encoder (UniCxr only).
     /// </summary>
     public bool LinearProbe { get; init; }
+    /// <summary>
+    /// Epochs at the start of a fusion fine-tuning in which the transferred encoders are frozen (no
+    /// gradient; eval mode, so no dropout and fixed batch-norm statistics) and only the new fusion layers
+    /// train; the whole network trains from the next epoch on. This is linear probing then fine-tuning
+    /// (LP-FT, Kumar et al., ICLR 2022): the randomly initialised fusion head first learns on the
+    /// pre-trained features instead of pulling them away with its early, large gradients. 0 = none (the
+    /// reference trains end to end from the first step).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int FrozenEncoderEpochs { get; init; }
     /// <summary>Network learning rate.</summary>
     public double LearningRate { get; init; } = 1e-4;
     /// <summary>Learning rate of the uncertainty log-variances.</summary>
@@ -248,6 +258,9 @@ public sealed record TrainingConfig
         Require(Baseline.Samples is null or >= 1, $"CARD needs at least 1 sample per prediction, got {Baseline.Samples}", "Baseline.Samples");
         Require(Baseline.IntraTemperature > 0, $"the contrastive temperature must be positive, got {Baseline.IntraTemperature}", "Baseline.IntraTemperature");
         Require(Model != ModelKind.Late || Loss == LossKind.Bce, $"late fusion trains its two unimodal heads with BCE and averages them, so it takes no {Loss} loss", "Loss (--loss bce)");
+        Require(FrozenEncoderEpochs >= 0, $"frozen encoder epochs must not be negative, got {FrozenEncoderEpochs}", "FrozenEncoderEpochs (--frozen-encoder-epochs)");
+        Require(FrozenEncoderEpochs == 0 || Model is ModelKind.Attention or ModelKind.MedFuseLstm or ModelKind.Early,
+            $"frozen encoder epochs apply to the fusion heads (attention, medfuse, early) started from pre-trained encoders, not to {Model}", "FrozenEncoderEpochs (--frozen-encoder-epochs)");
         Require(!LinearProbe || Model == ModelKind.UniCxr, $"a linear probe trains the CXR encoder's head alone, so it applies to the CXR pre-training only, not to {Model}", "LinearProbe (--linear-probe)");
         Require(Peer.LayerAfter is null or (>= -1 and <= 4), $"the layer after which the MMTM/DAFT block runs must be −1 (every stage) or 0–4, got {Peer.LayerAfter}", "Peer.LayerAfter (--layer-after)");
         Require(Model != ModelKind.DrFuse || Compat == CompatMode.None, "DrFuse has no MedFuse-compatible form (its reference trainer is its own)", "Compat (--compat)");
