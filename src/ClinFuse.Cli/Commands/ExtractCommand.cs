@@ -13,6 +13,15 @@ internal static class ExtractCommand
         var cxr = CommonOptions.MimicCxr("MIMIC-CXR-JPG folder (metadata, split and files/).");
         var compat = CommonOptions.Compat("Reproduce a reference implementation's behaviour, bugs included: none (default) or medfuse.");
         var split = CommonOptions.Choice("--split", "Subject split: seeded, or medfuse (MedFuse's subject lists).", [("seeded", SplitMode.Seeded), ("medfuse", SplitMode.MedFuse)], SplitMode.Seeded);
+        var validation = new Option<double?>("--validation-fraction")
+        {
+            Description = "Seeded split: share of the non-test subjects in validation (default 0.1, MedFuse's). A small cohort needs more to select epochs on.",
+        };
+        validation.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double?>() is double v && !(v > 0 && v < 1))
+                result.AddError($"--validation-fraction must lie strictly between 0 and 1, got {v}.");
+        });
         var export = new Option<string?>("--export") { Description = "Also write another tool's layout into <out>/medfuse: medfuse (root/, in-hospital-mortality/, phenotyping/)." };
         export.AcceptOnlyFromAmong("medfuse");
         var outDir = CommonOptions.OutDir("Folder for the cohort store.");
@@ -20,7 +29,7 @@ internal static class ExtractCommand
         var force = CommonOptions.Force();
         var command = new Command("extract", "Extract ICU stays, episodes, task labels, linked chest X-rays and splits into a cohort store.")
         {
-            mimic, cxr, outDir, compat, split, export, seed, force,
+            mimic, cxr, outDir, compat, split, validation, export, seed, force,
         };
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
@@ -32,9 +41,13 @@ internal static class ExtractCommand
                 Compat = r.GetValue(compat) ?? CompatMode.None,
                 Split = r.GetValue(split),
                 Seed = r.GetValue(seed),
+                ValidationFraction = r.GetValue(validation),
                 ExportMedFuse = r.GetValue(export) == "medfuse",
                 Force = r.GetValue(force),
             };
+            if (options.ValidationFraction is not null && options.Split == SplitMode.MedFuse)
+                throw new ClinFuseException("--validation-fraction applies to the seeded split; MedFuse's split takes its validation subjects from its own list.",
+                    "Leave --validation-fraction out, or use --split seeded.", ExitCodes.Usage);
             var result = await Extractor.RunAsync(options, CommonOptions.Compute(r), CommonOptions.Progress(r), ct);
             var output = r.InvocationConfiguration.Output;
             await output.WriteLineAsync(result.FlowTable);

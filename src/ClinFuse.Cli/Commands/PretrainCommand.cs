@@ -59,8 +59,8 @@ internal sealed class RunOptions
     readonly Option<int?> batchSize = new("--batch-size") { Description = "Samples per batch (reference: 16)." };
     readonly Option<int?> patience = new("--patience") { Description = "Stop after this many epochs without a better validation score." };
     readonly Option<CompatMode?> compat = CommonOptions.Compat("medfuse: the reference epoch order (validate first, epochs-1 training epochs) and Adam betas (0.9, 0.9).");
-    readonly Option<MonitorMetric?> monitor = CommonOptions.Choice<MonitorMetric?>("--monitor", "Validation metric that selects the best epoch: auroc or auprc.",
-        [("auroc", MonitorMetric.Auroc), ("auprc", MonitorMetric.Auprc)], null);
+    readonly Option<MonitorMetric?> monitor = CommonOptions.Choice<MonitorMetric?>("--monitor", "Validation metric that selects the best epoch: auroc, auprc, or loss (the validation loss: smoother than a ranking metric on a small validation split).",
+        [("auroc", MonitorMetric.Auroc), ("auprc", MonitorMetric.Auprc), ("loss", MonitorMetric.Loss)], null);
     readonly Option<bool> resume = new("--resume") { Description = "Continue the interrupted run in --out from its last completed epoch." };
     readonly Option<DirectoryInfo> output = CommonOptions.OutDir("Run folder for checkpoints, curves and logs.");
     readonly Option<int> seed = CommonOptions.Seed();

@@ -20,6 +20,11 @@ public sealed record ExtractionOptions
     public CompatMode Compat { get; init; } = CompatMode.None;
     public SplitMode Split { get; init; } = SplitMode.Seeded;
     public int Seed { get; init; } = 42;
+    /// <summary>
+    /// Share of the non-test subjects the seeded split puts in validation; null = <see cref="SubjectSplit.ValidationFraction"/>
+    /// (MedFuse's 10 %). A small cohort needs a larger share to select epochs on.
+    /// </summary>
+    public double? ValidationFraction { get; init; }
     /// <summary>Also write the MedFuse directory layout (root/, in-hospital-mortality/, phenotyping/).</summary>
     public bool ExportMedFuse { get; init; }
     public bool Force { get; init; }
@@ -37,13 +42,16 @@ public sealed record ExtractionOptions
 /// <param name="ExportMedFuse">Whether MedFuse's layout was written too.</param>
 /// <param name="MimicIvLayout">"v1.0" or "v2+".</param>
 /// <param name="MimicCxr">The MIMIC-CXR-JPG folder read (absolute); the prepare stage resolves image paths against it. Null: no images.</param>
+/// <param name="ValidationFraction">Validation share of the non-test subjects of the seeded split; null (not written): the default 10 %.</param>
 public sealed record ExtractConfig(
     [property: System.Text.Json.Serialization.JsonPropertyName("compat")] string Compat,
     [property: System.Text.Json.Serialization.JsonPropertyName("split")] string Split,
     [property: System.Text.Json.Serialization.JsonPropertyName("seed")] int Seed,
     [property: System.Text.Json.Serialization.JsonPropertyName("export_medfuse")] bool ExportMedFuse,
     [property: System.Text.Json.Serialization.JsonPropertyName("mimic_iv_layout")] string MimicIvLayout,
-    [property: System.Text.Json.Serialization.JsonPropertyName("mimic_cxr")] string? MimicCxr)
+    [property: System.Text.Json.Serialization.JsonPropertyName("mimic_cxr")] string? MimicCxr,
+    [property: System.Text.Json.Serialization.JsonPropertyName("validation_fraction"), System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    double? ValidationFraction = null)
 {
     /// <summary>The <see cref="Compat"/> name as the enum.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
@@ -55,5 +63,6 @@ public sealed record ExtractConfig(
 
     /// <summary>The recipe of an extraction with <paramref name="options"/> over a MIMIC-IV folder of <paramref name="layout"/>, reading images from <paramref name="mimicCxr"/>.</summary>
     public static ExtractConfig Of(ExtractionOptions options, string layout, string? mimicCxr) =>
-        new(options.Compat.ToString().ToLowerInvariant(), options.Split.ToString().ToLowerInvariant(), options.Seed, options.ExportMedFuse, layout, mimicCxr);
+        new(options.Compat.ToString().ToLowerInvariant(), options.Split.ToString().ToLowerInvariant(), options.Seed, options.ExportMedFuse, layout, mimicCxr,
+            options.Split == SplitMode.Seeded ? options.ValidationFraction : null);
 }

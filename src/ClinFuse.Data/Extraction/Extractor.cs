@@ -68,7 +68,7 @@ public static class Extractor
         }
         Lap("episodes");
 
-        var splits = SubjectSplit.Assign(cohort.Stays.Select(s => s.SubjectId), options.Split, options.Seed);
+        var splits = SubjectSplit.Assign(cohort.Stays.Select(s => s.SubjectId), options.Split, options.Seed, options.ValidationFraction);
         CxrLinker? linker = null;
         if (cxr is not null)
         {

@@ -12,8 +12,11 @@ internal static class SubjectSplit
     /// <summary>Share of the remaining subjects in validation (valset_iv.csv flags 10 %).</summary>
     public const double ValidationFraction = 0.1;
 
-    /// <summary>Assigns every subject of <paramref name="subjects"/> to a split.</summary>
-    public static IReadOnlyDictionary<long, Split> Assign(IEnumerable<long> subjects, SplitMode mode, int seed)
+    /// <summary>
+    /// Assigns every subject of <paramref name="subjects"/> to a split; the seeded split puts
+    /// <paramref name="validationFraction"/> of the non-test subjects (default <see cref="ValidationFraction"/>) in validation.
+    /// </summary>
+    public static IReadOnlyDictionary<long, Split> Assign(IEnumerable<long> subjects, SplitMode mode, int seed, double? validationFraction = null)
     {
         var ids = subjects.Distinct().Order().ToArray();
         var result = new Dictionary<long, Split>(ids.Length);
@@ -28,7 +31,7 @@ internal static class SubjectSplit
         var shuffled = (long[])ids.Clone();
         Seeds.SystemRandom(seed).Shuffle(shuffled);
         var test = (int)Math.Round(shuffled.Length * TestFraction, MidpointRounding.AwayFromZero);
-        var validation = (int)Math.Round((shuffled.Length - test) * ValidationFraction, MidpointRounding.AwayFromZero);
+        var validation = (int)Math.Round((shuffled.Length - test) * (validationFraction ?? ValidationFraction), MidpointRounding.AwayFromZero);
         for (int i = 0; i < shuffled.Length; i++)
             result[shuffled[i]] = i < test ? Split.Test : i < test + validation ? Split.Validation : Split.Train;
         return result;

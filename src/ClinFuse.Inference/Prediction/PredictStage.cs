@@ -80,14 +80,14 @@ public static class PredictStage
     /// <summary>
     /// Extracts a MIMIC-IV folder (with its MIMIC-CXR-JPG folder, if given) into a temporary cohort
     /// store, as <c>clinfuse extract</c> does, with the recipe of the cohort the run's store was
-    /// prepared from (compat mode, split mode, seed), so that the run's own stays keep their split.
+    /// prepared from (compat mode, split mode, seed, validation share), so that the run's own stays keep their split.
     /// </summary>
     static TemporaryCohort Extract(PredictRequest request, RunPredictor predictor, IStageProgress progress, CancellationToken cancellationToken)
     {
         var options = new ExtractionOptions { MimicIv = request.Path, MimicCxr = request.CxrRoot, Out = "" };
         var cohortFolder = predictor.Store.Recipe?.Cohort;
         if ((cohortFolder is null ? null : StageManifest.TryRead(cohortFolder)?.ConfigAs<ExtractConfig>(cohortFolder)) is { } recipe)
-            options = options with { Compat = recipe.CompatMode, Split = recipe.SplitMode, Seed = recipe.Seed };
+            options = options with { Compat = recipe.CompatMode, Split = recipe.SplitMode, Seed = recipe.Seed, ValidationFraction = recipe.ValidationFraction };
         else
             progress.Info($"The cohort the run's store was prepared from is not readable; splitting {request.Path} with the default seed {options.Seed}.");
         var temporary = new TemporaryCohort(Directory.CreateTempSubdirectory("clinfuse-predict-").FullName);

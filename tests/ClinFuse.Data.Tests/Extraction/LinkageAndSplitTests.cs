@@ -102,6 +102,28 @@ public sealed class LinkageAndSplitTests
     }
 
     [Fact]
+    public void A_larger_validation_share_moves_training_subjects_only_and_is_recorded_only_when_set()
+    {
+        var subjects = Enumerable.Range(0, 1000).Select(i => 10_000_000L + i * 7).ToList();
+        var standard = SubjectSplit.Assign(subjects, SplitMode.Seeded, 42);
+        var larger = SubjectSplit.Assign(subjects, SplitMode.Seeded, 42, validationFraction: 0.25);
+        Assert.Equal(standard, SubjectSplit.Assign(subjects, SplitMode.Seeded, 42, validationFraction: SubjectSplit.ValidationFraction));
+        Assert.Equal(200, larger.Values.Count(s => s == Split.Test));
+        Assert.Equal(200, larger.Values.Count(s => s == Split.Validation));
+        // The test split does not move, and every subject validated before still is.
+        Assert.All(subjects, id => Assert.Equal(standard[id] == Split.Test, larger[id] == Split.Test));
+        Assert.All(subjects.Where(id => standard[id] == Split.Validation), id => Assert.Equal(Split.Validation, larger[id]));
+
+        var options = new ExtractionOptions { MimicIv = "m", Out = "o" };
+        var plain = System.Text.Json.JsonSerializer.Serialize(ExtractConfig.Of(options, "v2+", null));
+        Assert.DoesNotContain("validation_fraction", plain);
+        var recorded = ExtractConfig.Of(options with { ValidationFraction = 0.25 }, "v2+", null);
+        Assert.Contains("\"validation_fraction\":0.25", System.Text.Json.JsonSerializer.Serialize(recorded));
+        Assert.Equal(recorded, System.Text.Json.JsonSerializer.Deserialize<ExtractConfig>(System.Text.Json.JsonSerializer.Serialize(recorded)));
+        Assert.Null(ExtractConfig.Of(options with { ValidationFraction = 0.25, Split = SplitMode.MedFuse }, "v2+", null).ValidationFraction);
+    }
+
+    [Fact]
     public void MedFuse_split_uses_its_lists_and_sends_unlisted_subjects_to_train()
     {
         var split = SubjectSplit.Assign([10014729, 10016810, 10000032, 1], SplitMode.MedFuse, 0);
