@@ -51,6 +51,17 @@ public sealed class DemoPlanTests
     }
 
     [Fact]
+    public void Every_training_step_of_every_demo_selects_its_epoch_on_the_validation_loss()
+    {
+        foreach (var size in new[] { DemoSize.Quick, DemoSize.Standard, DemoSize.Full, DemoSize.Large })
+        {
+            var training = Commands(size).Where(c => c.StartsWith("clinfuse pretrain ", StringComparison.Ordinal) || c.StartsWith("clinfuse train ", StringComparison.Ordinal)).ToList();
+            Assert.True(training.Count >= 5);
+            Assert.All(training, c => Assert.Contains(" --monitor loss ", c));
+        }
+    }
+
+    [Fact]
     public void The_verdict_bounds_each_single_modality_run_by_its_own_oracle()
     {
         var runs = DemoPlan.Build("/demo", DemoSize.Standard, 42).Runs;
