@@ -86,6 +86,9 @@ public static class Trainer
         if (job.Train.Selection.Count < config.BatchSize)
             throw new ClinFuseException($"The training set has {job.Train.Selection.Count} samples, fewer than one batch of {config.BatchSize} (the last partial batch is dropped).",
                 "Lower --batch-size or use a larger dataset mode.");
+        if (config.FrozenEncoderEpochs > 0 && job.Encoders.Count == 0)
+            throw new ClinFuseException($"FrozenEncoderEpochs = {config.FrozenEncoderEpochs} freezes pre-trained encoders, but none is loaded: the fusion layers would train on random features.",
+                "Add --ehr-encoder and/or --cxr-encoder, or leave --frozen-encoder-epochs out.");
         foreach (var encoder in job.Encoders)
             if (!File.Exists(encoder.Checkpoint))
                 throw new ClinFuseException($"Pre-trained encoder checkpoint not found: {encoder.Checkpoint}", "Point --ehr-encoder/--cxr-encoder at the run folder of `clinfuse pretrain`.");

@@ -252,11 +252,17 @@ public sealed class TrainerTests
     }
 
     [Fact]
-    public void Frozen_encoder_epochs_apply_to_fusion_heads_only()
+    public void Frozen_encoder_epochs_apply_to_fusion_heads_started_from_pre_trained_encoders_only()
     {
         var error = Assert.Throws<ClinFuseException>(() => (SyntheticData.SmallConfig(ModelKind.UniEhr) with { FrozenEncoderEpochs = 1 }).Validate());
         Assert.Contains("frozen encoder epochs", error.Message, StringComparison.Ordinal);
         (SyntheticData.SmallConfig(ModelKind.MedFuseLstm) with { FrozenEncoderEpochs = 2 }).Validate();
+
+        using var dir = Fixtures.TempFolder();
+        using var data = new SyntheticData.Set(dir.Path, train: 32, validation: 16);
+        var noEncoder = Assert.Throws<ClinFuseException>(() => Trainer.Run(data.Job(SyntheticData.SmallConfig(ModelKind.Attention) with { FrozenEncoderEpochs = 1 }, "random"), StageProgress.None));
+        Assert.Contains("none is loaded", noEncoder.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "random")));
     }
 
     [Fact]
