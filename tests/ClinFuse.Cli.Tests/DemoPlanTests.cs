@@ -69,4 +69,19 @@ public sealed class DemoPlanTests
         Assert.Equal(OracleView.Image, runs.Single(r => r.Title == DemoPlan.ImageOnlyTitle).Ceiling);
         Assert.Equal(OracleView.Available, runs[^1].Ceiling);
     }
+
+    [Fact]
+    public void The_large_demo_extends_a_standard_run_of_the_same_size_with_every_table()
+    {
+        var standard = Commands(DemoSize.Standard with { Patients = DemoSize.Large.Patients });
+        var large = Commands(DemoSize.Large);
+        // Every training step of the standard run is in the large plan as it is, so a standard run of that size resumes into a large one.
+        Assert.All(standard.Where(c => !c.StartsWith("clinfuse robustness", StringComparison.Ordinal) && !c.StartsWith("clinfuse report", StringComparison.Ordinal)),
+            c => Assert.Contains(c, large));
+        Assert.Contains(large, c => c.Contains("--model contrastive-vit"));
+        Assert.Contains(large, c => c.Contains("--model card"));
+        Assert.Contains(large, c => c.Contains("--out /demo/runs/attention-clahe "));
+        foreach (var protocol in new[] { "clean-train", "noisy-train" })
+            Assert.Contains(large, c => c.StartsWith($"clinfuse robustness --protocol {protocol} --seed 42 --levels 10 20 30 40 50 60 ", StringComparison.Ordinal));
+    }
 }

@@ -11,8 +11,8 @@ internal static class DemoCommand
         var quick = new Option<bool>("--quick") { Description = "A smoke run of about a minute with tiny sizes, every model included." };
         var full = new Option<bool>("--full") { Description = "A larger cohort, more epochs, all six noise levels, the ablation rows (Table III) and the paper baselines (Contrastive + ViT, CARD)." };
         var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Working folder for every stage's output (completed steps are skipped on a rerun).", DefaultValueFactory = _ => new DirectoryInfo("clinfuse-demo") };
-        var patients = new Option<int?>("--patients") { Description = "Synthetic patients (default: 800; 120 with --quick, 1500 with --full, 8000 with --size large)." };
-        var large = new Option<string?>("--size") { Description = "large: a replication-size run (8000 patients, 224-px crops, more epochs, every table and baseline; hours on 2 cores)." };
+        var patients = new Option<int?>("--patients") { Description = "Synthetic patients (default: 800; 120 with --quick, 1500 with --full, 3200 with --size large)." };
+        var large = new Option<string?>("--size") { Description = "large: a replication-size run (3200 patients, every table, both noise protocols and both baselines; about three hours on 2 cores)." };
         large.AcceptOnlyFromAmong("large");
         var task = CommonOptions.Task("Task: phenotyping (25 labels; Tables II–VI, Fig. 4) or ihm (48 h in-hospital mortality; Table I).", Core.Tasks.ClinicalTask.Phenotyping);
         var seed = CommonOptions.Seed();
