@@ -37,5 +37,12 @@ public sealed class DemoTests
         var again = await CliRunner.RunAsync("demo", "--quick", "--out", root, "--threads", "2");
         Assert.Equal(0, again.ExitCode);
         Assert.Equal(22, again.Out.Split('\n').Count(l => l.Contains("already done, skipped.")));
+
+        // A damaged output is not skipped to: its step runs again.
+        File.AppendAllText(Path.Combine(report, "report.html"), "<!-- edited -->");
+        var repaired = await CliRunner.RunAsync("demo", "--quick", "--out", root, "--threads", "2");
+        Assert.Equal(0, repaired.ExitCode);
+        Assert.Equal(21, repaired.Out.Split('\n').Count(l => l.Contains("already done, skipped.")));
+        Assert.DoesNotContain("<!-- edited -->", File.ReadAllText(Path.Combine(report, "report.html")));
     }
 }

@@ -8,7 +8,7 @@ namespace ClinFuse.Cli.Demo;
 /// <summary>One step of the demo: a <c>clinfuse</c> command line and the file that shows it is done.</summary>
 /// <param name="Title">What the step does, for the plan and progress.</param>
 /// <param name="Arguments">The command line, without the program name.</param>
-/// <param name="DoneMarker">A file that exists once the step has completed (the step is then skipped on a rerun).</param>
+/// <param name="DoneMarker">The file the step writes last; <see cref="DemoStepLog"/> records its hash to skip the step on a rerun.</param>
 internal sealed record DemoStep(string Title, string[] Arguments, string DoneMarker)
 {
     /// <summary>The command as a user would type it.</summary>

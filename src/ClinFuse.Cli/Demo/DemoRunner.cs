@@ -11,7 +11,7 @@ namespace ClinFuse.Cli.Demo;
 
 /// <summary>
 /// Runs a <see cref="DemoPlan"/>: prints the plan, runs each step in this process (skipping those
-/// whose output is complete from an earlier run), and before the report writes the synthetic oracle
+/// that <see cref="DemoStepLog"/> shows complete from an earlier run of the same plan), and before the report writes the synthetic oracle
 /// and a verdict: does the fusion model beat both single-modality models, and how far is it from
 /// the oracle AUROC.
 /// </summary>
@@ -29,11 +29,12 @@ internal sealed class DemoRunner(TextWriter output, TextWriter error)
 
         var total = Stopwatch.StartNew();
         var timings = new List<(string, double)>();
+        var log = DemoStepLog.Open(root);
         for (int i = 0; i < steps.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var step = steps[i];
-            if (File.Exists(step.DoneMarker))
+            if (log.IsDone(i, step))
             {
                 output.WriteLine($"[{i + 1}/{steps.Count}] {step.Title}: already done, skipped.");
                 continue;
@@ -49,9 +50,10 @@ internal sealed class DemoRunner(TextWriter output, TextWriter error)
             if (code != ExitCodes.Ok)
             {
                 error.WriteLine($"error: demo step {i + 1} ({step.Title}) failed with exit code {code}.");
-                error.WriteLine($"  Fix the cause above and rerun `clinfuse demo --out {root}`: completed steps are skipped.");
+                error.WriteLine($"  Fix the cause above and rerun the same demo command (same --out, size, task and seed): completed steps are skipped.");
                 return code;
             }
+            log.Completed(i, step);
             output.WriteLine($"      done in {clock.Elapsed.TotalSeconds:0.0} s");
         }
         output.WriteLine();
