@@ -2,8 +2,10 @@
 // (/usr/bin/python3 bench_torch.py), each scenario in its own process so that peak RSS is its own.
 // Each image-encoder lever runs alone: the defaults (layout auto: channels-first in float32 training,
 // channels-last in inference), channels-last throughout, channels-first throughout, and bfloat16
-// convolutions (channels-last; only where the CPU has AVX512-BF16 or AMX); PyTorch runs its default
-// (channels-first) and its best (channels_last). Rounds alternate the engines so that load from
+// convolutions (channels-last; only where the CPU has AVX512-BF16 or AMX), and the allocator: the
+// defaults with tcmalloc preloaded ("full-tcmalloc", how ./clinfuse runs them where Debian's
+// libtcmalloc-minimal4 is installed). PyTorch runs its default (channels-first, glibc malloc), its
+// channels_last and tcmalloc preloaded. Rounds alternate the engines so that load from
 // other processes spreads over both; the summary gives each scenario's median and its ratio to
 // PyTorch's default in the same run, with CPU time beside wall time (CPU time is what a loaded
 // machine distorts least).
@@ -20,20 +22,27 @@ using static TorchSharp.torch;
 var options = Options.Parse(args);
 if (options.Scenario is { } scenario)
 {
-    Console.WriteLine(RunScenario(scenario, options));
+    Console.WriteLine(scenario == "conv-rate" ? ConvRate(options).ToString("F1", CultureInfo.InvariantCulture) : RunScenario(scenario, options));
     return;
 }
 
 string self = Environment.ProcessPath!;
 string python = Path.Combine(AppContext.BaseDirectory, "bench_torch.py");
 var bf16 = TorchRuntime.BFloat16Features;
-var runs = new List<(string Engine, string Name, string File, string Arguments)>();
+// The allocator lever: the same "full" scenario with tcmalloc preloaded (what ./clinfuse does), for both engines.
+string? tcmalloc = new[] { "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu" }.Select(d => Path.Combine(d, "libtcmalloc_minimal.so.4")).FirstOrDefault(File.Exists);
+var runs = new List<(string Engine, string Name, string File, string Arguments, string? Preload)>();
 foreach (var name in new[] { "full", "full-nhwc", "full-nchw" }.Concat(bf16.Count > 0 ? ["full-bf16"] : Array.Empty<string>()).Concat(["partial-masked", "partial-zero"]))
-    runs.Add(("TorchSharp", name, self, $"--scenario {name} {options.Forward()}"));
+    runs.Add(("TorchSharp", name, self, $"--scenario {name} {options.Forward()}", null));
 foreach (var name in new[] { "full", "full-channels-last", "partial-zero" })
-    runs.Add(("PyTorch", name, "/usr/bin/python3", $"{python} --scenario {name} {options.Forward()}"));
+    runs.Add(("PyTorch", name, "/usr/bin/python3", $"{python} --scenario {name} {options.Forward()}", null));
+if (tcmalloc is not null)
+{
+    runs.Insert(1, ("TorchSharp", "full-tcmalloc", self, $"--scenario full {options.Forward()}", tcmalloc));
+    runs.Add(("PyTorch", "full-tcmalloc", "/usr/bin/python3", $"{python} --scenario full {options.Forward()}", tcmalloc));
+}
 
-Console.WriteLine($"attention fusion, batch {options.Batch}, {options.Size} px, {options.Threads} threads, {options.Steps} timed steps after 1 warm-up, {options.Rounds} round(s); bfloat16 CPU features: {(bf16.Count == 0 ? "none (full-bf16 skipped)" : string.Join(' ', bf16))}");
+Console.WriteLine($"attention fusion, batch {options.Batch}, {options.Size} px, {options.Threads} threads, {options.Steps} timed steps after 1 warm-up, {options.Rounds} round(s); bfloat16 CPU features: {(bf16.Count == 0 ? "none (full-bf16 skipped)" : string.Join(' ', bf16))}; tcmalloc: {tcmalloc ?? "not installed (full-tcmalloc skipped)"}");
 Console.WriteLine($"load before: {Load()}");
 var results = runs.ToDictionary(r => (r.Engine, r.Name), _ => new List<double[]>());
 for (int round = 0; round < options.Rounds; round++)
@@ -42,7 +51,7 @@ for (int round = 0; round < options.Rounds; round++)
     var order = round % 2 == 0 ? runs : runs.OrderBy(r => r.Engine == "PyTorch" ? 0 : 1).ToList();
     foreach (var run in order)
     {
-        var line = Child(run.File, run.Arguments);
+        var line = Child(run.File, run.Arguments, run.Preload);
         if (line is null) Console.WriteLine($"{run.Engine} {run.Name}: failed (see the error above)");
         else results[(run.Engine, run.Name)].Add(line.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray());
     }
@@ -59,6 +68,40 @@ foreach (var run in runs)
     Console.WriteLine($"{run.Engine,-11} {run.Name,-19} {m[0],14:F0} {m[3],8:F0} {Ratio(0),6} {Ratio(3),9} {m[1],15:F0} {m[4],8:F0} {Ratio(1),6} {Ratio(4),9} {m[2],13:F0} {Ratio(2),6}");
 }
 
+// The arithmetic floor of a float32 train step: the ResNet-34's convolutions at the rate libtorch's own
+// convolution kernel reaches on this machine. 3.664 G multiply-adds per 224-px image forward (counted
+// from torchvision's resnet34 with forward hooks); forward = 2 FLOP per multiply-add, backward about
+// twice the forward (input and weight gradients).
+var tsFull = Median(results[("TorchSharp", "full")]);
+var pyFull = Median(results[("PyTorch", "full")]);
+var rate = Child(self, $"--scenario conv-rate {options.Forward()}", null);
+if (tsFull is not null && pyFull is not null && rate is not null)
+{
+    double flop = 6 * 3.664e9 * options.Batch * Math.Pow(options.Size / 224.0, 2);
+    double kernel = double.Parse(rate, CultureInfo.InvariantCulture);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"float32 floor: a train step is {flop / 1e9:F0} GFLOP of ResNet-34 convolutions; libtorch's 3x3 convolution (64 channels, 56 px, forward + backward) runs at {kernel:F0} GFLOP/s here, so the step cannot take less than {flop / kernel / 1e6:F0} ms at that rate; TorchSharp's full step runs at {flop / tsFull[0] / 1e6:F0} GFLOP/s ({tsFull[0]:F0} ms); the 0.65x goal is {0.65 * pyFull[0]:F0} ms."));
+}
+
+// GFLOP/s of one layer1-shaped 3x3 convolution (batch, 64 -> 64 channels, size/4 px), forward and backward.
+static double ConvRate(Options o)
+{
+    TorchRuntime.Initialize(new ComputeSettings(o.Threads));
+    int side = o.Size / 4;
+    using var conv = TorchSharp.torch.nn.Conv2d(64, 64, 3, padding: 1, bias: false);
+    using var x = randn(o.Batch, 64, side, side).requires_grad_();
+    void Step()
+    {
+        using var scope = NewDisposeScope();
+        conv.call(x).sum().backward();
+    }
+    Step();
+    var watch = Stopwatch.StartNew();
+    for (int i = 0; i < o.Steps; i++) Step();
+    double multiplyAdds = (double)o.Batch * 64 * side * side * 64 * 9;
+    return 3 * 2 * multiplyAdds * o.Steps / watch.Elapsed.TotalSeconds / 1e9;
+}
+
 static double[]? Median(List<double[]> rows) =>
     rows.Count == 0 ? null : Enumerable.Range(0, rows[0].Length).Select(i => rows.Select(r => r[i]).Order().ElementAt(rows.Count / 2)).ToArray();
 
@@ -67,9 +110,10 @@ static string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.Rea
 // The child's last output line, or null when it failed (e.g. /usr/bin/python3 without python3-torch).
 // PyTorch gets the passive OpenMP waits that TorchRuntime gives libtorch here, so that neither engine's
 // CPU time counts threads spinning at barriers.
-static string? Child(string file, string arguments)
+static string? Child(string file, string arguments, string? preload)
 {
     var start = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true };
+    if (preload is not null) start.Environment["LD_PRELOAD"] = preload;
     if (Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is null) start.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
     using var process = Process.Start(start)!;
     string output = process.StandardOutput.ReadToEnd().Trim();

@@ -13,7 +13,7 @@ internal static class InfoCommand
     public sealed record Report(
         string Product, string Version, string Runtime, string Os, string TorchSharp, string? LibTorch,
         bool LibTorchLoaded, string? LibTorchError, int Threads, int LogicalCores, IReadOnlyList<string> CpuFeatures,
-        IReadOnlyList<string> Devices, string ImageMaps);
+        IReadOnlyList<string> Devices, string ImageMaps, string Allocator);
 
     public static Command Create()
     {
@@ -48,7 +48,18 @@ internal static class InfoCommand
         return new Report("ClinFuse", ProductInfo.Version, ProductInfo.Runtime,
             System.Runtime.InteropServices.RuntimeInformation.OSDescription,
             torch.TorchSharpVersion, torch.LibTorchVersion, torch.Loaded, torch.Error,
-            torch.Loaded ? torch.Threads : compute.Threads, Environment.ProcessorCount, features, torch.Devices, ImageMaps(compute));
+            torch.Loaded ? torch.Threads : compute.Threads, Environment.ProcessorCount, features, torch.Devices, ImageMaps(compute), Allocator());
+    }
+
+    /// <summary>The malloc this process runs with: a preloaded tcmalloc or jemalloc (see the <c>clinfuse</c> launcher), else glibc's.</summary>
+    static string Allocator()
+    {
+        const string maps = "/proc/self/maps";
+        if (!File.Exists(maps)) return "unknown";
+        var library = File.ReadLines(maps).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "")
+            .FirstOrDefault(p => Path.GetFileName(p).StartsWith("libtcmalloc", StringComparison.Ordinal) || Path.GetFileName(p).StartsWith("libjemalloc", StringComparison.Ordinal));
+        return library is not null ? $"{Path.GetFileName(library)} (preloaded)"
+            : "glibc malloc (./clinfuse preloads libtcmalloc_minimal.so.4 when libtcmalloc-minimal4 is installed)";
     }
 
     /// <summary>How the image encoders will run under <paramref name="compute"/>, and whether this CPU offers bfloat16.</summary>
@@ -81,6 +92,7 @@ internal static class InfoCommand
         o.WriteLine($"  CPU features   {(r.CpuFeatures.Count == 0 ? "none detected" : string.Join(' ', r.CpuFeatures))}");
         o.WriteLine($"  devices        {string.Join(' ', r.Devices)}");
         o.WriteLine($"  image maps     {r.ImageMaps}");
+        o.WriteLine($"  allocator      {r.Allocator}");
         if (!r.LibTorchLoaded)
             o.WriteLine("  Rebuild with ./clinfuse (it applies the libtorch loader fix to the build output), then run `./clinfuse info` again.");
     }
