@@ -22,7 +22,7 @@ using static TorchSharp.torch;
 var options = Options.Parse(args);
 if (options.Scenario is { } scenario)
 {
-    Console.WriteLine(scenario == "conv-rate" ? ConvRate(options).ToString("F1", CultureInfo.InvariantCulture) : RunScenario(scenario, options));
+    Console.WriteLine(scenario == "conv-rate" ? ConvRate(options) : RunScenario(scenario, options));
     return;
 }
 
@@ -77,29 +77,34 @@ var pyFull = Median(results[("PyTorch", "full")]);
 var rate = Child(self, $"--scenario conv-rate {options.Forward()}", null);
 if (tsFull is not null && pyFull is not null && rate is not null)
 {
-    double flop = 6 * 3.664e9 * options.Batch * Math.Pow(options.Size / 224.0, 2);
-    double kernel = double.Parse(rate, CultureInfo.InvariantCulture);
+    double forward = 2 * 3.664e9 * options.Batch * Math.Pow(options.Size / 224.0, 2), flop = 3 * forward;
+    var kernel = rate.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"float32 floor: a train step is {flop / 1e9:F0} GFLOP of ResNet-34 convolutions; libtorch's 3x3 convolution (64 channels, 56 px, forward + backward) runs at {kernel:F0} GFLOP/s here, so the step cannot take less than {flop / kernel / 1e6:F0} ms at that rate; TorchSharp's full step runs at {flop / tsFull[0] / 1e6:F0} GFLOP/s ({tsFull[0]:F0} ms); the 0.65x goal is {0.65 * pyFull[0]:F0} ms."));
+        $"float32 floor, train: {flop / 1e9:F0} GFLOP of ResNet-34 convolutions per step; libtorch's 3x3 convolution (64 channels, {options.Size / 4} px, forward + backward, channels-first) runs at {kernel[0]:F0} GFLOP/s here, so a step takes at least {flop / kernel[0] / 1e6:F0} ms at that rate; TorchSharp's full step: {tsFull[0]:F0} ms ({flop / tsFull[0] / 1e6:F0} GFLOP/s); the 0.65x goal: {0.65 * pyFull[0]:F0} ms."));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"float32 floor, inference: {forward / 1e9:F0} GFLOP per batch; the same convolution forward only, channels-last, runs at {kernel[1]:F0} GFLOP/s, so at least {forward / kernel[1] / 1e6:F0} ms; TorchSharp's full inference: {tsFull[1]:F0} ms ({forward / tsFull[1] / 1e6:F0} GFLOP/s); the 0.5x goal: {0.5 * pyFull[1]:F0} ms."));
 }
 
-// GFLOP/s of one layer1-shaped 3x3 convolution (batch, 64 -> 64 channels, size/4 px), forward and backward.
-static double ConvRate(Options o)
+// GFLOP/s of one layer1-shaped 3x3 convolution (batch, 64 -> 64 channels, size/4 px): "train,infer",
+// forward and backward on channels-first maps (as float32 training runs), and forward alone without
+// gradients on channels-last maps (as inference runs).
+static string ConvRate(Options o)
 {
     TorchRuntime.Initialize(new ComputeSettings(o.Threads));
     int side = o.Size / 4;
     using var conv = TorchSharp.torch.nn.Conv2d(64, 64, 3, padding: 1, bias: false);
     using var x = randn(o.Batch, 64, side, side).requires_grad_();
-    void Step()
+    using var xLast = randn(o.Batch, side, side, 64).permute(0, 3, 1, 2); // NHWC strides, as ImageMaps lays out inference maps
+    double Rate(Action step, int passes)
     {
-        using var scope = NewDisposeScope();
-        conv.call(x).sum().backward();
+        step();
+        var watch = Stopwatch.StartNew();
+        for (int i = 0; i < o.Steps; i++) step();
+        return passes * 2.0 * o.Batch * 64 * side * side * 64 * 9 * o.Steps / watch.Elapsed.TotalSeconds / 1e9;
     }
-    Step();
-    var watch = Stopwatch.StartNew();
-    for (int i = 0; i < o.Steps; i++) Step();
-    double multiplyAdds = (double)o.Batch * 64 * side * side * 64 * 9;
-    return 3 * 2 * multiplyAdds * o.Steps / watch.Elapsed.TotalSeconds / 1e9;
+    double train = Rate(() => { using var scope = NewDisposeScope(); conv.call(x).sum().backward(); }, 3);
+    double infer = Rate(() => { using var scope = NewDisposeScope(); using var _ = no_grad(); conv.call(xLast); }, 1);
+    return string.Create(CultureInfo.InvariantCulture, $"{train:F1},{infer:F1}");
 }
 
 static double[]? Median(List<double[]> rows) =>
