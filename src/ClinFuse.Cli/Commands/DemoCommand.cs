@@ -12,7 +12,7 @@ internal static class DemoCommand
         var full = new Option<bool>("--full") { Description = "A larger cohort, more epochs, all six noise levels, the ablation rows (Table III) and the paper baselines (Contrastive + ViT, CARD)." };
         var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Working folder for every stage's output (completed steps are skipped on a rerun).", DefaultValueFactory = _ => new DirectoryInfo("clinfuse-demo") };
         var patients = new Option<int?>("--patients") { Description = "Synthetic patients (default: 800; 120 with --quick, 1500 with --full, 3200 with --size large)." };
-        var large = new Option<string?>("--size") { Description = "large: a replication-size run (3200 patients, every table, both noise protocols and both baselines; about three hours on 2 cores)." };
+        var large = new Option<string?>("--size") { Description = "large: a replication-size run (3200 patients, every table, both noise protocols and both baselines; about two and a half hours on 2 cores)." };
         large.AcceptOnlyFromAmong("large");
         var task = CommonOptions.Task("Task: phenotyping (25 labels; Tables II–VI, Fig. 4) or ihm (48 h in-hospital mortality; Table I).", Core.Tasks.ClinicalTask.Phenotyping);
         var seed = CommonOptions.Seed();

@@ -48,7 +48,7 @@ internal sealed record DemoSize(int Patients, int PretrainEpochs, int FinetuneEp
     public static DemoSize Full { get; } = Standard with { Patients = 1500, PretrainEpochs = 8, FinetuneEpochs = 6, NoiseLevels = [10, 20, 30, 40, 50, 60], Ablation = true, Baselines = true };
 
     /// <summary>
-    /// A replication-size run (about three hours on 2 cores): 3,200 patients, the size from which the
+    /// A replication-size run (about two and a half hours on 2 cores): 3,200 patients, the size from which the
     /// series and image models come within 0.05 of their oracles, with every table: the ablation rows,
     /// both baselines, all six noise levels and both noise protocols. Epochs and image size are the
     /// standard demo's; <c>--patients</c> scales it up.
