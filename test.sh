@@ -17,9 +17,11 @@ rm -rf "$results"
 dotnet test ClinFuse.slnx -c Release "$@"   # each test project writes TestResults/<project>.trx
 rc=$?
 
-passed=0; failed=0; total=0
+passed=0; failed=0; total=0; aborted=()
 shopt -s nullglob
 for trx in "$results"/*.trx; do
+  # A crashed test host leaves a TRX that counts only the tests that ran before the crash.
+  grep -q 'The active test run was aborted' "$trx" && aborted+=("$(basename "$trx" .trx)")
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
   get() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
   total=$((total + $(get total)))
@@ -32,5 +34,10 @@ if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
 fi
 line="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
+if [ "${#aborted[@]}" -gt 0 ]; then
+  echo "test.sh: the test host crashed in ${aborted[*]}; the tests after the crash did not run (rerun that project with --blame-crash to find the crashing test)." >&2
+  line="$line, ${#aborted[@]} test run(s) aborted"
+  [ "$rc" -eq 0 ] && rc=1
+fi
 echo "$line"
 exit "$rc"

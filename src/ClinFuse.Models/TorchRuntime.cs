@@ -12,7 +12,8 @@ namespace ClinFuse.Models;
 /// <param name="LibTorchVersion">The native libtorch version, when loaded.</param>
 /// <param name="Threads">libtorch intra-op threads in use.</param>
 /// <param name="Devices">Usable devices, e.g. "cpu", "cuda:0".</param>
-public sealed record TorchStatus(bool Loaded, string? Error, string TorchSharpVersion, string? LibTorchVersion, int Threads, IReadOnlyList<string> Devices);
+/// <param name="Caches">What oneDNN's convolutions were told about the CPU's caches (<see cref="OneDnnCacheGuard"/>), when loaded.</param>
+public sealed record TorchStatus(bool Loaded, string? Error, string TorchSharpVersion, string? LibTorchVersion, int Threads, IReadOnlyList<string> Devices, OneDnnCaches? Caches = null);
 
 /// <summary>
 /// Loads libtorch once per process and applies <see cref="ComputeSettings"/> to it. Everything that
@@ -66,10 +67,28 @@ public static class TorchRuntime
 
     static ImageMaps imageMaps = ImageMaps.Default;
 
-    /// <summary>The image encoders' maps as the last <see cref="Initialize"/> set them (<see cref="ImageMaps.Default"/> before any).</summary>
+    /// <summary>
+    /// The image encoders' maps as the last <see cref="Initialize"/> set them (<see cref="ImageMaps.Default"/>
+    /// before any). Every image encoder reads it when it is built, so reading it also loads libtorch
+    /// (<see cref="EnsureLoaded"/>).
+    /// </summary>
     internal static ImageMaps ImageMaps
     {
-        get { lock (Gate) return imageMaps; }
+        get
+        {
+            EnsureLoaded();
+            lock (Gate) return imageMaps;
+        }
+    }
+
+    /// <summary>
+    /// Loads libtorch (once) without changing its settings. Code that builds convolutions calls it
+    /// first, so that <see cref="OneDnnCacheGuard"/> has run before oneDNN creates its first
+    /// convolution primitive, even where no <see cref="Initialize"/> came before (library use, tests).
+    /// </summary>
+    internal static void EnsureLoaded()
+    {
+        lock (Gate) status ??= Load();
     }
 
     /// <summary>
@@ -142,12 +161,14 @@ public static class TorchRuntime
         {
             PreferPassiveOpenMpWaits();
             torch.InitializeDeviceType(DeviceType.CPU);
+            var caches = OperatingSystem.IsLinux() ? OneDnnCacheGuard.AfterLoad() : null;
+            if (caches?.Action == OneDnnCacheAction.OneDnnOff) Console.Error.WriteLine($"clinfuse: warning: {caches.Description}.");
             using var probe = torch.ones(2, 2).matmul(torch.ones(2, 2));
             if (probe.sum().item<float>() != 8f) throw new InvalidOperationException("libtorch computed a wrong result for a 2x2 matmul.");
             var devices = new List<string> { "cpu" };
             if (torch.cuda.is_available())
                 for (int i = 0; i < torch.cuda.device_count(); i++) devices.Add($"cuda:{i}");
-            return new TorchStatus(true, null, managed, ExpectedLibTorchVersion, torch.get_num_threads(), devices);
+            return new TorchStatus(true, null, managed, ExpectedLibTorchVersion, torch.get_num_threads(), devices, caches);
         }
         catch (Exception e)
         {

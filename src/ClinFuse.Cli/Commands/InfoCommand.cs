@@ -6,14 +6,14 @@ using ClinFuse.Models;
 
 namespace ClinFuse.Cli.Commands;
 
-/// <summary><c>clinfuse info</c>: versions, native library status, threads, CPU features, devices.</summary>
+/// <summary><c>clinfuse info</c>: versions, native library status, threads, CPU features, devices, the cache sizes oneDNN uses.</summary>
 internal static class InfoCommand
 {
     /// <summary>Everything <c>info</c> reports; the JSON form uses these property names in camelCase.</summary>
     public sealed record Report(
         string Product, string Version, string Runtime, string Os, string TorchSharp, string? LibTorch,
         bool LibTorchLoaded, string? LibTorchError, int Threads, int LogicalCores, IReadOnlyList<string> CpuFeatures,
-        IReadOnlyList<string> Devices, string ImageMaps, string Allocator);
+        IReadOnlyList<string> Devices, string ImageMaps, string Allocator, string? CpuCaches);
 
     public static Command Create()
     {
@@ -48,7 +48,7 @@ internal static class InfoCommand
         return new Report("ClinFuse", ProductInfo.Version, ProductInfo.Runtime,
             System.Runtime.InteropServices.RuntimeInformation.OSDescription,
             torch.TorchSharpVersion, torch.LibTorchVersion, torch.Loaded, torch.Error,
-            torch.Loaded ? torch.Threads : compute.Threads, Environment.ProcessorCount, features, torch.Devices, ImageMaps(compute), Allocator());
+            torch.Loaded ? torch.Threads : compute.Threads, Environment.ProcessorCount, features, torch.Devices, ImageMaps(compute), Allocator(), torch.Caches?.Description);
     }
 
     /// <summary>The malloc this process runs with: a preloaded tcmalloc or jemalloc (see the <c>clinfuse</c> launcher), else glibc's.</summary>
@@ -93,6 +93,7 @@ internal static class InfoCommand
         o.WriteLine($"  devices        {string.Join(' ', r.Devices)}");
         o.WriteLine($"  image maps     {r.ImageMaps}");
         o.WriteLine($"  allocator      {r.Allocator}");
+        if (r.CpuCaches is not null) o.WriteLine($"  oneDNN caches  {r.CpuCaches}");
         if (!r.LibTorchLoaded)
             o.WriteLine("  Rebuild with ./clinfuse (it applies the libtorch loader fix to the build output), then run `./clinfuse info` again.");
     }

@@ -28,6 +28,7 @@ internal sealed class ResNet50Branch : Module<Tensor, Tensor>
     /// <summary>Builds a randomly initialised branch that takes the 64-channel stem map and returns <paramref name="hidden"/> features.</summary>
     public ResNet50Branch(int hidden) : base(nameof(ResNet50Branch))
     {
+        TorchRuntime.EnsureLoaded();
         stages = new Sequential[BlocksPerStage.Length];
         int inWidth = 64;
         for (int s = 0; s < stages.Length; s++)
