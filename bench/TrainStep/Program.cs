@@ -43,6 +43,7 @@ if (tcmalloc is not null)
 }
 
 Console.WriteLine($"attention fusion, batch {options.Batch}, {options.Size} px, {options.Threads} threads, {options.Steps} timed steps after 1 warm-up, {options.Rounds} round(s); bfloat16 CPU features: {(bf16.Count == 0 ? "none (full-bf16 skipped)" : string.Join(' ', bf16))}; tcmalloc: {tcmalloc ?? "not installed (full-tcmalloc skipped)"}");
+Console.WriteLine($"oneDNN caches: {TorchRuntime.Probe(new ComputeSettings(options.Threads)).Caches?.Description ?? "not inspected"}");
 Console.WriteLine($"load before: {Load()}");
 var results = runs.ToDictionary(r => (r.Engine, r.Name), _ => new List<double[]>());
 for (int round = 0; round < options.Rounds; round++)
