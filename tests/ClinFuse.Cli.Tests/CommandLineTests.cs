@@ -69,6 +69,10 @@ public sealed class CommandLineTests
         Assert.Equal("0.107.0", root.GetProperty("torchSharp").GetString());
         Assert.Equal(1, root.GetProperty("threads").GetInt32());
         Assert.Contains(root.GetProperty("devices").EnumerateArray(), d => d.GetString() == "cpu");
+        // What oneDNN's convolutions know of the caches: as reported, or corrected where CPUID hides them.
+        string caches = root.GetProperty("cpuCaches").GetString()!;
+        if (ClinFuse.Models.OneDnnCacheGuard.CpuidReportsCaches()) Assert.Equal("as the CPU reports them", caches);
+        else Assert.Contains("using oneDNN's defaults, 32 KiB / 512 KiB / 1 MiB per core", caches);
     }
 
     [Fact]
