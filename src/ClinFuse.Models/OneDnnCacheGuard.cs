@@ -67,28 +67,37 @@ public static unsafe class OneDnnCacheGuard
     internal static OneDnnCaches AfterLoad()
     {
         if (CpuidReportsCaches()) return new(true, OneDnnCacheAction.None, "as the CPU reports them");
+        // One look at /proc/self/maps and the library's build ID; the probe's address read back from
+        // the probe function confirms the offsets before anything is written.
         var loaded = LoadedKnownBuild();
-        var probe = loaded is var (build, loadBase) ? (byte*)((delegate* unmanaged<nint>)(loadBase + build.CpuFunction))() : null;
-        if (loaded is not var (known, knownBase) || probe != (byte*)(knownBase + known.CpuObject))
+        byte* probe = null;
+        if (loaded is { } found)
+        {
+            probe = (byte*)((delegate* unmanaged<nint>)(found.Base + found.Build.CpuFunction))();
+            if (probe != (byte*)(found.Base + found.Build.CpuObject)) loaded = null;
+        }
+        if (loaded is not { } known)
         {
             SetUserEnabledMkldnn(GlobalContext(), false);
             return new(false, OneDnnCacheAction.OneDnnOff,
                 "the CPU reports no cache sizes (CPUID leaf 0x8000001D is empty) and this libtorch build is not one ClinFuse can correct: oneDNN switched off (native convolutions, about 3x slower training)");
         }
-        uint l1 = PerCoreCacheSizes()![0];
+        uint l1 = PerCoreCacheSizes(known)[0];
         if (l1 >= 1024) return new(false, OneDnnCacheAction.None, string.Create(CultureInfo.InvariantCulture, $"oneDNN found {l1 / 1024} KiB of L1 per core"));
-        uint levels = *(uint*)(probe + known.CacheLevels);
-        *(uint*)(probe + known.CacheLevels) = 0;
-        var sizes = string.Join(" / ", PerCoreCacheSizes()!.Select(Size));
+        uint* levels = (uint*)(probe + known.Build.CacheLevels);
+        uint read = *levels;
+        *levels = 0;
+        var sizes = string.Join(" / ", PerCoreCacheSizes(known).Select(Size));
         return new(false, OneDnnCacheAction.DefaultSizes,
-            string.Create(CultureInfo.InvariantCulture, $"the CPU reports no cache sizes (CPUID leaf 0x8000001D is empty) and oneDNN read {levels} levels of {l1} byte(s); using oneDNN's defaults, {sizes} per core"));
+            string.Create(CultureInfo.InvariantCulture, $"the CPU reports no cache sizes (CPUID leaf 0x8000001D is empty) and oneDNN read {read} levels of {l1} byte(s); using oneDNN's defaults, {sizes} per core"));
     }
 
     /// <summary>oneDNN's per-core L1, L2 and L3 sizes in bytes, as its convolutions see them; null unless a known build is loaded.</summary>
-    internal static uint[]? PerCoreCacheSizes()
+    internal static uint[]? PerCoreCacheSizes() => LoadedKnownBuild() is { } loaded ? PerCoreCacheSizes(loaded) : null;
+
+    static uint[] PerCoreCacheSizes((Build Build, nint Base) loaded)
     {
-        if (LoadedKnownBuild() is not var (build, loadBase)) return null;
-        var perCore = (delegate* unmanaged<int, uint>)(loadBase + build.PerCoreCacheSize);
+        var perCore = (delegate* unmanaged<int, uint>)(loaded.Base + loaded.Build.PerCoreCacheSize);
         return [perCore(1), perCore(2), perCore(3)];
     }
 
@@ -188,6 +197,7 @@ internal static class ElfBuildId
         while (file.Position + 12 <= end)
         {
             int nameSize = reader.ReadInt32(), descriptionSize = reader.ReadInt32(), type = reader.ReadInt32();
+            if (nameSize < 0 || descriptionSize < 0 || file.Position + nameSize + descriptionSize > end) return null; // not a well-formed note
             var name = reader.ReadBytes((nameSize + 3) & ~3);
             var description = reader.ReadBytes((descriptionSize + 3) & ~3);
             if (type == 3 && nameSize == 4 && name[0] == 'G' && name[1] == 'N' && name[2] == 'U')

@@ -49,6 +49,13 @@ public sealed class OneDnnCacheGuardTests
         File.WriteAllBytes(otherNote, MinimalElf(("GNU", 1, [1, 2, 3, 4])));
         Assert.Null(ElfBuildId.Read(otherNote));
 
+        // A note whose declared description runs past its segment is not read (no exception).
+        var truncated = MinimalElf(("GNU", 3, id));
+        BitConverter.GetBytes(int.MaxValue).CopyTo(truncated, 64 + 56 + 4); // n_descsz of the first note
+        string bad = Path.Combine(dir.Path, "bad.so");
+        File.WriteAllBytes(bad, truncated);
+        Assert.Null(ElfBuildId.Read(bad));
+
         string text = Path.Combine(dir.Path, "text.so");
         File.WriteAllText(text, new string('x', 200));
         Assert.Null(ElfBuildId.Read(text));
