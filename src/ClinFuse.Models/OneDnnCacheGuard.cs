@@ -78,7 +78,7 @@ public static unsafe class OneDnnCacheGuard
         }
         if (loaded is not { } known)
         {
-            SetUserEnabledMkldnn(GlobalContext(), false);
+            LibTorchContext.MkldnnEnabled = false;
             return new(false, OneDnnCacheAction.OneDnnOff,
                 "the CPU reports no cache sizes (CPUID leaf 0x8000001D is empty) and this libtorch build is not one ClinFuse can correct: oneDNN switched off (native convolutions, about 3x slower training)");
         }
@@ -107,12 +107,6 @@ public static unsafe class OneDnnCacheGuard
         var (path, loadBase) = LoadedLibrary("libtorch_cpu.so");
         return path is not null && loadBase != 0 && KnownBuild(path) is { } build ? (build, loadBase) : null;
     }
-
-    [DllImport("libtorch_cpu", EntryPoint = "_ZN2at13globalContextEv")]
-    static extern nint GlobalContext();
-
-    [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledMkldnnEb")]
-    static extern void SetUserEnabledMkldnn(nint context, [MarshalAs(UnmanagedType.U1)] bool enabled);
 
     static string Size(uint bytes) => bytes >= 1 << 20 ? $"{bytes >> 20} MiB" : $"{bytes >> 10} KiB";
 

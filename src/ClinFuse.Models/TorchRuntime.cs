@@ -153,6 +153,19 @@ public static class TorchRuntime
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "setenv")]
     static extern int SetEnv(string name, string value, int overwrite);
 
+    /// <summary>
+    /// Loads libtorch, then, before any tensor work: switches NNPACK off and lets
+    /// <see cref="OneDnnCacheGuard"/> check oneDNN's view of the caches.
+    /// <para>
+    /// NNPACK off: libtorch asks whether NNPACK is usable for every float32 inference convolution that
+    /// oneDNN declines (a batch of one with small maps, e.g. ResNet-34's last two stages on one image),
+    /// and on a CPU where NNPACK cannot initialise (cpuinfo rejects the CPU, as on VMs that hide their
+    /// cache topology) libtorch 2.10 logs "Could not initialize NNPACK! Reason: Unsupported hardware."
+    /// each time: tens of thousands of lines in one replication-size demo. NNPACK would only be chosen
+    /// for batches of 16 or more, which oneDNN takes first, so switching it off changes no result while
+    /// oneDNN is on, and keeps the choice of convolution independent of whether NNPACK works on a machine.
+    /// </para>
+    /// </summary>
     static TorchStatus Load()
     {
         string managed = typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0]
@@ -161,6 +174,7 @@ public static class TorchRuntime
         {
             PreferPassiveOpenMpWaits();
             torch.InitializeDeviceType(DeviceType.CPU);
+            if (OperatingSystem.IsLinux()) LibTorchContext.NnpackEnabled = false; // the symbols are the Itanium C++ ABI names of libtorch_cpu.so
             var caches = OperatingSystem.IsLinux() ? OneDnnCacheGuard.AfterLoad() : null;
             if (caches?.Action == OneDnnCacheAction.OneDnnOff) Console.Error.WriteLine($"clinfuse: warning: {caches.Description}.");
             using var probe = torch.ones(2, 2).matmul(torch.ones(2, 2));
