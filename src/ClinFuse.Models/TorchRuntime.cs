@@ -158,7 +158,7 @@ public static class TorchRuntime
     /// <see cref="OneDnnCacheGuard"/> check oneDNN's view of the caches.
     /// <para>
     /// NNPACK off: libtorch asks whether NNPACK is usable for every float32 inference convolution that
-    /// oneDNN declines (a batch of one with small maps, e.g. ResNet-34's last two stages on one image),
+    /// oneDNN declines (a single X-ray through ResNet-34's last stages, as in a fusion batch with one image),
     /// and on a CPU where NNPACK cannot initialise (cpuinfo rejects the CPU, as on VMs that hide their
     /// cache topology) libtorch 2.10 logs "Could not initialize NNPACK! Reason: Unsupported hardware."
     /// each time: tens of thousands of lines in one replication-size demo. NNPACK would only be chosen
