@@ -279,9 +279,16 @@ public static class Trainer
         var data = job.Validation;
         model.FitOnValidation(data, job.Config.BatchSize, job.Config.PrefetchDepth, cancellationToken);
         var (predictions, meanLoss) = Predictor.Run(model, data.Split, data.Selection, data.Images, job.LabelNames, job.Config.BatchSize, job.Config.PrefetchDepth,
-            job.Seed, withLoss: true, cancellationToken);
+            job.Seed, ValidationCriterion(model, job.Config.Compat), cancellationToken);
         return (meanLoss, RankMetrics.Score(predictions.Probabilities, predictions.Truth, job.LabelNames.Count));
     }
+
+    /// <summary>
+    /// The loss a validation pass reports, steps the scheduler on and (with <c>--monitor loss</c>) selects on:
+    /// <see cref="TrainableModel.ValidationLoss"/>, or the training criterion as the reference does under <c>--compat medfuse</c>.
+    /// </summary>
+    internal static Func<FusionBatch, FusionOutput, Generator, Tensor> ValidationCriterion(TrainableModel model, CompatMode compat) =>
+        compat == CompatMode.MedFuse ? model.CriterionLoss : model.ValidationLoss;
 
     /// <summary>The sidecar's validation metrics; a validation split whose labels are all one class has no AUROC, which is then omitted.</summary>
     static Dictionary<string, double> Metrics(double valLoss, RankScores scores)

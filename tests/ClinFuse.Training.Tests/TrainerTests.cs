@@ -102,6 +102,36 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void With_the_uncertainty_loss_validation_loss_is_the_bce_of_the_predictions_and_the_reference_criterion_only_under_medfuse_compat()
+    {
+        using var dir = Fixtures.TempFolder();
+        using var data = new SyntheticData.Set(dir.Path); // 48 validation samples: three full batches of 16
+        var config = SyntheticData.SmallConfig() with { Epochs = 3, Loss = LossKind.Uncertainty, Monitor = MonitorMetric.Loss };
+        var result = Trainer.Run(data.Job(config, "run"), StageProgress.None);
+
+        var loss = LossOf(result);
+        Assert.True(loss.LogVar!.data<float>().ToArray().Any(s => Math.Abs(s) > 1e-3), "the log-variances moved");
+        var selection = ClinFuse.Training.Data.SampleSelection.Create(data.ValSplit, ClinFuse.Training.Data.DatasetMode.PartialEhrOnly);
+        var (plain, bce) = Predictor.Run(result.Model, data.ValSplit, selection, null, SyntheticData.LabelNames, 16, 2, runSeed: 7,
+            Trainer.ValidationCriterion(result.Model, CompatMode.None));
+        var (_, criterion) = Predictor.Run(result.Model, data.ValSplit, selection, null, SyntheticData.LabelNames, 16, 2, runSeed: 7,
+            Trainer.ValidationCriterion(result.Model, CompatMode.MedFuse));
+
+        // The selected epoch's recorded validation loss is the BCE of the reloaded best weights' predictions ...
+        Assert.Equal(result.State.History[result.State.BestEpoch - 1].ValLoss, bce, 6);
+        Assert.Equal(MeanBce(plain.Probabilities, plain.Truth), bce, 5);
+        // ... and the reference's criterion, with this epoch's weights e^{-s_k} and s_k/2 terms, is another number.
+        using var probabilities = tensor(plain.Probabilities, [plain.StayIds.Length, SyntheticData.Labels]);
+        using var truth = tensor(plain.Truth, [plain.StayIds.Length, SyntheticData.Labels]);
+        using var weighted = loss.Compute(probabilities, truth).Total;
+        Assert.Equal(weighted.item<float>(), criterion, 5);
+        Assert.True(Math.Abs(criterion - bce) > 1e-3, $"criterion {criterion} vs BCE {bce}");
+    }
+
+    static double MeanBce(float[] p, float[] y) =>
+        p.Zip(y, (pi, yi) => -(yi * Math.Max(Math.Log(pi), -100) + (1 - yi) * Math.Max(Math.Log(1 - pi), -100))).Average();
+
+    [Fact]
     public void Gradient_clipping_changes_the_updates_and_keeps_training_finite()
     {
         using var dir = Fixtures.TempFolder();

@@ -1,4 +1,5 @@
 using ClinFuse.Core.Randomness;
+using ClinFuse.Models.Networks;
 using ClinFuse.Training.Batching;
 using ClinFuse.Training.Data;
 using ClinFuse.Preparation;
@@ -24,13 +25,14 @@ internal static class Predictor
 {
     /// <summary>
     /// Probabilities of every selected sample, in selection order, and the mean validation loss over
-    /// batches when <paramref name="withLoss"/> (the reference's validation loss). Sampling models
+    /// batches of <paramref name="loss"/> when given. Sampling models
     /// (CARD) draw from a generator derived from <paramref name="runSeed"/>, so a checkpoint's
     /// predictions are the same in training's validation and in a later evaluation.
     /// </summary>
     public static (Predictions Predictions, double MeanLoss) Run(
         TrainableModel model, PreparedSplit split, SampleSelection selection, IImageSource? images, IReadOnlyList<string> labelNames,
-        int batchSize, int prefetchDepth, ulong runSeed, bool withLoss = false, CancellationToken cancellationToken = default)
+        int batchSize, int prefetchDepth, ulong runSeed, Func<FusionBatch, FusionOutput, Generator, Tensor>? loss = null,
+        CancellationToken cancellationToken = default)
     {
         int labels = split.LabelCount;
         var stays = new long[selection.Count];
@@ -51,7 +53,7 @@ internal static class Predictor
                 using var scope = NewDisposeScope();
                 var input = BatchTensors.ToFusionBatch(batch, model.Device);
                 var output = model.Predict(input, generator);
-                if (withLoss) lossSum += model.ValidationLoss(input, output, generator).item<float>();
+                if (loss is not null) lossSum += loss(input, output, generator).item<float>();
                 var p = output.Probabilities.cpu().contiguous().data<float>().ToArray();
                 p.CopyTo(probabilities, row * labels);
                 batch.Host.Labels.CopyTo(truth, row * labels);

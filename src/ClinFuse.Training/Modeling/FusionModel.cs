@@ -86,8 +86,8 @@ public sealed class FusionModel : TrainableModel
     /// <inheritdoc/>
     public override FusionOutput Predict(FusionBatch batch, Generator generator) => FusionNetwork.call(batch);
 
-    /// <summary>The reference's validation loss: the training criterion on the validation batch.</summary>
-    public override Tensor ValidationLoss(FusionBatch batch, FusionOutput output, Generator generator) => Loss.Compute(output.Probabilities, batch.Labels!).Total;
+    /// <inheritdoc/>
+    public override Tensor CriterionLoss(FusionBatch batch, FusionOutput output, Generator generator) => Loss.Compute(output.Probabilities, batch.Labels!).Total;
 
     /// <inheritdoc/>
     public override void Save(string path, int epoch, IReadOnlyDictionary<string, double> metrics)

@@ -46,8 +46,8 @@ internal sealed class PeerModel(PeerNetwork network, FusionLoss loss, IReadOnlyL
     /// <inheritdoc/>
     public override FusionOutput Predict(FusionBatch batch, Generator generator) => Peer.call(batch).Main;
 
-    /// <summary>The main prediction's loss on the validation batch (late fusion: BCE of its average).</summary>
-    public override Tensor ValidationLoss(FusionBatch batch, FusionOutput output, Generator generator) => Loss.Compute(output.Probabilities, batch.Labels!).Total;
+    /// <summary>The main prediction's criterion on the validation batch (late fusion: of its average).</summary>
+    public override Tensor CriterionLoss(FusionBatch batch, FusionOutput output, Generator generator) => Loss.Compute(output.Probabilities, batch.Labels!).Total;
 
     /// <summary>Late fusion: chooses the per-class weights on the validation split (<see cref="LateWeightSearch"/>).</summary>
     public override void FitOnValidation(SplitData validation, int batchSize, int prefetchDepth, CancellationToken cancellationToken)

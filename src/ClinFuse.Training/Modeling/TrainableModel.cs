@@ -67,9 +67,22 @@ public abstract class TrainableModel : IDisposable
     /// <summary>Predictions of a batch (eval mode, no gradients are needed); sampling models draw from <paramref name="generator"/>.</summary>
     public abstract FusionOutput Predict(FusionBatch batch, Generator generator);
 
-    /// <summary>The validation loss of a batch given its prediction: by default BCE of the predicted probabilities.</summary>
+    /// <summary>
+    /// The validation loss of a batch given its prediction: the number the plateau scheduler steps on
+    /// and, with <c>--monitor loss</c>, the one that selects the best checkpoint, so it must mean the
+    /// same in every epoch. By default BCE of the predicted probabilities, whatever the training
+    /// criterion (the uncertainty losses' weights change from epoch to epoch).
+    /// </summary>
     public virtual Tensor ValidationLoss(FusionBatch batch, FusionOutput output, Generator generator) =>
         nn.functional.binary_cross_entropy(output.Probabilities, batch.Labels!);
+
+    /// <summary>
+    /// The training criterion on a validation batch, which the reference reports as its validation loss
+    /// (used under <c>--compat medfuse</c>): for the uncertainty losses the current epoch's e^{−s_k}-weighted
+    /// sum plus its s_k terms; otherwise <see cref="ValidationLoss"/>.
+    /// </summary>
+    public virtual Tensor CriterionLoss(FusionBatch batch, FusionOutput output, Generator generator) =>
+        ValidationLoss(batch, output, generator);
 
     /// <summary>Writes the weights and the sidecar (each atomically) with validation metrics and the epoch.</summary>
     public abstract void Save(string path, int epoch, IReadOnlyDictionary<string, double> metrics);
