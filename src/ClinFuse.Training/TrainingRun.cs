@@ -43,6 +43,8 @@ public sealed record TrainingOverrides
     public bool? LinearProbe { get; init; }
     /// <summary>Epochs at the start of a fusion fine-tuning with the transferred encoders frozen.</summary>
     public int? FrozenEncoderEpochs { get; init; }
+    /// <summary>Fusion heads: add the EHR encoder's head's logits to the zero-initialised fusion head's.</summary>
+    public bool? SeriesResidual { get; init; }
 
     /// <summary>
     /// Checks the values given on the command line: one out of range is wrong usage (exit code 2),
@@ -74,6 +76,7 @@ public sealed record TrainingOverrides
         Monitor = Monitor ?? config.Monitor,
         LinearProbe = LinearProbe ?? config.LinearProbe,
         FrozenEncoderEpochs = FrozenEncoderEpochs ?? config.FrozenEncoderEpochs,
+        Architecture = config.Architecture with { SeriesResidual = SeriesResidual ?? config.Architecture.SeriesResidual },
         Baseline = config.Baseline with
         {
             Size = BaselineSize ?? config.Baseline.Size,

@@ -224,6 +224,68 @@ public sealed class TrainerTests
         Assert.False(Weights(result.Network)["ehr_model.layer0.weight_ih_l0"].AsSpan().SequenceEqual(source["ehr_model.layer0.weight_ih_l0"]));
     }
 
+    [Theory]
+    [InlineData(ModelKind.Attention)]
+    [InlineData(ModelKind.MedFuseLstm)]
+    [InlineData(ModelKind.Early)]
+    public void With_the_series_residual_a_fusion_loaded_with_the_ehr_encoder_predicts_exactly_what_the_encoder_predicts_before_any_step(ModelKind kind)
+    {
+        using var dir = Fixtures.TempFolder();
+        using var data = new SyntheticData.Set(dir.Path, train: 48, validation: 32);
+        var pretrained = Trainer.Run(data.Job(SyntheticData.SmallConfig() with { Epochs = 1 }, "ehr"), StageProgress.None);
+        var encoder = new EncoderInit(pretrained.BestCheckpoint, EncoderTransfer.Ehr);
+        var plain = SyntheticData.SmallConfig(kind) with { Epochs = 1, LearningRate = 1e-3 };
+        var residual = plain with { Architecture = plain.Architecture with { SeriesResidual = true } };
+
+        FusionNetwork Loaded(TrainingConfig config)
+        {
+            var network = new FusionNetwork(config.ToModelConfig(SyntheticData.Labels, SyntheticData.Features));
+            EncoderTransfer.Load(network, encoder);
+            network.eval();
+            return network;
+        }
+        using var withResidual = Loaded(residual);
+        using var without = Loaded(plain);
+        pretrained.Network.eval();
+        var selection = SampleSelection.Create(data.ValSplit, DatasetMode.Partial);
+        var plan = ClinFuse.Training.Batching.EpochPlan.Batches(selection.Count, 16, shuffle: false, dropLast: false, runSeed: 0, epoch: 0);
+        long withImage = 0, withoutImage = 0;
+        bool plainDiffers = false;
+        foreach (var loadedBatch in ClinFuse.Training.Batching.BatchTensors.Stream(data.ValSplit, selection, data.ValImages, plan, (_, _) => ClinFuse.Preparation.Images.ImageView.Eval, 1, CancellationToken.None))
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var batch = ClinFuse.Training.Batching.BatchTensors.ToFusionBatch(loadedBatch);
+            withImage += batch.ImageCount;
+            withoutImage += batch.Size - batch.ImageCount;
+            var expected = ((FusionNetwork)pretrained.Network).call(batch).Probabilities.data<float>().ToArray();
+            // Every stay, with or without an image: the zeroed fusion head adds exactly nothing to the series head's logits.
+            Assert.Equal(expected, withResidual.call(batch).Probabilities.data<float>().ToArray());
+            plainDiffers |= !expected.SequenceEqual(without.call(batch).Probabilities.data<float>().ToArray());
+        }
+        Assert.True(withImage > 0 && withoutImage > 0);
+        Assert.True(plainDiffers, "the paper's head starts from random weights, so it cannot reproduce the encoder");
+
+        // Fine-tuning trains the fusion head away from zero, and the sidecar keeps the residual for evaluation.
+        var job = data.Job(residual, "fusion") with { Encoders = [encoder] };
+        var result = Trainer.Run(job, StageProgress.None);
+        var head = Weights(result.Network).Where(w => w.Key.Contains("fused_cls", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(head);
+        Assert.Contains(head, w => w.Value.Any(v => v != 0));
+        var reloaded = Checkpoint.Load(result.BestCheckpoint);
+        using var reloadedNetwork = reloaded.Network;
+        using var reloadedLoss = reloaded.Loss;
+        Assert.True(reloadedNetwork.Config.SeriesResidual);
+    }
+
+    [Fact]
+    public void The_series_residual_applies_to_fusion_heads_only()
+    {
+        var ehrOnly = SyntheticData.SmallConfig(ModelKind.UniEhr);
+        var error = Assert.Throws<ClinFuseException>(() => (ehrOnly with { Architecture = ehrOnly.Architecture with { SeriesResidual = true } }).Validate());
+        Assert.Contains("series residual", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_linear_probe_trains_the_head_alone_and_leaves_the_transferred_encoder_and_its_batch_norm_statistics_untouched()
     {

@@ -37,12 +37,16 @@ internal static class TrainCommand
         {
             Description = "Fusion heads: train only the fusion layers for the first N epochs, with the pre-trained encoders frozen, then fine-tune end to end (linear probing then fine-tuning). Default 0: end to end from the first step, as the reference.",
         };
+        var residual = new Option<bool>("--series-residual")
+        {
+            Description = "Fusion heads: predict the fusion head's logits plus the pre-trained EHR encoder's own head's, the fusion head starting at zero, so fine-tuning starts from the series model's predictions and learns what the image adds. Default false (the paper's head).",
+        };
         var loss = CommonOptions.Choice<LossKind?>("--loss", "Loss: bce or uncertainty (per-label learned weights; the recipes' default).",
             [("bce", LossKind.Bce), ("uncertainty", LossKind.Uncertainty)], null);
         var run = new RunOptions();
         var command = new Command("train", "Fine-tune a fusion model (attention, MedFuse LSTM, early), a unimodal model, or train a paper baseline (Contrastive + ViT, CARD) or a peer model (MedFuse's MMTM, DAFT, tokens, late fusion; DrFuse).")
         {
-            data, model, ehr, cxr, frozen, loss, baselineSize, pretrainEpochs, layerAfter, tokenHead,
+            data, model, ehr, cxr, frozen, residual, loss, baselineSize, pretrainEpochs, layerAfter, tokenHead,
         };
         run.AddTo(command);
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
@@ -55,6 +59,7 @@ internal static class TrainCommand
                 LayerAfter = r.GetValue(layerAfter),
                 TokenHead = r.GetValue(tokenHead),
                 FrozenEncoderEpochs = r.GetValue(frozen),
+                SeriesResidual = r.GetValue(residual) ? true : null,
             };
             var request = run.Request(r, r.GetValue(data)!.FullName, overrides) with
             {

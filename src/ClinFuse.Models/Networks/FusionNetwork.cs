@@ -70,7 +70,21 @@ public sealed class FusionNetwork : Module<FusionBatch, FusionOutput>
             lstm_fused_cls = Register(nameof(lstm_fused_cls), Sequential(Linear(config.FusionLstmHidden, config.NumClasses)));
             lstm_fusion_layer = Register(nameof(lstm_fusion_layer), LSTM(h, config.FusionLstmHidden, numLayers: 1, batchFirst: true));
         }
+        if (config.SeriesResidual)
+        {
+            // Zeroed after the usual initialisation, so every other module draws the same weights as without the residual.
+            using var noGrad = no_grad();
+            foreach (var p in FusionHead().parameters()) p.zero_();
+        }
     }
+
+    /// <summary>The final layer of the configured fusion head.</summary>
+    Sequential FusionHead() => Config.Fusion switch
+    {
+        ModelKind.Early => FusedCls,
+        ModelKind.MedFuseLstm => LstmFusedCls,
+        _ => AttnFusedCls,
+    };
 
     T Register<T>(string name, T module) where T : nn.Module
     {
@@ -95,23 +109,24 @@ public sealed class FusionNetwork : Module<FusionBatch, FusionOutput>
             return Output(CxrModel.Classifier.call(cxr), null, cxr, []);
 
         var ehr = ehr_model.Encode(batch.Ehr, batch.Lengths);
+        Tensor Fused(Tensor logits) => Config.SeriesResidual ? logits + ehr_model.DenseLayer.call(ehr) : logits;
         if (Config.Fusion == ModelKind.Early)
         {
             // The reference's early fusion uses the zero image's projected feature as it is.
             var projected = Config.MissingImage == MissingImageMode.ZeroImage ? Projection.call(cxr) : CxrToken(cxr, batch.HasImage);
-            return Output(FusedCls.call(cat([ehr, projected], 1)), ehr, cxr, []);
+            return Output(Fused(FusedCls.call(cat([ehr, projected], 1))), ehr, cxr, []);
         }
         var cxrToken = CxrToken(cxr, batch.HasImage);
         switch (Config.Fusion)
         {
             case ModelKind.MedFuseLstm:
-                return Output(LstmFusedCls.call(FuseWithLstm(ehr, cxrToken, batch.HasImage)), ehr, cxr, []);
+                return Output(Fused(LstmFusedCls.call(FuseWithLstm(ehr, cxrToken, batch.HasImage))), ehr, cxr, []);
             default:
                 var tokens = stack([ehr, cxrToken], 1);
                 // Token 1 (the CXR) is masked as a key for samples without an image; the reference attends to the zero token.
                 Tensor? padding = Config.MissingImage == MissingImageMode.Masked ? stack([zeros_like(batch.HasImage), batch.HasImage.logical_not()], 1) : null;
                 var (encoded, weights) = AttnLayer.Forward(tokens, padding);
-                return Output(AttnFusedCls.call(encoded.reshape(encoded.shape[0], -1)), ehr, cxr, weights);
+                return Output(Fused(AttnFusedCls.call(encoded.reshape(encoded.shape[0], -1))), ehr, cxr, weights);
         }
     }
 

@@ -66,6 +66,12 @@ public enum MissingImageMode
 /// Build only the modules the fusion type uses (smaller checkpoints and optimiser state); false keeps
 /// every head of the reference container so that reference checkpoints map 1:1.
 /// </param>
+/// <param name="SeriesResidual">
+/// Fusion heads (early, MedFuse, attention): the prediction is the fusion head's logits plus the EHR
+/// encoder's own head's logits, and the fusion head's layer starts at zero, so a network loaded with a
+/// pre-trained EHR encoder predicts exactly what that encoder predicts before the first step and
+/// fine-tuning learns only what the fused features add. False is the paper's and the reference's head.
+/// </param>
 public sealed record ModelConfig(
     ModelKind Fusion,
     int NumClasses,
@@ -80,7 +86,8 @@ public sealed record ModelConfig(
     int TransformerFeedForward = 1024,
     double TransformerDropout = 0.1,
     int FusionLstmHidden = 512,
-    bool OnlyUsedModules = false)
+    bool OnlyUsedModules = false,
+    bool SeriesResidual = false)
 {
     /// <summary>The reference configuration for a task with <paramref name="numClasses"/> labels.</summary>
     public static ModelConfig Reference(ModelKind fusion, int numClasses) =>
@@ -101,6 +108,7 @@ public sealed record ModelConfig(
         Require(EhrLayers >= 1, $"EhrLayers must be at least 1, got {EhrLayers}");
         Require(TransformerLayers >= 1, $"TransformerLayers must be at least 1, got {TransformerLayers}");
         Require(TransformerHeads >= 1 && EhrHidden % TransformerHeads == 0, $"EhrHidden ({EhrHidden}) must be divisible by TransformerHeads ({TransformerHeads})");
+        Require(!SeriesResidual || Fusion is ModelKind.Early or ModelKind.MedFuseLstm or ModelKind.Attention, $"SeriesResidual applies to the fusion heads (Early, MedFuseLstm, Attention), not to {Fusion}");
         Require(EhrDropout is >= 0 and < 1 && TransformerDropout is >= 0 and < 1, "dropout rates must lie in [0, 1)");
     }
 }

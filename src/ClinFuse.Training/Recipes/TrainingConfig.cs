@@ -89,6 +89,11 @@ public sealed record ArchitectureSettings
     public int FusionLstmHidden { get; init; } = 512;
     /// <summary>Outputs of the CXR encoder's own head; null = the task's label count.</summary>
     public int? VisionNumClasses { get; init; }
+    /// <summary>
+    /// Fusion heads: add the EHR encoder's own head's logits to the fusion head's, whose layer starts at
+    /// zero, so fine-tuning starts from the pre-trained series model's predictions (<see cref="ModelConfig.SeriesResidual"/>).
+    /// </summary>
+    public bool SeriesResidual { get; init; }
 }
 
 /// <summary>
@@ -201,7 +206,7 @@ public sealed record TrainingConfig
         var config = new ModelConfig(Model, labels, a.VisionNumClasses ?? labels, MissingImage, features, a.EhrHidden, a.EhrLayers, a.EhrDropout,
             a.TransformerLayers, a.TransformerHeads, a.TransformerFeedForward, a.TransformerDropout, a.FusionLstmHidden,
             // Only the modules the model runs (an EHR-only run carries no ResNet); compat keeps the reference container.
-            OnlyUsedModules: Compat != CompatMode.MedFuse);
+            OnlyUsedModules: Compat != CompatMode.MedFuse, SeriesResidual: a.SeriesResidual);
         config.Validate();
         return config;
     }
@@ -261,6 +266,8 @@ public sealed record TrainingConfig
         Require(FrozenEncoderEpochs >= 0, $"frozen encoder epochs must not be negative, got {FrozenEncoderEpochs}", "FrozenEncoderEpochs (--frozen-encoder-epochs)");
         Require(FrozenEncoderEpochs == 0 || Model is ModelKind.Attention or ModelKind.MedFuseLstm or ModelKind.Early,
             $"frozen encoder epochs apply to the fusion heads (attention, medfuse, early) started from pre-trained encoders, not to {Model}", "FrozenEncoderEpochs (--frozen-encoder-epochs)");
+        Require(!Architecture.SeriesResidual || Model is ModelKind.Attention or ModelKind.MedFuseLstm or ModelKind.Early,
+            $"the series residual adds the EHR encoder's head to a fusion head (attention, medfuse, early), not to {Model}", "Architecture.SeriesResidual (--series-residual)");
         Require(!LinearProbe || Model == ModelKind.UniCxr, $"a linear probe trains the CXR encoder's head alone, so it applies to the CXR pre-training only, not to {Model}", "LinearProbe (--linear-probe)");
         Require(Peer.LayerAfter is null or (>= -1 and <= 4), $"the layer after which the MMTM/DAFT block runs must be −1 (every stage) or 0–4, got {Peer.LayerAfter}", "Peer.LayerAfter (--layer-after)");
         Require(Model != ModelKind.DrFuse || Compat == CompatMode.None, "DrFuse has no MedFuse-compatible form (its reference trainer is its own)", "Compat (--compat)");
