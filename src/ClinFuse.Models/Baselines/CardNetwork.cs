@@ -88,21 +88,21 @@ internal sealed class ConditionalLinear : Module<Tensor, Tensor, Tensor>
 public sealed class CardDenoiser : Module
 {
     readonly Linear encoder_x, lin4;
-    readonly BatchNorm1d norm, unetnorm1, unetnorm2, unetnorm3;
+    readonly BatchNormLayer norm, unetnorm1, unetnorm2, unetnorm3;
     readonly ConditionalLinear lin1, lin2, lin3;
 
     /// <summary>Creates the model for an embedding of <paramref name="embeddingDim"/> and L = <paramref name="labels"/>.</summary>
     public CardDenoiser(int embeddingDim, int labels, int featureDim, int steps) : base(nameof(CardDenoiser))
     {
         encoder_x = Linear(embeddingDim, featureDim);
-        norm = BatchNorm1d(featureDim);
+        norm = BatchNormLayer.Over1d(featureDim);
         // CARD sizes the time embedding for T + 1 steps.
         lin1 = new ConditionalLinear(2 * labels, featureDim, steps + 1);
-        unetnorm1 = BatchNorm1d(featureDim);
+        unetnorm1 = BatchNormLayer.Over1d(featureDim);
         lin2 = new ConditionalLinear(featureDim, featureDim, steps + 1);
-        unetnorm2 = BatchNorm1d(featureDim);
+        unetnorm2 = BatchNormLayer.Over1d(featureDim);
         lin3 = new ConditionalLinear(featureDim, featureDim, steps + 1);
-        unetnorm3 = BatchNorm1d(featureDim);
+        unetnorm3 = BatchNormLayer.Over1d(featureDim);
         lin4 = Linear(featureDim, labels);
         RegisterComponents();
     }

@@ -18,7 +18,7 @@ public sealed class ResNet34Backbone : Module<Tensor, Tensor>
     static readonly int[] WidthPerStage = [64, 128, 256, 512];
 
     readonly Conv2d conv1;
-    readonly BatchNorm2d bn1;
+    readonly BatchNormLayer bn1;
     readonly Sequential[] stages;
 
     /// <summary>Width of the feature vector.</summary>
@@ -28,7 +28,7 @@ public sealed class ResNet34Backbone : Module<Tensor, Tensor>
     public ResNet34Backbone() : base(nameof(ResNet34Backbone))
     {
         conv1 = Conv2d(3, 64, kernel_size: 7, stride: 2, padding: 3, bias: false);
-        bn1 = BatchNorm2d(64);
+        bn1 = BatchNormLayer.Over2d(64);
         register_module(nameof(conv1), conv1);
         register_module(nameof(bn1), bn1);
         stages = new Sequential[4];
@@ -130,7 +130,7 @@ public sealed class ResNet34Backbone : Module<Tensor, Tensor>
     sealed class BasicBlock : Module<Tensor, Tensor>
     {
         readonly Conv2d conv1, conv2;
-        readonly BatchNorm2d bn1, bn2;
+        readonly BatchNormLayer bn1, bn2;
         readonly Sequential? downsample;
 
         public ImageMaps Maps { get; set; } = TorchRuntime.ImageMaps;
@@ -138,16 +138,16 @@ public sealed class ResNet34Backbone : Module<Tensor, Tensor>
         public BasicBlock(int inWidth, int width, int stride) : base(nameof(BasicBlock))
         {
             conv1 = Conv2d(inWidth, width, kernel_size: 3, stride: stride, padding: 1, bias: false);
-            bn1 = BatchNorm2d(width);
+            bn1 = BatchNormLayer.Over2d(width);
             conv2 = Conv2d(width, width, kernel_size: 3, stride: 1, padding: 1, bias: false);
-            bn2 = BatchNorm2d(width);
+            bn2 = BatchNormLayer.Over2d(width);
             register_module(nameof(conv1), conv1);
             register_module(nameof(bn1), bn1);
             register_module(nameof(conv2), conv2);
             register_module(nameof(bn2), bn2);
             if (stride != 1 || inWidth != width)
             {
-                downsample = Sequential(Conv2d(inWidth, width, kernel_size: 1, stride: stride, bias: false), BatchNorm2d(width));
+                downsample = Sequential(Conv2d(inWidth, width, kernel_size: 1, stride: stride, bias: false), BatchNormLayer.Over2d(width));
                 register_module(nameof(downsample), downsample);
             }
         }
@@ -170,7 +170,7 @@ public sealed class ResNet34Backbone : Module<Tensor, Tensor>
         Tensor Shortcut(Tensor x)
         {
             using var conv = Maps.Conv((Conv2d)downsample![0], x);
-            return ((BatchNorm2d)downsample[1]).call(conv);
+            return ((BatchNormLayer)downsample[1]).call(conv);
         }
     }
 }

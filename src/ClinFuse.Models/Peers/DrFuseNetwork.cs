@@ -111,7 +111,7 @@ internal sealed class DrFuseNetwork : PeerNetwork
     {
         int d = config.EhrHidden, c = config.NumClasses;
         ehr_model = Register(nameof(ehr_model), new DrFuseEhrTransformer(config.EhrInputDim, d, config.EhrHeads, config.EhrTransformerLayers, config.EhrDropout, c));
-        cxr_model_feat = Register(nameof(cxr_model_feat), Sequential(Conv2d(3, 64, kernel_size: 7, stride: 2, padding: 3, bias: false), BatchNorm2d(64)));
+        cxr_model_feat = Register(nameof(cxr_model_feat), Sequential(Conv2d(3, 64, kernel_size: 7, stride: 2, padding: 3, bias: false), BatchNormLayer.Over2d(64)));
         cxr_model_shared = Register(nameof(cxr_model_shared), new ResNet50Branch(d));
         cxr_model_spec = Register(nameof(cxr_model_spec), new ResNet50Branch(d));
         shared_project = Register(nameof(shared_project), Sequential(Linear(d, 2 * d), ReLU(), Linear(2 * d, d), ReLU(), Linear(d, d)));

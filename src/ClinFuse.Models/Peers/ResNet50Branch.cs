@@ -1,4 +1,5 @@
 using System.Globalization;
+using ClinFuse.Models.Networks;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -58,17 +59,17 @@ internal sealed class ResNet50Branch : Module<Tensor, Tensor>
     sealed class Bottleneck : Module<Tensor, Tensor>
     {
         readonly Conv2d conv1, conv2, conv3;
-        readonly BatchNorm2d bn1, bn2, bn3;
+        readonly BatchNormLayer bn1, bn2, bn3;
         readonly Sequential? downsample;
 
         public Bottleneck(int inWidth, int width, int stride) : base(nameof(Bottleneck))
         {
             conv1 = Conv2d(inWidth, width, kernel_size: 1, bias: false);
-            bn1 = BatchNorm2d(width);
+            bn1 = BatchNormLayer.Over2d(width);
             conv2 = Conv2d(width, width, kernel_size: 3, stride: stride, padding: 1, bias: false);
-            bn2 = BatchNorm2d(width);
+            bn2 = BatchNormLayer.Over2d(width);
             conv3 = Conv2d(width, width * Expansion, kernel_size: 1, bias: false);
-            bn3 = BatchNorm2d(width * Expansion);
+            bn3 = BatchNormLayer.Over2d(width * Expansion);
             register_module(nameof(conv1), conv1);
             register_module(nameof(bn1), bn1);
             register_module(nameof(conv2), conv2);
@@ -77,7 +78,7 @@ internal sealed class ResNet50Branch : Module<Tensor, Tensor>
             register_module(nameof(bn3), bn3);
             if (stride != 1 || inWidth != width * Expansion)
             {
-                downsample = Sequential(Conv2d(inWidth, width * Expansion, kernel_size: 1, stride: stride, bias: false), BatchNorm2d(width * Expansion));
+                downsample = Sequential(Conv2d(inWidth, width * Expansion, kernel_size: 1, stride: stride, bias: false), BatchNormLayer.Over2d(width * Expansion));
                 register_module(nameof(downsample), downsample);
             }
         }
