@@ -55,6 +55,21 @@ public sealed class BatchNormLayerTests
     }
 
     [Fact]
+    public void After_a_move_to_another_type_it_normalises_and_counts_with_the_moved_tensors()
+    {
+        using var layer = BatchNormLayer.Over2d(3);
+        layer.to(ScalarType.Float64);
+        using var input = randn(4, 3, 2, 2, dtype: ScalarType.Float64, generator: new Generator(3)) + 5;
+        using var output = layer.call(input);
+        Assert.Equal(ScalarType.Float64, output.dtype);
+        var state = layer.state_dict();
+        Assert.Equal(ScalarType.Float64, state["running_mean"].dtype);
+        Assert.Equal(1L, state["num_batches_tracked"].item<long>());
+        // The running mean moved a tenth of the way (momentum 0.1) towards the batch mean, about 5.
+        Assert.All(state["running_mean"].data<double>().ToArray(), m => Assert.InRange(m, 0.3, 0.7));
+    }
+
+    [Fact]
     public void An_input_of_the_wrong_rank_is_refused()
     {
         using var layer = BatchNormLayer.Over2d(3);
