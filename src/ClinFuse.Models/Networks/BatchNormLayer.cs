@@ -15,9 +15,10 @@ namespace ClinFuse.Models.Networks;
 /// TorchSharp 0.107's own BatchNorm counts batches with <c>num_batches_tracked.add_(1)</c>, which passes
 /// two temporary <see cref="Scalar"/> objects to libtorch by handle without keeping them alive. When a
 /// garbage collection runs during that call, the finaliser thread can free a scalar that libtorch is
-/// about to read: a 3,200-patient CXR pre-training died after two hours with "For integral input
-/// tensors, argument alpha must not be a floating point number" (the freed integer 1 read as a
-/// double). This layer counts with scalars it holds for the life of the process.
+/// about to read: a 3,200-patient CXR pre-training died with "For integral input tensors, argument
+/// alpha must not be a floating point number" (the freed integer 1 read as a double). This layer
+/// counts with scalars it holds for the life of the process. TorchSharp's other temporary scalars
+/// (Adam's step among them) keep the race; see docs/reliability.md.
 /// </remarks>
 public sealed class BatchNormLayer : nn.Module<Tensor, Tensor>
 {
