@@ -3,6 +3,7 @@ using ClinFuse.Models.Networks;
 using ClinFuse.Models.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Adam = ClinFuse.Models.Training.Adam;
 
 namespace ClinFuse.Models.Tests;
 
@@ -124,11 +125,11 @@ public sealed class LossAndStepParityTests
         var model = StepParameters.Select(n => Start(n)).ToList();
         var s = new Parameter(Golden.Load("in_s_pheno"));
         var settings = standardBetas ? AdamSettings.Default(7e-5) : AdamSettings.Reference(7e-5);
-        using var optimizer = optim.Adam(
+        using var optimizer = new Adam(
             [
                 new Adam.ParamGroup(model, new Adam.Options { LearningRate = settings.LearningRate, beta1 = settings.Beta1, beta2 = settings.Beta2, eps = settings.Epsilon }),
                 new Adam.ParamGroup([s], new Adam.Options { LearningRate = settings.LossLearningRate, beta1 = settings.LossBeta1, beta2 = settings.LossBeta2, eps = settings.Epsilon }),
-            ], settings.LearningRate);
+            ], settings.LearningRate, settings.Beta1, settings.Beta2, settings.Epsilon);
         var all = model.Append(s).ToList();
         var names = StepParameters.Append("s").ToList();
         double worstStep2 = 0;

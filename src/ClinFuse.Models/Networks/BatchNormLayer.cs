@@ -17,14 +17,10 @@ namespace ClinFuse.Models.Networks;
 /// garbage collection runs during that call, the finaliser thread can free a scalar that libtorch is
 /// about to read: a 3,200-patient CXR pre-training died with "For integral input tensors, argument
 /// alpha must not be a floating point number" (the freed integer 1 read as a double). This layer
-/// counts with scalars it holds for the life of the process. TorchSharp's other temporary scalars
-/// (Adam's step among them) keep the race; see docs/reliability.md.
+/// counts with <see cref="HeldScalars.One"/>, held for the life of the process.
 /// </remarks>
 public sealed class BatchNormLayer : nn.Module<Tensor, Tensor>
 {
-    /// <summary>The count increment and its factor, held for the process so that no finaliser can free them mid-call.</summary>
-    static readonly Scalar One = 1L.ToScalar();
-
     readonly Parameter weight, bias;
     readonly Tensor running_mean, running_var, num_batches_tracked;
     readonly int[] inputRanks;
@@ -59,7 +55,7 @@ public sealed class BatchNormLayer : nn.Module<Tensor, Tensor>
     {
         if (!inputRanks.Contains((int)input.dim()))
             throw new ArgumentException($"BatchNorm expects a {string.Join(" or ", inputRanks)}-dimensional input, got {input.dim()} dimensions.", nameof(input));
-        if (training) num_batches_tracked.add_(One, One);
+        if (training) num_batches_tracked.add_(HeldScalars.One, HeldScalars.One);
         return F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps);
     }
 }

@@ -109,7 +109,7 @@ public sealed class FusionNetwork : Module<FusionBatch, FusionOutput>
             return Output(CxrModel.Classifier.call(cxr), null, cxr, []);
 
         var ehr = ehr_model.Encode(batch.Ehr, batch.Lengths);
-        Tensor Fused(Tensor logits) => Config.SeriesResidual ? logits + ehr_model.DenseLayer.call(ehr) : logits;
+        Tensor Fused(Tensor logits) => Config.SeriesResidual ? logits.add(ehr_model.DenseLayer.call(ehr), HeldScalars.One) : logits;
         if (Config.Fusion == ModelKind.Early)
         {
             // The reference's early fusion uses the zero image's projected feature as it is.
@@ -161,7 +161,7 @@ public sealed class FusionNetwork : Module<FusionBatch, FusionOutput>
     public Tensor FuseWithLstm(Tensor ehr, Tensor cxrToken, Tensor hasImage)
     {
         var tokens = stack([ehr, cxrToken], 1);
-        var lengths = hasImage.to(ScalarType.Int64).cpu() + 1; // packing takes its lengths on the CPU
+        var lengths = hasImage.to(ScalarType.Int64).cpu().add(HeldScalars.One, HeldScalars.One); // packing takes its lengths on the CPU
         var (_, hidden, _) = LstmFusionLayer.call(pack_padded_sequence(tokens, lengths, batch_first: true, enforce_sorted: false));
         return hidden.squeeze(0);
     }

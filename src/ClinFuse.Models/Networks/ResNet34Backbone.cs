@@ -164,7 +164,7 @@ public sealed class ResNet34Backbone : Module<Tensor, Tensor>
             using var c2 = Maps.Conv(conv2, y1);
             using var shortcut = downsample is null ? null : Shortcut(x);
             // In-place operations return the tensor they ran on (no new handle).
-            return bn2.call(c2).add_(shortcut ?? x).relu_();
+            return bn2.call(c2).add_(shortcut ?? x, HeldScalars.One).relu_();
         }
 
         Tensor Shortcut(Tensor x)

@@ -58,10 +58,11 @@ public sealed class SelfAttention : Module
         long b = x.shape[0], s = x.shape[1], d = x.shape[2], headDim = d / heads;
         var qkv = functional.linear(x, in_proj_weight, in_proj_bias).chunk(3, -1);
         Tensor Split(Tensor t) => t.reshape(b, s, heads, headDim).transpose(1, 2);
-        var q = Split(qkv[0]) / Math.Sqrt(headDim);
+        using var scale = Math.Sqrt(headDim).ToScalar();
+        var q = Split(qkv[0]).div(scale);
         var scores = q.matmul(Split(qkv[1]).transpose(-2, -1));
         if (keyPaddingMask is not null)
-            scores = scores.masked_fill(keyPaddingMask.view(b, 1, 1, s), double.NegativeInfinity);
+            scores = scores.masked_fill(keyPaddingMask.view(b, 1, 1, s), HeldScalars.NegativeInfinity);
         var weights = scores.softmax(-1);
         var mixed = attentionDropout.call(weights).matmul(Split(qkv[2])).transpose(1, 2).reshape(b, s, d);
         return (out_proj.call(mixed), weights);
@@ -118,9 +119,9 @@ public sealed class PostNormEncoderLayer : Module
     public EncoderLayerTrace Forward(Tensor x, Tensor? keyPaddingMask)
     {
         var (attended, weights) = self_attn.Forward(x, keyPaddingMask);
-        var h = norm1.call(x + dropout1.call(attended));
+        var h = norm1.call(x.add(dropout1.call(attended), HeldScalars.One));
         var ff = linear2.call(dropout.call(functional.relu(linear1.call(h))));
-        var output = norm2.call(h + dropout2.call(ff));
+        var output = norm2.call(h.add(dropout2.call(ff), HeldScalars.One));
         return new EncoderLayerTrace(attended, weights, h, ff, output);
     }
 }

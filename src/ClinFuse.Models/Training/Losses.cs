@@ -57,8 +57,8 @@ public sealed class FusionLoss : Module
         var perLabel = ElementwiseBce(probabilities, targets).mean([0]);
         var weighted = (-log_var).exp() * perLabel;
         var total = Kind == LossKind.Uncertainty
-            ? (weighted + 0.5 * log_var).mean()
-            : (weighted + log_var).sum();
+            ? weighted.add(log_var, HeldScalars.Half).mean()
+            : weighted.add(log_var, HeldScalars.One).sum();
         return new LossParts(total, perLabel);
     }
 }

@@ -24,7 +24,10 @@ public sealed record AdamSettings(double LearningRate, double Beta1, double Beta
     public static AdamSettings Default(double learningRate) => new(learningRate, 0.9, 0.999, 7e-4, 0.9, 0.999);
 }
 
-/// <summary>Builds the Adam optimiser with one parameter group for the network and one for the loss.</summary>
+/// <summary>
+/// Builds the Adam optimiser (<see cref="ClinFuse.Models.Training.Adam">ClinFuse's Adam</see>: TorchSharp's update with its scalars held)
+/// with one parameter group for the network and one for the loss.
+/// </summary>
 public static class OptimizerFactory
 {
     /// <summary>
@@ -40,10 +43,10 @@ public static class OptimizerFactory
         var lossParameters = loss.parameters().ToList();
         if (lossParameters.Count > 0)
             groups.Add(new(lossParameters, new Adam.Options { LearningRate = settings.LossLearningRate, beta1 = settings.LossBeta1, beta2 = settings.LossBeta2, eps = settings.Epsilon }));
-        return optim.Adam(groups, settings.LearningRate, settings.Beta1, settings.Beta2, settings.Epsilon);
+        return new Adam(groups, settings.LearningRate, settings.Beta1, settings.Beta2, settings.Epsilon);
     }
 
     /// <summary>Adam with the network settings over <paramref name="parameters"/> alone (one group; models without loss parameters).</summary>
     public static Adam Adam(IEnumerable<Parameter> parameters, AdamSettings settings) =>
-        optim.Adam(parameters, settings.LearningRate, settings.Beta1, settings.Beta2, settings.Epsilon);
+        new([new TorchSharp.Modules.Adam.ParamGroup { Parameters = parameters }], settings.LearningRate, settings.Beta1, settings.Beta2, settings.Epsilon);
 }
