@@ -33,6 +33,17 @@ public enum ModelKind
     DrFuse,
 }
 
+/// <summary>Groups of <see cref="ModelKind"/>.</summary>
+public static class ModelKinds
+{
+    /// <summary>
+    /// Whether <paramref name="kind"/> is a fusion head of <see cref="FusionNetwork"/> (Early, MedFuseLstm,
+    /// Attention): both encoders feed it, so it can start from pre-trained encoders, freeze them, or add
+    /// the series residual.
+    /// </summary>
+    public static bool IsFusionHead(this ModelKind kind) => kind is ModelKind.Early or ModelKind.MedFuseLstm or ModelKind.Attention;
+}
+
 /// <summary>How a sample without a chest X-ray is handled.</summary>
 public enum MissingImageMode
 {
@@ -108,7 +119,7 @@ public sealed record ModelConfig(
         Require(EhrLayers >= 1, $"EhrLayers must be at least 1, got {EhrLayers}");
         Require(TransformerLayers >= 1, $"TransformerLayers must be at least 1, got {TransformerLayers}");
         Require(TransformerHeads >= 1 && EhrHidden % TransformerHeads == 0, $"EhrHidden ({EhrHidden}) must be divisible by TransformerHeads ({TransformerHeads})");
-        Require(!SeriesResidual || Fusion is ModelKind.Early or ModelKind.MedFuseLstm or ModelKind.Attention, $"SeriesResidual applies to the fusion heads (Early, MedFuseLstm, Attention), not to {Fusion}");
+        Require(!SeriesResidual || Fusion.IsFusionHead(), $"SeriesResidual applies to the fusion heads (Early, MedFuseLstm, Attention), not to {Fusion}");
         Require(EhrDropout is >= 0 and < 1 && TransformerDropout is >= 0 and < 1, "dropout rates must lie in [0, 1)");
     }
 }

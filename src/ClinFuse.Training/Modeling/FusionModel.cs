@@ -31,7 +31,7 @@ public sealed class FusionModel : TrainableModel
     {
         if (linearProbe && network.Config.Fusion != ModelKind.UniCxr)
             throw new ArgumentException("A linear probe trains the CXR encoder's head alone.", nameof(linearProbe));
-        if (frozenEncoderEpochs > 0 && network.Config.Fusion is not (ModelKind.Attention or ModelKind.MedFuseLstm or ModelKind.Early))
+        if (frozenEncoderEpochs > 0 && !network.Config.Fusion.IsFusionHead())
             throw new ArgumentException("Only a fusion head trains on frozen encoders.", nameof(frozenEncoderEpochs));
         FusionNetwork = network;
         Loss = loss;

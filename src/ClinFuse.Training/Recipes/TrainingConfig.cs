@@ -264,9 +264,9 @@ public sealed record TrainingConfig
         Require(Baseline.IntraTemperature > 0, $"the contrastive temperature must be positive, got {Baseline.IntraTemperature}", "Baseline.IntraTemperature");
         Require(Model != ModelKind.Late || Loss == LossKind.Bce, $"late fusion trains its two unimodal heads with BCE and averages them, so it takes no {Loss} loss", "Loss (--loss bce)");
         Require(FrozenEncoderEpochs >= 0, $"frozen encoder epochs must not be negative, got {FrozenEncoderEpochs}", "FrozenEncoderEpochs (--frozen-encoder-epochs)");
-        Require(FrozenEncoderEpochs == 0 || Model is ModelKind.Attention or ModelKind.MedFuseLstm or ModelKind.Early,
+        Require(FrozenEncoderEpochs == 0 || Model.IsFusionHead(),
             $"frozen encoder epochs apply to the fusion heads (attention, medfuse, early) started from pre-trained encoders, not to {Model}", "FrozenEncoderEpochs (--frozen-encoder-epochs)");
-        Require(!Architecture.SeriesResidual || Model is ModelKind.Attention or ModelKind.MedFuseLstm or ModelKind.Early,
+        Require(!Architecture.SeriesResidual || Model.IsFusionHead(),
             $"the series residual adds the EHR encoder's head to a fusion head (attention, medfuse, early), not to {Model}", "Architecture.SeriesResidual (--series-residual)");
         Require(!LinearProbe || Model == ModelKind.UniCxr, $"a linear probe trains the CXR encoder's head alone, so it applies to the CXR pre-training only, not to {Model}", "LinearProbe (--linear-probe)");
         Require(Peer.LayerAfter is null or (>= -1 and <= 4), $"the layer after which the MMTM/DAFT block runs must be −1 (every stage) or 0–4, got {Peer.LayerAfter}", "Peer.LayerAfter (--layer-after)");
