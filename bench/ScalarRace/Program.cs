@@ -1,9 +1,10 @@
 // TorchSharp 0.107 passes its temporary Scalar objects to libtorch by raw handle without keeping them
 // alive, so a garbage collection during the native call lets the finaliser thread free a scalar
 // libtorch is still reading. This benchmark provokes that race and counts what it does: one thread
-// adds 2 to a large float64 tensor in place and checks the result after every call, while another
-// thread allocates and forces gen-0 collections (far more often than training does, to make a rare
-// race show within seconds). Each way of passing the scalars runs in its own child process, so a
+// adds 2 in place to a small float64 tensor (short calls, so many of them) and checks the result after
+// every call, while another thread allocates and forces gen-0 collections and spinning threads
+// oversubscribe the cores (far more pressure than training has, to make a rare race show within
+// seconds). Each way of passing the scalars runs in its own child process, so a
 // native abort is reported instead of ending the benchmark:
 //   temporary  x.add_(2.0): TorchSharp converts 2.0 and its own alpha 1 to temporary scalars
 //   held       x.add_(two, one) with scalars the caller holds (what ClinFuse's Adam and BatchNorm do)

@@ -10,8 +10,8 @@ namespace ClinFuse.Models;
 /// alpha 1, <c>x / 2.0</c>, <c>x.masked_fill(mask, 0.0)</c>) into a temporary <see cref="Scalar"/>, a finalisable
 /// wrapper whose native handle it passes to libtorch with nothing keeping the wrapper alive. A garbage
 /// collection during that call lets the finaliser thread free the scalar before libtorch reads it:
-/// the call then fails ("Expected false to be true" in <c>c10::Scalar::toFloat</c>) or reads a wrong
-/// value. <c>bench/ScalarRace</c> provokes it. Code that passes these held scalars (or disposes its own
+/// the call then fails ("Expected false to be true" in <c>c10::Scalar::toFloat</c>, or an integer
+/// read as a double) or could read a wrong value. <c>bench/ScalarRace</c> provokes it. Code that passes these held scalars (or disposes its own
 /// after the call, with <c>using</c>) cannot lose them mid-call.
 /// </remarks>
 internal static class HeldScalars
